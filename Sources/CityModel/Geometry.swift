@@ -1,0 +1,270 @@
+/// Planar geometry in a metric working CRS (metres), the shape every pure module exchanges.
+///
+/// Conventions: rings are stored *open* (the first point is not repeated at the end); ring 0 of a polygon is the
+/// exterior, further rings are holes. Orientation is not assumed on input; `Polygon.normalized()` makes exteriors
+/// counter-clockwise and holes clockwise (the OGC / GeoJSON right-hand rule).
+public typealias Vec2 = SIMD2<Double>
+
+/// An axis-aligned bounding box.
+public struct BBox: Sendable, Equatable, Hashable, Codable {
+    public var minX: Double, minY: Double, maxX: Double, maxY: Double
+    public init(minX: Double, minY: Double, maxX: Double, maxY: Double) {
+        self.minX = minX; self.minY = minY; self.maxX = maxX; self.maxY = maxY
+    }
+    /// The empty box (min > max), the identity of `union`.
+    public static let empty = BBox(minX: .infinity, minY: .infinity, maxX: -.infinity, maxY: -.infinity)
+    public var isEmpty: Bool { !(minX <= maxX && minY <= maxY) }
+    public var width: Double { isEmpty ? 0 : maxX - minX }
+    public var height: Double { isEmpty ? 0 : maxY - minY }
+    public var center: Vec2 { Vec2((minX + maxX) / 2, (minY + maxY) / 2) }
+    public init<S: Sequence>(points: S) where S.Element == Vec2 {
+        self = .empty
+        for p in points { expand(p) }
+    }
+    public mutating func expand(_ p: Vec2) {
+        if p.x < minX { minX = p.x }; if p.x > maxX { maxX = p.x }
+        if p.y < minY { minY = p.y }; if p.y > maxY { maxY = p.y }
+    }
+    public func union(_ o: BBox) -> BBox {
+        BBox(minX: Swift.min(minX, o.minX), minY: Swift.min(minY, o.minY), maxX: Swift.max(maxX, o.maxX), maxY: Swift.max(maxY, o.maxY))
+    }
+    public func expanded(by d: Double) -> BBox {
+        isEmpty ? self : BBox(minX: minX - d, minY: minY - d, maxX: maxX + d, maxY: maxY + d)
+    }
+    public func intersects(_ o: BBox) -> Bool {
+        !(o.minX > maxX || o.maxX < minX || o.minY > maxY || o.maxY < minY)
+    }
+    public func contains(_ p: Vec2) -> Bool { p.x >= minX && p.x <= maxX && p.y >= minY && p.y <= maxY }
+}
+
+/// A polyline.
+public struct LineString: Sendable, Equatable, Codable {
+    public var points: [Vec2]
+    public init(_ points: [Vec2]) { self.points = points }
+    /// Euclidean length in CRS units.
+    public var length: Double {
+        var s = 0.0
+        if points.count > 1 { for i in 1..<points.count { s += simdLength(points[i] - points[i - 1]) } }
+        return s
+    }
+    public var bbox: BBox { BBox(points: points) }
+}
+
+/// A polygon: ring 0 is the exterior, the others are holes. Rings are open (no repeated closing point).
+public struct Polygon: Sendable, Equatable, Codable {
+    public var rings: [[Vec2]]
+    public init(_ rings: [[Vec2]]) { self.rings = rings }
+    public init(exterior: [Vec2], holes: [[Vec2]] = []) { self.rings = [exterior] + holes }
+    public var exterior: [Vec2] { rings.first ?? [] }
+    public var holes: ArraySlice<[Vec2]> { rings.dropFirst() }
+    /// Area (exterior minus holes), independent of ring orientation.
+    public var area: Double {
+        guard let e = rings.first else { return 0 }
+        var a = abs(signedArea(e))
+        for h in rings.dropFirst() { a -= abs(signedArea(h)) }
+        return a
+    }
+    public var bbox: BBox { BBox(points: exterior) }
+    /// Exterior counter-clockwise, holes clockwise.
+    public func normalized() -> Polygon {
+        var out = rings
+        for i in out.indices {
+            let ccw = signedArea(out[i]) > 0
+            if (i == 0) != ccw { out[i].reverse() }
+        }
+        return Polygon(out)
+    }
+    /// Area-weighted centroid (of exterior minus holes). Falls back to the vertex mean for degenerate rings.
+    public var centroid: Vec2 {
+        var a = 0.0, c = Vec2.zero
+        for (i, r) in rings.enumerated() {
+            let (ra, rc) = ringMoment(r)
+            let sign: Double = (i == 0) == (ra >= 0) ? 1 : -1   // holes subtract whatever their orientation
+            a += sign * abs(ra); c += sign * (ra >= 0 ? rc : -rc)
+        }
+        if abs(a) < 1e-12 {
+            let e = exterior
+            return e.isEmpty ? .zero : e.reduce(.zero, +) / Double(e.count)
+        }
+        return c / a
+    }
+    /// Even-odd point-in-polygon test over all rings (boundary points may go either way).
+    public func contains(_ p: Vec2) -> Bool {
+        var inside = false
+        for r in rings where r.count >= 3 {
+            var j = r.count - 1
+            for i in 0..<r.count {
+                let a = r[i], b = r[j]
+                if (a.y > p.y) != (b.y > p.y) {
+                    let x = (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x
+                    if p.x < x { inside.toggle() }
+                }
+                j = i
+            }
+        }
+        return inside
+    }
+    /// Total boundary length.
+    public var perimeter: Double {
+        rings.reduce(0) { s, r in
+            guard r.count > 1 else { return s }
+            var l = simdLength(r[0] - r[r.count - 1])
+            for i in 1..<r.count { l += simdLength(r[i] - r[i - 1]) }
+            return s + l
+        }
+    }
+}
+
+/// A set of polygons.
+public struct MultiPolygon: Sendable, Equatable, Codable {
+    public var polygons: [Polygon]
+    public init(_ polygons: [Polygon]) { self.polygons = polygons }
+    public var area: Double { polygons.reduce(0) { $0 + $1.area } }
+    public var bbox: BBox { polygons.reduce(BBox.empty) { $0.union($1.bbox) } }
+    public func contains(_ p: Vec2) -> Bool { polygons.contains { $0.contains(p) } }
+    /// Area-weighted centroid of all parts.
+    public var centroid: Vec2 {
+        var a = 0.0, c = Vec2.zero
+        for p in polygons { let pa = p.area; a += pa; c += pa * p.centroid }
+        if a <= 0 { return polygons.first?.centroid ?? .zero }
+        return c / a
+    }
+    /// The largest part, e.g. for labels.
+    public var largest: Polygon? { polygons.max { $0.area < $1.area } }
+    public var perimeter: Double { polygons.reduce(0) { $0 + $1.perimeter } }
+}
+
+/// Any 2D simple-features geometry.
+public enum Geometry: Sendable, Equatable, Codable {
+    case point(Vec2)
+    case multiPoint([Vec2])
+    case lineString(LineString)
+    case multiLineString([LineString])
+    case polygon(Polygon)
+    case multiPolygon(MultiPolygon)
+
+    public var bbox: BBox {
+        switch self {
+        case .point(let p): return BBox(points: [p])
+        case .multiPoint(let ps): return BBox(points: ps)
+        case .lineString(let l): return l.bbox
+        case .multiLineString(let ls): return ls.reduce(BBox.empty) { $0.union($1.bbox) }
+        case .polygon(let p): return p.bbox
+        case .multiPolygon(let m): return m.bbox
+        }
+    }
+    /// Polygonal content as a multipolygon (empty for points and lines).
+    public var polygons: MultiPolygon {
+        switch self {
+        case .polygon(let p): return MultiPolygon([p])
+        case .multiPolygon(let m): return m
+        default: return MultiPolygon([])
+        }
+    }
+    /// Linear content as line strings (polygon boundaries are not included).
+    public var lines: [LineString] {
+        switch self {
+        case .lineString(let l): return [l]
+        case .multiLineString(let ls): return ls
+        default: return []
+        }
+    }
+    /// A representative point: the point itself, the vertex mean of points, the midpoint along a line, the centroid of polygons.
+    public var representativePoint: Vec2 {
+        switch self {
+        case .point(let p): return p
+        case .multiPoint(let ps): return ps.isEmpty ? .zero : ps.reduce(.zero, +) / Double(ps.count)
+        case .lineString(let l): return l.pointAt(fraction: 0.5)
+        case .multiLineString(let ls): return ls.max { $0.length < $1.length }?.pointAt(fraction: 0.5) ?? .zero
+        case .polygon(let p): return p.centroid
+        case .multiPolygon(let m): return m.centroid
+        }
+    }
+    /// Every coordinate, in order.
+    public var allPoints: [Vec2] {
+        switch self {
+        case .point(let p): return [p]
+        case .multiPoint(let ps): return ps
+        case .lineString(let l): return l.points
+        case .multiLineString(let ls): return ls.flatMap(\.points)
+        case .polygon(let p): return p.rings.flatMap { $0 }
+        case .multiPolygon(let m): return m.polygons.flatMap { $0.rings.flatMap { $0 } }
+        }
+    }
+    /// Applies `f` to every coordinate (e.g. a reprojection already done in bulk).
+    public func mapPoints(_ f: (Vec2) -> Vec2) -> Geometry {
+        switch self {
+        case .point(let p): return .point(f(p))
+        case .multiPoint(let ps): return .multiPoint(ps.map(f))
+        case .lineString(let l): return .lineString(LineString(l.points.map(f)))
+        case .multiLineString(let ls): return .multiLineString(ls.map { LineString($0.points.map(f)) })
+        case .polygon(let p): return .polygon(Polygon(p.rings.map { $0.map(f) }))
+        case .multiPolygon(let m): return .multiPolygon(MultiPolygon(m.polygons.map { Polygon($0.rings.map { $0.map(f) }) }))
+        }
+    }
+    /// Short type name as in OGC simple features.
+    public var typeName: String {
+        switch self {
+        case .point: return "Point"
+        case .multiPoint: return "MultiPoint"
+        case .lineString: return "LineString"
+        case .multiLineString: return "MultiLineString"
+        case .polygon: return "Polygon"
+        case .multiPolygon: return "MultiPolygon"
+        }
+    }
+}
+
+extension LineString {
+    /// The point at a fraction (0…1) of the length along the line.
+    public func pointAt(fraction f: Double) -> Vec2 {
+        guard points.count > 1 else { return points.first ?? .zero }
+        let target = length * Swift.min(Swift.max(f, 0), 1)
+        var run = 0.0
+        for i in 1..<points.count {
+            let seg = simdLength(points[i] - points[i - 1])
+            if run + seg >= target, seg > 0 {
+                let t = (target - run) / seg
+                return points[i - 1] + t * (points[i] - points[i - 1])
+            }
+            run += seg
+        }
+        return points[points.count - 1]
+    }
+}
+
+/// Signed area of an open ring by the shoelace formula: positive when counter-clockwise.
+@inlinable public func signedArea(_ r: [Vec2]) -> Double {
+    guard r.count >= 3 else { return 0 }
+    var s = 0.0
+    var prev = r[r.count - 1]
+    // Shift to the first vertex to limit cancellation with large projected coordinates.
+    let o = r[0]
+    prev -= o
+    for p0 in r {
+        let p = p0 - o
+        s += prev.x * p.y - p.x * prev.y
+        prev = p
+    }
+    return s / 2
+}
+
+/// Signed area and first moment (area × centroid) of an open ring.
+func ringMoment(_ r: [Vec2]) -> (Double, Vec2) {
+    guard r.count >= 3 else { return (0, .zero) }
+    let o = r[0]
+    var a = 0.0, c = Vec2.zero
+    var prev = r[r.count - 1] - o
+    for p0 in r {
+        let p = p0 - o
+        let cross = prev.x * p.y - p.x * prev.y
+        a += cross
+        c += (prev + p) * cross
+        prev = p
+    }
+    a /= 2
+    c /= 6
+    return (a, c + a * o)
+}
+
+@inlinable public func simdLength(_ v: Vec2) -> Double { (v * v).sum().squareRoot() }

@@ -1,0 +1,1 @@
+// GeoBridge module: see the module's files.

@@ -1,0 +1,1 @@
+// GridCore module: see the module's files.

@@ -1,0 +1,1 @@
+// Indicators module: see the module's files.

@@ -1,0 +1,1 @@
+// Scoring module: see the module's files.

@@ -1,0 +1,1 @@
+// Synth module: see the module's files.

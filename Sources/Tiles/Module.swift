@@ -1,0 +1,1 @@
+// Tiles module: see the module's files.

@@ -1,0 +1,1 @@
+// WalkNetwork module: see the module's files.
