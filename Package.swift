@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "CityModel", swiftSettings: simd),
         .target(name: "GridCore", swiftSettings: simd),
         .target(name: "WalkNetwork", swiftSettings: simd),
-        .target(name: "Scoring"),
+        .target(name: "Scoring", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Tiles", dependencies: ["CityModel"], swiftSettings: simd),
         .target(name: "Synth", dependencies: ["CityModel"], swiftSettings: simd),
         .target(name: "Indicators", dependencies: ["CityModel", "GridCore", "WalkNetwork"], swiftSettings: simd),
