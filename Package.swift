@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Indicators", dependencies: ["CityModel", "GridCore", "WalkNetwork"], swiftSettings: simd),
 
         .target(name: "Pipeline", dependencies: [
-            "GeoBridge", "CityModel", "GridCore", "WalkNetwork", "Indicators", "Scoring", "Tiles", "Synth",
+            "GeoBridge", "CityModel", // integration adds: "GridCore", "WalkNetwork", "Indicators", "Scoring", "Tiles", "Synth",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "cimbase", dependencies: [

@@ -1,1 +1,0 @@
-// GeoBridge module: see the module's files.

@@ -1,0 +1,201 @@
+import CGDAL
+import CityModel
+
+/// An owned OGR vector dataset opened for reading. `close()` reports errors; deinit closes silently if not closed.
+public final class VectorDataset {
+    private(set) var handle: GDALDatasetH?
+    public let path: String
+
+    /// Opens anything OGR reads: GeoPackage, Shapefile, GeoJSON, FlatGeobuf, OSM PBF, `PG:` strings.
+    /// - Parameter openOptions: driver open options (e.g. `ENCODING=GBK` for shapefiles).
+    public init(path: String, openOptions: [String: String] = [:]) throws {
+        GDALEnvironment.ensure()
+        GDALEnvironment.resetError()
+        self.path = path
+        var opts = CStringList()
+        for (k, v) in openOptions.sorted(by: { $0.key < $1.key }) { opts.set(k, v) }
+        let h = opts.withConst { GDALOpenEx(path, UInt32(GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR), nil, $0, nil) }
+        guard let h else { throw GDALEnvironment.lastError("GDALOpenEx", fallback: "cannot open \(path)") }
+        handle = h
+    }
+
+    deinit { if let h = handle { GDALClose(h) } }
+
+    /// Closes the dataset, surfacing any error GDAL reports while closing.
+    public func close() throws {
+        guard let h = handle else { return }
+        handle = nil
+        GDALEnvironment.resetError()
+        GDALClose(h)
+        if CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal {
+            throw GDALEnvironment.lastError("GDALClose")
+        }
+    }
+
+    public var driverName: String {
+        guard let h = handle, let d = GDALGetDatasetDriver(h) else { return "" }
+        return String(cString: GDALGetDriverShortName(d))
+    }
+
+    public var layerNames: [String] {
+        guard let h = handle else { return [] }
+        return (0..<GDALDatasetGetLayerCount(h)).compactMap { i in
+            GDALDatasetGetLayer(h, i).map { String(cString: OGR_L_GetName($0)) }
+        }
+    }
+
+    /// The named layer, or the only layer when `name` is nil and there is exactly one.
+    public func layer(_ name: String?) throws -> VectorLayer {
+        guard let h = handle else { throw GeoBridgeError.gdal(function: "GDALDatasetGetLayerByName", code: 0, message: "dataset is closed") }
+        if let name {
+            guard let l = GDALDatasetGetLayerByName(h, name) else {
+                throw GeoBridgeError.gdal(function: "GDALDatasetGetLayerByName", code: CPLE_AppDefined,
+                                          message: "no layer '\(name)' in \(path) (layers: \(layerNames.joined(separator: ", ")))")
+            }
+            return VectorLayer(handle: l, dataset: self)
+        }
+        let n = GDALDatasetGetLayerCount(h)
+        guard n >= 1, let l = GDALDatasetGetLayer(h, 0) else {
+            throw GeoBridgeError.gdal(function: "GDALDatasetGetLayer", code: CPLE_AppDefined, message: "\(path) has no layers")
+        }
+        if n > 1 {
+            throw GeoBridgeError.gdal(function: "GDALDatasetGetLayer", code: CPLE_AppDefined,
+                                      message: "\(path) has \(n) layers (\(layerNames.joined(separator: ", "))): name one with `layer:`")
+        }
+        return VectorLayer(handle: l, dataset: self)
+    }
+
+    /// Reads every feature of every layer in file order (the efficient way for OSM PBF, which GDAL parses once).
+    /// `body` gets the layer name and the feature; features of layers not in `layers` are skipped.
+    public func forEachFeatureInterleaved(layers: Set<String>, _ body: (String, Feature) throws -> Void) throws {
+        guard let h = handle else { return }
+        GDALDatasetResetReading(h)
+        var fieldCache: [OpaquePointer: [FieldInfo]] = [:]
+        while true {
+            var lyr: OGRLayerH? = nil
+            GDALEnvironment.resetError()
+            guard let f = GDALDatasetGetNextFeature(h, &lyr, nil, nil, nil) else {
+                if CPLGetLastErrorType() == CE_Failure { throw GDALEnvironment.lastError("GDALDatasetGetNextFeature") }
+                break
+            }
+            defer { OGR_F_Destroy(f) }
+            guard let lyr else { continue }
+            let name = String(cString: OGR_L_GetName(lyr))
+            guard layers.contains(name) else { continue }
+            let key = OpaquePointer(lyr)
+            let fields: [FieldInfo]
+            if let c = fieldCache[key] { fields = c } else { fields = VectorLayer.fieldInfos(lyr); fieldCache[key] = fields }
+            try body(name, Feature(handle: f, fields: fields))
+        }
+    }
+}
+
+/// A field of a layer.
+public struct FieldInfo: Sendable, Equatable {
+    public var name: String
+    public var type: FieldType
+}
+
+/// A layer borrowed from its dataset (the dataset is kept alive).
+public final class VectorLayer {
+    let handle: OGRLayerH
+    let dataset: VectorDataset
+
+    init(handle: OGRLayerH, dataset: VectorDataset) { self.handle = handle; self.dataset = dataset }
+
+    public var name: String { String(cString: OGR_L_GetName(handle)) }
+    public var fields: [FieldInfo] { Self.fieldInfos(handle) }
+
+    static func fieldInfos(_ h: OGRLayerH) -> [FieldInfo] {
+        guard let defn = OGR_L_GetLayerDefn(h) else { return [] }
+        return (0..<OGR_FD_GetFieldCount(defn)).map { i in
+            let fd = OGR_FD_GetFieldDefn(defn, i)
+            let t: FieldType
+            switch OGR_Fld_GetType(fd) {
+            case OFTInteger: t = .integer
+            case OFTInteger64: t = .integer64
+            case OFTReal: t = .real
+            default: t = .string
+            }
+            return FieldInfo(name: String(cString: OGR_Fld_GetNameRef(fd)), type: t)
+        }
+    }
+
+    /// Feature count (may scan the layer).
+    public var featureCount: Int { Int(OGR_L_GetFeatureCount(handle, 1)) }
+
+    /// The layer's CRS, if it declares one.
+    public var spatialReference: SpatialReference? {
+        OGR_L_GetSpatialRef(handle).map { SpatialReference(cloning: $0) }
+    }
+
+    /// Layer extent in its own CRS.
+    public func extent() throws -> BBox {
+        var e = OGREnvelope()
+        guard OGR_L_GetExtent(handle, &e, 1) == OGRERR_NONE else { throw GDALEnvironment.lastError("OGR_L_GetExtent") }
+        return BBox(minX: e.MinX, minY: e.MinY, maxX: e.MaxX, maxY: e.MaxY)
+    }
+
+    /// Sets an OGR SQL attribute filter (`where`); an invalid expression is an error with OGR's message.
+    public func setAttributeFilter(_ where_: String?) throws {
+        GDALEnvironment.resetError()
+        if OGR_L_SetAttributeFilter(handle, where_) != OGRERR_NONE {
+            throw GDALEnvironment.lastError("OGR_L_SetAttributeFilter", fallback: "invalid where clause: \(where_ ?? "")")
+        }
+    }
+
+    /// Iterates the features; read errors (truncated/corrupt files) throw.
+    public func forEach(_ body: (Feature) throws -> Void) throws {
+        let fields = self.fields
+        OGR_L_ResetReading(handle)
+        while true {
+            GDALEnvironment.resetError()
+            guard let f = OGR_L_GetNextFeature(handle) else {
+                let t = CPLGetLastErrorType()
+                if t == CE_Failure || t == CE_Fatal { throw GDALEnvironment.lastError("OGR_L_GetNextFeature") }
+                break
+            }
+            defer { OGR_F_Destroy(f) }
+            try body(Feature(handle: f, fields: fields))
+        }
+    }
+}
+
+/// A feature borrowed during iteration; copy out what you need.
+public struct Feature {
+    let handle: OGRFeatureH
+    public let fields: [FieldInfo]
+
+    init(handle: OGRFeatureH, fields: [FieldInfo]) { self.handle = handle; self.fields = fields }
+
+    public var fid: Int64 { Int64(OGR_F_GetFID(handle)) }
+
+    public func fieldIndex(_ name: String) -> Int? { fields.firstIndex { $0.name == name } }
+
+    public func value(_ i: Int) -> FieldValue {
+        let i32 = Int32(i)
+        guard i >= 0, i < fields.count, OGR_F_IsFieldSetAndNotNull(handle, i32) != 0 else { return .null }
+        switch fields[i].type {
+        case .integer, .integer64: return .int(Int64(OGR_F_GetFieldAsInteger64(handle, i32)))
+        case .real: return .real(OGR_F_GetFieldAsDouble(handle, i32))
+        case .string: return .string(String(cString: OGR_F_GetFieldAsString(handle, i32)))
+        }
+    }
+
+    public func value(_ name: String) -> FieldValue { fieldIndex(name).map { value($0) } ?? .null }
+
+    /// Geometry as ISO WKB bytes (nil when the feature has none).
+    public func wkb() -> [UInt8]? {
+        guard let g = OGR_F_GetGeometryRef(handle) else { return nil }
+        let n = Int(OGR_G_WkbSize(g))
+        var buf = [UInt8](repeating: 0, count: n)
+        let err = buf.withUnsafeMutableBufferPointer { OGR_G_ExportToIsoWkb(g, wkbNDR, $0.baseAddress) }
+        return err == OGRERR_NONE ? buf : nil
+    }
+
+    /// Geometry decoded into CityModel (2D), or nil when absent.
+    public func geometry() throws -> Geometry? {
+        guard let b = wkb() else { return nil }
+        return try WKB.decode(b)
+    }
+}

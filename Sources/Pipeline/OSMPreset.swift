@@ -1,0 +1,217 @@
+import CityModel
+import Foundation
+import GeoBridge
+
+/// Maps OpenStreetMap tags (read from a .osm.pbf / .osm with GDAL's OSM driver) to the canonical layers, with no
+/// hand-written config. The mapping table is documented in the README ("OSM preset"); this file is its implementation.
+enum OSMPreset {
+    /// Parses GDAL's `other_tags` hstore text: `"k"=>"v","k2"=>"v2"` (with `\"` escapes).
+    static func parseOtherTags(_ s: String) -> [(String, String)] {
+        var out: [(String, String)] = []
+        var chars = Array(s.unicodeScalars)[...]
+        func quoted() -> String? {
+            while let c = chars.first, c != "\"" { chars = chars.dropFirst() }
+            guard !chars.isEmpty else { return nil }
+            chars = chars.dropFirst()
+            var str = String.UnicodeScalarView()
+            while let c = chars.first {
+                chars = chars.dropFirst()
+                if c == "\\", let n = chars.first { str.append(n); chars = chars.dropFirst(); continue }
+                if c == "\"" { return String(str) }
+                str.append(c)
+            }
+            return String(str)
+        }
+        while let k = quoted() {
+            guard let v = quoted() else { break }
+            out.append((k, v))
+        }
+        return out
+    }
+
+    /// All tags of a feature: the driver's columns plus other_tags.
+    static func tags(_ f: Feature) -> [String: String] {
+        var t: [String: String] = [:]
+        for (i, fi) in f.fields.enumerated() where fi.name != "other_tags" && fi.name != "osm_id" && fi.name != "osm_way_id" && fi.name != "z_order" {
+            if let v = f.value(i).string, !v.isEmpty { t[fi.name] = v }
+        }
+        if let o = f.value("other_tags").string { for (k, v) in parseOtherTags(o) { t[k] = v } }
+        return t
+    }
+
+    static let excludedHighways: Set<String> = ["proposed", "construction", "abandoned", "platform", "bus_stop", "raceway", "elevator", "rest_area", "services", "emergency_bay", "disused", "razed"]
+    static let motorways: Set<String> = ["motorway", "motorway_link", "trunk", "trunk_link"]
+    static let nonDrivable: Set<String> = ["footway", "path", "steps", "pedestrian", "cycleway", "bridleway", "corridor", "track"]
+
+    /// Facility category of a tag set, per the README table; nil when none applies.
+    static func facilityCategories(_ t: [String: String]) -> [String] {
+        var cats: [String] = []
+        let amenity = t["amenity"], leisure = t["leisure"], shop = t["shop"], healthcare = t["healthcare"]
+        switch amenity {
+        case "kindergarten", "childcare": cats.append("kindergarten")
+        case "school":
+            let level = (t["isced:level"] ?? t["school:level"] ?? "").lowercased()
+            if level.contains("2") || level.contains("3") || level.contains("secondary") || level.contains("middle") {
+                cats.append("middle_school")
+                if level.contains("1") || level.contains("primary") { cats.append("primary_school") }
+            } else {
+                cats.append("primary_school")
+            }
+        case "clinic", "doctors": cats.append("clinic")
+        case "hospital": cats.append("hospital")
+        case "pharmacy": cats.append("pharmacy")
+        case "marketplace": cats.append("market")
+        case "community_centre": cats.append("community_service")
+        case "social_centre": cats.append("community_service")
+        case "arts_centre", "library", "theatre", "cinema": cats.append("culture")
+        case "fire_station": cats.append("fire_station")
+        case "nursing_home": cats.append("elderly_home")
+        case "social_facility":
+            let sf = t["social_facility"] ?? "", forWhom = t["social_facility:for"] ?? ""
+            if sf == "nursing_home" || sf == "assisted_living" { cats.append("elderly_home") }
+            else if sf == "day_care" || forWhom == "senior" { cats.append("elderly_daycare") }
+            else { cats.append("community_service") }
+        default: break
+        }
+        if healthcare == "centre" && !cats.contains("clinic") && !cats.contains("hospital") { cats.append("health_center") }
+        switch shop {
+        case "supermarket": cats.append("supermarket")
+        case "convenience": cats.append("convenience")
+        case "greengrocer": cats.append("market")
+        default: break
+        }
+        switch leisure {
+        case "park": cats.append("park")
+        case "playground", "fitness_station": cats.append("fitness")
+        case "pitch": cats.append("sports_mid")
+        case "sports_centre", "stadium": cats.append("sports_large")
+        default: break
+        }
+        if t["emergency"] == "assembly_point" { cats.append("shelter") }
+        return cats
+    }
+
+    static func buildingUse(_ b: String, _ t: [String: String]) -> String {
+        switch b {
+        case "apartments", "residential", "house", "detached", "semidetached_house", "terrace", "dormitory", "bungalow", "cabin", "farm", "static_caravan", "houseboat":
+            return "residential"
+        case "commercial", "retail", "office", "supermarket", "kiosk", "hotel", "shop", "warehouse_shop":
+            return "commercial"
+        case "school", "university", "college", "kindergarten", "hospital", "public", "civic", "government", "church", "cathedral",
+             "chapel", "mosque", "temple", "synagogue", "train_station", "transportation", "fire_station", "museum", "library", "sports_hall", "stadium":
+            return "public"
+        case "industrial", "warehouse", "factory", "manufacture", "hangar", "storage_tank":
+            return "industrial"
+        case "garage", "garages", "shed", "carport", "roof", "parking", "service", "hut", "construction", "ruins":
+            return "other"
+        default:
+            if t["amenity"] != nil { return "public" }
+            if t["shop"] != nil || t["office"] != nil { return "commercial" }
+            return "unknown"
+        }
+    }
+
+    static func pipeKind(_ t: [String: String]) -> String {
+        switch (t["substance"] ?? t["type"] ?? "").lowercased() {
+        case "sewage", "sewer", "wastewater": return "sewer"
+        case "rainwater", "stormwater", "drain": return "storm"
+        case "water", "drinking_water": return "water"
+        case "gas", "natural_gas": return "gas"
+        case "heat", "hot_water", "steam": return "heat"
+        default: return "unknown"
+        }
+    }
+
+    /// Parses a year from `start_date`-style values ("1923", "1923-05", "~1900", "C19" is ignored).
+    static func year(_ s: String?) -> Int? {
+        guard let s else { return nil }
+        var digits = ""
+        for ch in s { if ch.isNumber { digits.append(ch); if digits.count == 4 { break } } else if !digits.isEmpty { digits = "" } }
+        return digits.count == 4 ? Int(digits) : nil
+    }
+
+    /// Reads an OSM file and returns raw features per canonical layer.
+    static func read(path: String, originBase: Int) throws -> (SourceOrigin, [String: [RawFeature]]) {
+        guard FileManager.default.fileExists(atPath: path) else { throw PipelineError.input(file: path, layer: nil, message: "OSM file not found") }
+        let ds: VectorDataset
+        do { ds = try VectorDataset(path: path) } catch let e as GeoBridgeError {
+            throw PipelineError.input(file: path, layer: nil, message: "cannot open OSM file: \(e.message)")
+        }
+        guard ds.driverName == "OSM" else {
+            throw PipelineError.input(file: path, layer: nil, message: "not an OSM file (opened by the \(ds.driverName) driver)")
+        }
+        var out: [String: [RawFeature]] = [:]
+        for k in CityConfig.layerKeys { out[k] = [] }
+        func add(_ layer: String, _ id: String, _ attrs: [String: FieldValue], _ g: Geometry?) {
+            out[layer, default: []].append(RawFeature(sourceId: id, attrs: attrs, geometry: g, origin: originBase))
+        }
+        do {
+            try ds.forEachFeatureInterleaved(layers: ["points", "lines", "multipolygons"]) { lname, f in
+                let t = tags(f)
+                let sid: String
+                switch lname {
+                case "points": sid = "n" + (f.value("osm_id").string ?? "?")
+                case "lines": sid = "w" + (f.value("osm_id").string ?? "?")
+                default:
+                    if let w = f.value("osm_way_id").string { sid = "w" + w } else { sid = "r" + (f.value("osm_id").string ?? "?") }
+                }
+                var geom: Geometry?
+                var geomError: String?
+                do { geom = try f.geometry() } catch { geomError = "\(error)" }
+                func attrs(_ a: [String: FieldValue]) -> [String: FieldValue] {
+                    var a = a
+                    if let e = geomError { a["__error"] = .string("unreadable geometry: \(e)") }
+                    return a
+                }
+                let name: FieldValue = t["name"].map { .string($0) } ?? .null
+                if lname == "multipolygons" {
+                    if let b = t["building"], b != "no" {
+                        var a: [String: FieldValue] = ["use": .string(buildingUse(b, t)), "name": name]
+                        if let h = t["height"] ?? t["building:height"] { a["height"] = .string(h) }
+                        if let l = t["building:levels"] { a["floors"] = .string(l) }
+                        if let y = year(t["start_date"] ?? t["building:year"] ?? t["construction_date"]) { a["year_built"] = .int(Int64(y)) }
+                        add("buildings", sid, attrs(a), geom)
+                    }
+                    let landuse = t["landuse"], leisure = t["leisure"], natural = t["natural"]
+                    if leisure == "park" || leisure == "garden" || ["grass", "forest", "meadow", "recreation_ground", "village_green"].contains(landuse ?? "")
+                        || ["wood", "scrub", "grassland", "heath"].contains(natural ?? "") {
+                        let kind = leisure ?? landuse ?? natural ?? "green"
+                        add("green", sid, attrs(["kind": .string(kind), "park": .int(leisure == "park" ? 1 : 0), "name": name]), geom)
+                    }
+                    if natural == "water" || t["waterway"] == "riverbank" || landuse == "reservoir" || landuse == "basin" {
+                        add("water", sid, attrs(["kind": .string(t["water"] ?? t["waterway"] ?? landuse ?? "water")]), geom)
+                    }
+                    if t["boundary"] == "administrative", let lvl = t["admin_level"], let l = Int(lvl), l >= 9 {
+                        add("zones", sid, attrs(["id": .string(sid), "name": name, "level": .string(l >= 10 ? "subdistrict" : "district")]), geom)
+                    }
+                }
+                if lname == "lines" {
+                    if let h = t["highway"], !excludedHighways.contains(h) {
+                        var walk = true
+                        if t["foot"] == "no" || t["access"] == "no" && t["foot"] != "yes" { walk = false }
+                        if motorways.contains(h) && t["foot"] != "yes" && !(t["sidewalk"].map { $0 != "no" && $0 != "none" } ?? false) { walk = false }
+                        let drive = !nonDrivable.contains(h) && t["motor_vehicle"] != "no" && t["access"] != "no"
+                        let onewayWalk = (h == "footway" || h == "path" || h == "steps") && t["oneway"] == "yes" && t["oneway:foot"] != "no"
+                            || t["oneway:foot"] == "yes"
+                        add("roads", sid, attrs(["highway": .string(h), "name": name, "walkable": .int(walk ? 1 : 0),
+                                                 "drivable": .int(drive ? 1 : 0), "oneway_walk": .int(onewayWalk ? 1 : 0)]), geom)
+                    }
+                    if t["man_made"] == "pipeline" {
+                        let dia = t["diameter"].flatMap(parseMeasure).map { $0 > 20 ? $0 / 1000 : $0 } // mm or m
+                        add("pipes", sid, attrs(["kind": .string(pipeKind(t)), "diameter": dia.map { .real($0) } ?? .null]), geom)
+                    }
+                }
+                // Facilities from points and polygons.
+                if lname != "lines" {
+                    for c in facilityCategories(t) {
+                        add("facilities", sid, attrs(["category": .string(c), "name": name]), geom)
+                    }
+                }
+            }
+        } catch let e as GeoBridgeError {
+            throw PipelineError.input(file: path, layer: nil, message: "read error (corrupt or truncated file?): \(e.message)")
+        }
+        try? ds.close()
+        return (SourceOrigin(file: path, layer: "osm", crs: "EPSG:4326"), out)
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// Progress on stderr for long steps: shown only when stderr is a terminal and not `--quiet`.
+/// The stage summaries (what a user reads after each stage) go to stdout and are not affected.
+public final class Progress: @unchecked Sendable {
+    public let enabled: Bool
+    private var label = ""
+    private var lastDraw = 0.0
+    private let lock = NSLock()
+
+    public init(quiet: Bool) { enabled = !quiet && isatty(STDERR_FILENO) == 1 }
+
+    /// Starts a step.
+    public func begin(_ label: String) {
+        lock.lock(); defer { lock.unlock() }
+        self.label = label
+        lastDraw = 0
+        draw("\(label) …")
+    }
+
+    /// Reports `done` of `total` (throttled to 10 updates a second).
+    public func update(_ done: Int, of total: Int) {
+        guard enabled else { return }
+        let now = Date().timeIntervalSinceReferenceDate
+        lock.lock(); defer { lock.unlock() }
+        if now - lastDraw < 0.1 && done < total { return }
+        lastDraw = now
+        let pct = total > 0 ? Int(100 * Double(done) / Double(total)) : 0
+        draw("\(label) \(done.grouped)/\(total.grouped) (\(pct) %)")
+    }
+
+    /// Clears the progress line.
+    public func end() {
+        lock.lock(); defer { lock.unlock() }
+        if enabled { FileHandle.standardError.write("\r\u{1B}[2K".data(using: .utf8)!) }
+    }
+
+    private func draw(_ s: String) {
+        guard enabled else { return }
+        FileHandle.standardError.write("\r\u{1B}[2K\(s)".data(using: .utf8)!)
+    }
+}
+
+/// Writes a summary line to stdout.
+public func say(_ s: String) {
+    FileHandle.standardOutput.write((s + "\n").data(using: .utf8)!)
+}
+
+extension Int {
+    /// 12,345 style grouping for summaries.
+    var grouped: String {
+        let s = String(abs(self))
+        var out = ""
+        for (i, ch) in s.reversed().enumerated() { if i > 0 && i % 3 == 0 { out.append(",") }; out.append(ch) }
+        return (self < 0 ? "-" : "") + String(out.reversed())
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+
+/// `cimbase`: argument parsing only; the work is in Pipeline.
+@main
+struct CIMBaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cimbase",
+        abstract: "City checkup (城市体检) base layer, spatial indicators, 3D Tiles and scoring.",
+        subcommands: [Run.self, Ingest.self],
+        defaultSubcommand: nil
+    )
+}
+
+/// Options every stage shares.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: "Output folder.")
+    var out: String = "out"
+
+    @Flag(name: .long, help: "No progress on stderr.")
+    var quiet = false
+}
+
+/// Runs `body`, turning errors into one clear line on stderr and a non-zero exit.
+func guarded(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as PipelineError {
+        FileHandle.standardError.write("error: \(e)\n".data(using: .utf8)!)
+        throw ExitCode(1)
+    } catch let e as ExitCode { throw e } catch {
+        FileHandle.standardError.write("error: \(error)\n".data(using: .utf8)!)
+        throw ExitCode(1)
+    }
+}
+
+/// Loads the config given by path, or builds one for `--osm`.
+func loadConfig(_ path: String?, osm: String?, population: String?, crs: String?) throws -> CityConfig {
+    var cfg: CityConfig
+    if let osm {
+        let name = ((osm as NSString).lastPathComponent as NSString).deletingPathExtension.replacingOccurrences(of: ".osm", with: "")
+        cfg = CityConfig(city: name, year: Calendar(identifier: .gregorian).component(.year, from: Date()), preset: "osm", osm: osm)
+    } else if let path {
+        cfg = try CityConfig.load(path: path)
+    } else {
+        throw PipelineError.usage("give a config file (city.yaml) or --osm FILE.osm.pbf")
+    }
+    if let population {
+        let isRaster = ["tif", "tiff"].contains((population as NSString).pathExtension.lowercased())
+        cfg.layers["population"] = LayerSource(source: population, fields: isRaster ? [:] : ["value": "population"])
+    }
+    if let crs { cfg.crs = crs }
+    return cfg
+}
+
+extension CIMBaseCommand {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run every stage: ingest, walk, indicators, tiles, score.")
+        @Argument(help: "City config (city.yaml).") var config: String?
+        @Option(name: .long, help: "Run on an OpenStreetMap extract with the OSM preset instead of a config.") var osm: String?
+        @Option(name: .long, help: "Population grid (GeoPackage with a `population` field, or a GeoTIFF) for --osm.") var population: String?
+        @Option(name: .long, help: "Working CRS (EPSG code or auto); overrides the config.") var crs: String?
+        @OptionGroup var common: CommonOptions
+
+        func run() throws {
+            try guarded {
+                let cfg = try loadConfig(config, osm: osm, population: population, crs: crs)
+                try Stages.runAll(config: cfg, outDir: common.out, progress: Progress(quiet: common.quiet))
+            }
+        }
+    }
+
+    struct Ingest: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Read, reproject and validate every layer into DIR/base.gpkg.")
+        @Argument(help: "City config (city.yaml).") var config: String?
+        @Option(name: .long, help: "OpenStreetMap extract (OSM preset) instead of a config.") var osm: String?
+        @Option(name: .long, help: "Population grid for --osm.") var population: String?
+        @Option(name: .long, help: "Working CRS (EPSG code or auto); overrides the config.") var crs: String?
+        @OptionGroup var common: CommonOptions
+
+        func run() throws {
+            try guarded {
+                let cfg = try loadConfig(config, osm: osm, population: population, crs: crs)
+                try Pipeline.Ingest.run(config: cfg, outDir: common.out, progress: Progress(quiet: common.quiet))
+            }
+        }
+    }
+}
