@@ -64,3 +64,24 @@ public struct FeatureTable: Sendable {
     }
     public func fieldIndex(_ name: String) -> Int? { fields.firstIndex { $0.name == name } }
 }
+
+/// A streaming destination for features, layer by layer (a GeoPackage writer, a counter, a hasher…).
+/// Calls come as `begin(layer)`, any number of `write`, `end()`, then the next layer.
+public protocol FeatureSink {
+    /// Starts a layer; `schema.rows` is ignored.
+    mutating func begin(_ schema: FeatureTable) throws
+    mutating func write(_ row: FeatureRow) throws
+    mutating func end() throws
+}
+
+/// Collects everything in memory (tests, small cities).
+public struct CollectingSink: FeatureSink {
+    public var tables: [FeatureTable] = []
+    public init() {}
+    public mutating func begin(_ schema: FeatureTable) throws {
+        tables.append(FeatureTable(name: schema.name, geometryType: schema.geometryType, fields: schema.fields))
+    }
+    public mutating func write(_ row: FeatureRow) throws { tables[tables.count - 1].rows.append(row) }
+    public mutating func end() throws {}
+    public func table(_ name: String) -> FeatureTable? { tables.first { $0.name == name } }
+}

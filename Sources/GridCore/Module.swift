@@ -1,1 +1,0 @@
-// GridCore module: see the module's files.

@@ -1,1 +1,0 @@
-// Scoring module: see the module's files.

@@ -1,1 +1,0 @@
-// Synth module: see the module's files.

@@ -1,1 +1,0 @@
-// Tiles module: see the module's files.

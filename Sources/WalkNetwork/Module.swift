@@ -1,1 +1,0 @@
-// WalkNetwork module: see the module's files.
