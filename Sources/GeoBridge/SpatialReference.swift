@@ -13,6 +13,9 @@ public final class SpatialReference: @unchecked Sendable {
         if err != OGRERR_NONE {
             let e = GDALEnvironment.lastError("OSRSetFromUserInput", fallback: "cannot interpret CRS '\(definition)'")
             OSRDestroySpatialReference(h)
+            if case .gdal(let f, let c, let m) = e, !m.contains(definition) {
+                throw GeoBridgeError.gdal(function: f, code: c, message: "cannot interpret CRS '\(definition)': \(m)")
+            }
             throw e
         }
         OSRSetAxisMappingStrategy(h, OAMS_TRADITIONAL_GIS_ORDER)

@@ -74,10 +74,14 @@ public final class VectorDataset {
         while true {
             var lyr: OGRLayerH? = nil
             GDALEnvironment.resetError()
-            guard let f = GDALDatasetGetNextFeature(h, &lyr, nil, nil, nil) else {
-                if CPLGetLastErrorType() == CE_Failure { throw GDALEnvironment.lastError("GDALDatasetGetNextFeature") }
-                break
+            let next = GDALDatasetGetNextFeature(h, &lyr, nil, nil, nil)
+            // A parse error may be reported alongside a feature or at the end: either way the file is not whole.
+            let t = CPLGetLastErrorType()
+            if t == CE_Failure || t == CE_Fatal {
+                if let next { OGR_F_Destroy(next) }
+                throw GDALEnvironment.lastError("GDALDatasetGetNextFeature")
             }
+            guard let f = next else { break }
             defer { OGR_F_Destroy(f) }
             guard let lyr else { continue }
             let name = String(cString: OGR_L_GetName(lyr))
@@ -142,6 +146,17 @@ public final class VectorLayer {
         if OGR_L_SetAttributeFilter(handle, where_) != OGRERR_NONE {
             throw GDALEnvironment.lastError("OGR_L_SetAttributeFilter", fallback: "invalid where clause: \(where_ ?? "")")
         }
+        // Some drivers (GeoPackage, PostGIS) only parse the filter when reading: fetch one feature to surface errors now.
+        OGR_L_ResetReading(handle)
+        GDALEnvironment.resetError()
+        if let f = OGR_L_GetNextFeature(handle) { OGR_F_Destroy(f) }
+        let t = CPLGetLastErrorType()
+        OGR_L_ResetReading(handle)
+        if t == CE_Failure || t == CE_Fatal {
+            let e = GDALEnvironment.lastError("OGR_L_SetAttributeFilter")
+            _ = OGR_L_SetAttributeFilter(handle, nil)
+            throw e
+        }
     }
 
     /// Iterates the features; read errors (truncated/corrupt files) throw.
@@ -150,11 +165,13 @@ public final class VectorLayer {
         OGR_L_ResetReading(handle)
         while true {
             GDALEnvironment.resetError()
-            guard let f = OGR_L_GetNextFeature(handle) else {
-                let t = CPLGetLastErrorType()
-                if t == CE_Failure || t == CE_Fatal { throw GDALEnvironment.lastError("OGR_L_GetNextFeature") }
-                break
+            let next = OGR_L_GetNextFeature(handle)
+            let t = CPLGetLastErrorType()
+            if t == CE_Failure || t == CE_Fatal {
+                if let next { OGR_F_Destroy(next) }
+                throw GDALEnvironment.lastError("OGR_L_GetNextFeature")
             }
+            guard let f = next else { break }
             defer { OGR_F_Destroy(f) }
             try body(Feature(handle: f, fields: fields))
         }

@@ -20,6 +20,20 @@ struct GeometryValidator {
         return out
     }
 
+    /// At least 3 distinct points, not all on one line (a bow-tie has zero signed area but is repairable).
+    static func hasArea(_ r: [Vec2]) -> Bool {
+        guard r.count >= 3 else { return false }
+        let o = r[0]
+        var scale = 0.0
+        for p in r { scale = max(scale, abs(p.x - o.x), abs(p.y - o.y)) }
+        guard scale > 0 else { return false }
+        for i in 1..<(r.count - 1) {
+            let a = r[i] - o, b = r[i + 1] - o
+            if abs(a.x * b.y - a.y * b.x) > 1e-12 * scale * scale { return true }
+        }
+        return false
+    }
+
     static func basicCheck(_ g: Geometry?, _ raw: RawFeature) -> String? {
         if let e = raw.attrs["__error"]?.string { return e }
         guard let g else { return "no geometry" }
@@ -36,8 +50,8 @@ struct GeometryValidator {
         var cleaned: [Polygon] = []
         for p in mp.polygons {
             let ext = Self.cleanRing(p.exterior)
-            guard ext.count >= 3, abs(signedArea(ext)) > 0 else { continue }
-            let holes = p.holes.map(Self.cleanRing).filter { $0.count >= 3 && abs(signedArea($0)) > 0 }
+            guard Self.hasArea(ext) else { continue }
+            let holes = p.holes.map(Self.cleanRing).filter(Self.hasArea)
             cleaned.append(Polygon(exterior: ext, holes: holes))
         }
         if cleaned.isEmpty { return .reject("degenerate polygon (fewer than 3 distinct points or zero area)") }

@@ -1,0 +1,78 @@
+import CityModel
+import Foundation
+@testable import Pipeline
+
+/// Paths the tests need.
+enum Paths {
+    /// The package root (as compiled; for `.build/…`).
+    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The shipped sample city.
+    static let helsinkiSample = root.appendingPathComponent("data/helsinki/city.yaml").path
+    static let helsinkiPBF = root.appendingPathComponent("data/helsinki/Helsinki.osm.pbf").path
+    /// ../shared/data, when present (CI and developer machines); nil elsewhere.
+    static let sharedData: String? = {
+        let real = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for base in [real, root] {
+            let p = base.deletingLastPathComponent().appendingPathComponent("shared/data").path
+            if FileManager.default.fileExists(atPath: p) { return p }
+        }
+        return nil
+    }()
+    static func shared(_ rel: String) -> String? {
+        guard let d = sharedData else {
+            print("skipped: ../shared/data is absent, \(rel) not available")
+            return nil
+        }
+        return d + "/" + rel
+    }
+    /// The built CLI (swift build --build-tests builds it).
+    static var cli: String? {
+        for c in ["debug", "release"] {
+            let p = root.appendingPathComponent(".build/\(c)/cimbase").path
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+}
+
+func tempDir(_ name: String = #function) -> String {
+    let d = NSTemporaryDirectory() + "cimbase-pipeline-\(name.filter { $0.isLetter })-\(UUID().uuidString.prefix(8))"
+    try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    return d
+}
+
+/// Writes a GeoJSON FeatureCollection in a projected CRS (GDAL honours the legacy `crs` member).
+func writeGeoJSON(_ path: String, epsg: Int, features: [(props: [String: Any], geometry: [String: Any]?)]) throws {
+    let fc: [String: Any] = [
+        "type": "FeatureCollection",
+        "crs": ["type": "name", "properties": ["name": "urn:ogc:def:crs:EPSG::\(epsg)"]],
+        "features": features.map { f -> [String: Any] in
+            ["type": "Feature", "properties": f.props, "geometry": f.geometry ?? NSNull()]
+        },
+    ]
+    let data = try JSONSerialization.data(withJSONObject: fc, options: [.sortedKeys])
+    try data.write(to: URL(fileURLWithPath: path))
+}
+
+func polygonJSON(_ rings: [[(Double, Double)]]) -> [String: Any] {
+    ["type": "Polygon", "coordinates": rings.map { r in (r + [r[0]]).map { [$0.0, $0.1] } }]
+}
+
+func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double) -> [(Double, Double)] {
+    [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
+}
+
+/// Runs a process, returning exit status, stdout and stderr.
+@discardableResult
+func runProcess(_ exe: String, _ args: [String]) throws -> (Int32, String, String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: exe)
+    p.arguments = args
+    let o = Pipe(), e = Pipe()
+    p.standardOutput = o; p.standardError = e
+    try p.run()
+    let od = o.fileHandleForReading.readDataToEndOfFile()
+    let ed = e.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: od, as: UTF8.self), String(decoding: ed, as: UTF8.self))
+}
