@@ -11,7 +11,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "cimbase", targets: ["cimbase"]),
-        .library(name: "CIMBase", targets: ["Pipeline", "Indicators", "GridCore", "WalkNetwork", "Scoring", "Tiles", "CityModel", "GeoBridge", "Synth"]),
+        .library(name: "CIMBase", targets: ["Pipeline", "CityModel", "GeoBridge"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,30 +26,16 @@ let package = Package(
 
         // Pure Swift: no C imports.
         .target(name: "CityModel", swiftSettings: simd),
-        .target(name: "GridCore", swiftSettings: simd),
-        .target(name: "WalkNetwork", swiftSettings: simd),
-        .target(name: "Scoring", dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(name: "Tiles", dependencies: ["CityModel"], swiftSettings: simd),
-        .target(name: "Synth", dependencies: ["CityModel"], swiftSettings: simd),
-        .target(name: "Indicators", dependencies: ["CityModel", "GridCore", "WalkNetwork"], swiftSettings: simd),
 
         .target(name: "Pipeline", dependencies: [
-            "GeoBridge", "CityModel", // integration adds: "GridCore", "WalkNetwork", "Indicators", "Scoring", "Tiles", "Synth",
+            "GeoBridge", "CityModel",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "cimbase", dependencies: [
             "Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "cimbase-bench", dependencies: ["GridCore", "WalkNetwork", "CityModel"], swiftSettings: simd),
 
         .testTarget(name: "GeoBridgeTests", dependencies: ["GeoBridge", "CityModel"]),
-        .testTarget(name: "CityModelTests", dependencies: ["CityModel"]),
-        .testTarget(name: "GridCoreTests", dependencies: ["GridCore"]),
-        .testTarget(name: "WalkNetworkTests", dependencies: ["WalkNetwork"]),
-        .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
-        .testTarget(name: "TilesTests", dependencies: ["Tiles", "CityModel"]),
-        .testTarget(name: "SynthTests", dependencies: ["Synth", "CityModel"]),
-        .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "CityModel", "GridCore", "WalkNetwork"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "GeoBridge", "CityModel"], resources: []),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "GeoBridge", "CityModel"]),
     ]
 )

@@ -1,1 +1,0 @@
-// Indicators module: see the module's files.
