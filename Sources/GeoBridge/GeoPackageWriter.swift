@@ -20,14 +20,23 @@ public final class GeoPackageWriter: FeatureSink {
     /// - Parameters:
     ///   - crs: CRS of every layer (`EPSG:…` or WKT), nil for none.
     ///   - reproducible: fixes GeoPackage timestamps so the same content gives the same bytes.
-    public init(path: String, crs: String?, reproducible: Bool = false) throws {
+    private let driver: String
+    private let layerOptions: [String: String]
+
+    /// - Parameters:
+    ///   - driver: OGR driver short name; `GPKG` by default. Other drivers (e.g. `ESRI Shapefile` for test fixtures)
+    ///     are written directly to `path`, without the temp-and-rename step, since they span several files.
+    ///   - layerOptions: layer creation options (e.g. `ENCODING=GBK` for shapefiles).
+    public init(path: String, crs: String?, reproducible: Bool = false, driver: String = "GPKG", layerOptions: [String: String] = [:]) throws {
         GDALEnvironment.ensure()
         self.path = path
-        self.tmpPath = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        self.driver = driver
+        self.layerOptions = layerOptions
+        self.tmpPath = driver == "GPKG" ? path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)" : path
         self.srs = try crs.map { try SpatialReference($0) }
         try? FileManager.default.removeItem(atPath: tmpPath)
         if reproducible { CPLSetConfigOption("OGR_CURRENT_DATE", "2000-01-01T00:00:00.000Z") }
-        guard let drv = GDALGetDriverByName("GPKG") else { throw GDALEnvironment.lastError("GDALGetDriverByName", fallback: "GPKG driver missing") }
+        guard let drv = GDALGetDriverByName(driver) else { throw GDALEnvironment.lastError("GDALGetDriverByName", fallback: "\(driver) driver missing") }
         GDALEnvironment.resetError()
         guard let d = GDALCreate(drv, tmpPath, 0, 0, 0, GDT_Unknown, nil) else {
             throw GDALEnvironment.lastError("GDALCreate", fallback: "cannot create \(tmpPath)")
@@ -47,8 +56,9 @@ public final class GeoPackageWriter: FeatureSink {
     public func begin(_ schema: FeatureTable) throws {
         guard let ds else { throw GeoBridgeError.gdal(function: "GDALDatasetCreateLayer", code: 0, message: "writer is closed") }
         try end()
-        var opts = CStringList([("SPATIAL_INDEX", "YES"), ("FID", "fid")])
-        if schema.geometryType == "None" { opts.set("ASPATIAL_VARIANT", "GPKG_ATTRIBUTES") }
+        var opts = CStringList(driver == "GPKG" ? [("SPATIAL_INDEX", "YES"), ("FID", "fid")] : [])
+        if schema.geometryType == "None" && driver == "GPKG" { opts.set("ASPATIAL_VARIANT", "GPKG_ATTRIBUTES") }
+        for (k, v) in layerOptions.sorted(by: { $0.key < $1.key }) { opts.set(k, v) }
         GDALEnvironment.resetError()
         let gtype = Self.ogrType(schema.geometryType)
         guard let l = opts.with({ GDALDatasetCreateLayer(ds, schema.name, gtype == wkbNone ? nil : srs?.handle, gtype, $0) }) else {
@@ -69,8 +79,10 @@ public final class GeoPackageWriter: FeatureSink {
         layer = l
         layerName = schema.name
         fieldTypes = schema.fields.map(\.type)
-        guard GDALDatasetStartTransaction(ds, 0) == OGRERR_NONE else { throw GDALEnvironment.lastError("GDALDatasetStartTransaction") }
-        inTransaction = true
+        if GDALDatasetTestCapability(ds, "Transactions") != 0 {
+            guard GDALDatasetStartTransaction(ds, 0) == OGRERR_NONE else { throw GDALEnvironment.lastError("GDALDatasetStartTransaction") }
+            inTransaction = true
+        }
     }
 
     public func write(_ row: FeatureRow) throws {
@@ -120,7 +132,7 @@ public final class GeoPackageWriter: FeatureSink {
             try? FileManager.default.removeItem(atPath: tmpPath)
             throw e
         }
-        if rename(tmpPath, path) != 0 {
+        if tmpPath != path, rename(tmpPath, path) != 0 {
             let msg = String(cString: strerror(errno))
             try? FileManager.default.removeItem(atPath: tmpPath)
             throw GeoBridgeError.gdal(function: "rename", code: errno, message: "cannot move \(tmpPath) to \(path): \(msg)")
@@ -129,7 +141,9 @@ public final class GeoPackageWriter: FeatureSink {
 
     /// Drops everything written so far (no file at `path` is created or replaced).
     public func abort() {
-        if let d = ds { ds = nil; GDALClose(d) }
+        guard let d = ds else { return }
+        ds = nil
+        GDALClose(d)
         try? FileManager.default.removeItem(atPath: tmpPath)
     }
 

@@ -18,6 +18,8 @@ public struct IngestReport: Sendable {
     public var residentsTotal: Double
     /// Population of cells with no building to hold it (reported, not silently dropped).
     public var unassignedPopulation: Double
+    /// Warnings and automatic decisions to show the user (encodings assumed, field names recognised, …).
+    public var notes: [String]
     public var seconds: Double
 }
 
@@ -28,6 +30,7 @@ public enum Ingest {
         let t0 = Date()
         var origins: [SourceOrigin] = []
         var raw: [String: [RawFeature]] = [:]
+        var notes: [String] = []
 
         // 1. Read sources.
         if config.preset == "osm", let osm = config.osm {
@@ -39,12 +42,12 @@ public enum Ingest {
         for key in CityConfig.layerKeys {
             guard let spec = config.layers[key] else { continue }
             progress.begin("ingest: reading \(key)")
-            let (o, feats) = try SourceReader.read(canonical: key, spec: spec, path: config.resolve(spec.source), originIndex: origins.count)
+            let (o, feats) = try SourceReader.read(canonical: key, spec: spec, path: config.resolve(spec.source), originIndex: origins.count, notes: &notes)
             origins.append(o)
             raw[key, default: []] += feats
         }
         for spec in config.facilityList {
-            let (o, feats) = try SourceReader.read(canonical: "facilities", spec: spec, path: config.resolve(spec.source), originIndex: origins.count)
+            let (o, feats) = try SourceReader.read(canonical: "facilities", spec: spec, path: config.resolve(spec.source), originIndex: origins.count, notes: &notes)
             origins.append(o)
             raw["facilities", default: []] += feats
         }
@@ -162,7 +165,7 @@ public enum Ingest {
         for f in base.facilities { cats[f.category, default: 0] += 1 }
         let report = IngestReport(crs: crs, counts: counts, facilityCategories: cats, residentsMethod: method,
                                   residentsTotal: base.buildings.reduce(0) { $0 + ($1.residents ?? 0) },
-                                  unassignedPopulation: unassigned, seconds: Date().timeIntervalSince(t0))
+                                  unassignedPopulation: unassigned, notes: notes, seconds: Date().timeIntervalSince(t0))
         return (base, report)
     }
 
@@ -304,6 +307,9 @@ public enum Ingest {
         progress.begin("ingest: writing base.gpkg")
         try BaseLayerIO.write(base, to: (outDir as NSString).appendingPathComponent("base.gpkg"), config: config)
         progress.end()
+        for n in report.notes {
+            if n.hasPrefix("warning: ") { FileHandle.standardError.write((n + "\n").data(using: .utf8)!) }
+        }
         say(summary(report))
         return (base, report)
     }
@@ -325,6 +331,7 @@ public enum Ingest {
         line += " · \(cats) facility categories · residents \(Int(r.residentsTotal.rounded()).grouped) (\(r.residentsMethod))"
         if r.unassignedPopulation > 0 { line += " · \(Int(r.unassignedPopulation.rounded()).grouped) population in cells without buildings" }
         if rej > 0 { line += " · \(rej) rejects → rejects layer" }
+        for n in r.notes where !n.hasPrefix("warning: ") { line += "\n            \(n)" }
         line += " · CRS \(r.crs)  " + String(format: "%.1f s", r.seconds)
         return line
     }

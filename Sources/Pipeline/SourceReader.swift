@@ -8,7 +8,8 @@ enum SourceReader {
     ///   - canonical: the canonical layer (`buildings`, …) the source is read for.
     ///   - spec: the config entry.
     ///   - path: the resolved source path.
-    static func read(canonical: String, spec: LayerSource, path: String, originIndex: Int) throws -> (SourceOrigin, [RawFeature]) {
+    static func read(canonical: String, spec spec0: LayerSource, path: String, originIndex: Int, notes: inout [String]) throws -> (SourceOrigin, [RawFeature]) {
+        var spec = spec0
         if !path.hasPrefix("PG:") && !path.hasPrefix("/vsi") && !FileManager.default.fileExists(atPath: path) {
             throw PipelineError.input(file: path, layer: spec.layer, message: "file not found (layers.\(canonical).source)")
         }
@@ -17,7 +18,12 @@ enum SourceReader {
             return try readRasterPopulation(spec: spec, path: path, originIndex: originIndex)
         }
         var opts: [String: String] = [:]
-        if let enc = spec.encoding { opts["ENCODING"] = enc }
+        if let enc = spec.encoding {
+            opts["ENCODING"] = enc
+        } else if let (enc, warning) = SourceConventions.shapefileEncoding(path: path) {
+            opts["ENCODING"] = enc
+            notes.append("warning: " + warning)
+        }
         let ds: VectorDataset
         do { ds = try VectorDataset(path: path, openOptions: opts) } catch let e as GeoBridgeError {
             throw PipelineError.input(file: path, layer: spec.layer, message: "cannot open: \(e.message)")
@@ -27,6 +33,8 @@ enum SourceReader {
             throw PipelineError.input(file: path, layer: spec.layer, message: e.message)
         }
         let lname = layer.name
+        let recognised = SourceConventions.recognise(layer: canonical, fields: layer.fields.map(\.name), mapped: &spec.fields)
+        if !recognised.isEmpty { notes.append("\(canonical): recognised fields \(recognised.joined(separator: ", ")) in \((path as NSString).lastPathComponent)") }
         let fieldNames = Set(layer.fields.map(\.name))
         for (canon, field) in spec.fields.sorted(by: { $0.key < $1.key }) where !fieldNames.contains(field) {
             throw PipelineError.input(file: path, layer: lname,
@@ -39,6 +47,10 @@ enum SourceReader {
         }
         var crs: String? = spec.crs
         if crs == nil, let srs = layer.spatialReference { crs = srs.authorityCode ?? srs.wkt }
+        if crs == nil {
+            let bb = (try? layer.extent()) ?? .empty
+            throw PipelineError.input(file: path, layer: lname, message: SourceConventions.missingCRSMessage(bb, key: canonical))
+        }
         let origin = SourceOrigin(file: path, layer: lname, crs: crs, coords: spec.coords ?? "wgs84")
         var out: [RawFeature] = []
         let idField = spec.fields["id"]
