@@ -74,7 +74,7 @@ public struct CityConfig: Sendable {
     public static let fieldKeys: [String: [String]] = [
         "buildings": ["height", "floors", "use", "residents", "year_built", "ground", "id"],
         "roads": ["highway", "name", "foot", "oneway", "id"],
-        "facilities": ["category", "name", "id"],
+        "facilities": ["category", "name", "id", "amap_typecode", "amap_type", "baidu_tag"],
         "green": ["kind", "park", "name", "id"],
         "water": ["kind", "id"],
         "pipes": ["kind", "diameter", "id"],

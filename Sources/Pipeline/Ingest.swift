@@ -103,6 +103,7 @@ public enum Ingest {
 
         // 4. Validate and build records, layer by layer in a fixed order.
         var nextId: Int64 = 1
+        var unmappedWebTypes: [String: Int] = [:]
         for layer in CityConfig.layerKeys {
             var seen: [UInt64: String] = [:]
             var feats = raw[layer] ?? []
@@ -134,8 +135,21 @@ public enum Ingest {
                     }
                 case "facilities":
                     if let r = GeometryValidator.basicCheck(f.geometry, f) { reject(layer, f, r); continue }
-                    guard let catRaw = f.string("category") else { reject(layer, f, "no category"); continue }
-                    guard let cat = FacilityAliases.category(catRaw) else { reject(layer, f, "unknown facility category '\(catRaw)'"); continue }
+                    let catRaw = f.string("category")
+                    var cat = catRaw.flatMap(FacilityAliases.category)
+                    let webMap = f.string("amap_typecode") != nil || f.string("amap_type") != nil || f.string("baidu_tag") != nil
+                    if cat == nil && webMap {
+                        cat = WebMapPOI.category(amapTypecode: f.string("amap_typecode"), amapType: f.string("amap_type"),
+                                                 baiduTag: f.string("baidu_tag"), name: f.string("name"))
+                        if cat == nil {
+                            let label = WebMapPOI.typeLabel(amapTypecode: f.string("amap_typecode"), amapType: f.string("amap_type"), baiduTag: f.string("baidu_tag")) ?? "?"
+                            unmappedWebTypes[label, default: 0] += 1
+                            reject(layer, f, "web-map POI type not mapped to a facility category: \(label)"); continue
+                        }
+                    }
+                    guard let cat else {
+                        reject(layer, f, catRaw.map { "unknown facility category '\($0)'" } ?? "no category"); continue
+                    }
                     var geom = f.geometry!
                     var area: MultiPolygon? = nil
                     if !geom.polygons.polygons.isEmpty {
@@ -157,7 +171,12 @@ public enum Ingest {
             raw[layer] = nil // free as we go
         }
         progress.end()
-        for k in counts.keys { counts[k]!.repaired = counts[k]!.repaired } // (kept per layer above)
+        if !unmappedWebTypes.isEmpty {
+            let total = unmappedWebTypes.values.reduce(0, +)
+            let list = unmappedWebTypes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(12)
+                .map { "\($0.key) (\($0.value))" }.joined(separator: "; ")
+            notes.append("facilities: \(total) web-map POIs of \(unmappedWebTypes.count) unmapped types → rejects: \(list)")
+        }
 
         // 5. Residents.
         let (method, unassigned) = assignResidents(&base, config.ingest)

@@ -16,6 +16,9 @@ enum SourceConventions {
         "facilities": [
             "category": ["category", "kind", "类别", "设施类别", "设施类型"],
             "name": ["name", "名称", "设施名称"],
+            "amap_typecode": ["typecode", "type_code", "amap_typecode", "类型编码"],
+            "amap_type": ["amap_type", "poi_type"],
+            "baidu_tag": ["tag", "baidu_tag", "detail_info_tag"],
         ],
         "roads": [
             "highway": ["highway", "class", "fclass", "道路等级", "等级"],

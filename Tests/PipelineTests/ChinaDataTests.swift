@@ -154,3 +154,29 @@ struct SplitMix64: RandomNumberGenerator {
         }
     }
 }
+
+@Suite struct WebMapIngestTests {
+    /// Amap POIs (GCJ-02, typecode field) go through the preset; unmapped types are rejected, counted and listed.
+    @Test func amapPOIsAreCategorisedAndUnknownTypesListed() throws {
+        let dir = tempDir()
+        let pts: [(String, String, String)] = [
+            ("141204", "科教文化服务;学校;幼儿园", "红谷滩幼儿园"), ("141203", "科教文化服务;学校;小学", "育新学校"),
+            ("090100", "医疗保健服务;综合医院;综合医院", "青山湖社区卫生服务中心"), ("050000", "餐饮服务;餐饮相关场所;餐饮相关", "瓦罐汤"),
+            ("050000", "餐饮服务;餐饮相关场所;餐饮相关", "拌粉店"),
+        ]
+        var feats: [(props: [String: Any], geometry: [String: Any]?)] = []
+        for (k, p) in pts.enumerated() {
+            let g = ChinaCoords.wgs84ToGCJ02(Vec2(115.89 + Double(k) * 0.001, 28.68))
+            feats.append((["typecode": p.0, "type": p.1, "name": p.2], ["type": "Point", "coordinates": [g.x, g.y]]))
+        }
+        try writeGeoJSON(dir + "/amap.geojson", epsg: 4326, features: feats)
+        let yaml = "city: 南昌\nyear: 2026\ncrs: auto\nlayers:\n  facilities: {source: amap.geojson, coords: gcj02}\n  roads: {source: amap.geojson, where: \"name = 'x'\"}\n"
+        let cfg = try CityConfig.parse(yaml, file: dir + "/c.yaml", baseDirectory: dir)
+        let (base, r) = try Ingest.build(config: cfg, progress: Progress(quiet: true))
+        #expect(base.facilities.map(\.category) == ["kindergarten", "primary_school", "health_center"])
+        #expect(r.counts["facilities"]?.rejected == 2)
+        #expect(base.rejects.allSatisfy { $0.reason.contains("050000") })
+        #expect(r.notes.contains { $0.contains("2 web-map POIs of 1 unmapped types") && $0.contains("050000") })
+        #expect(r.notes.contains { $0.contains("amap_typecode ← typecode") })
+    }
+}
