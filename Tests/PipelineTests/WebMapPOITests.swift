@@ -248,3 +248,10 @@ private func cat(code: String? = nil, type: String? = nil, baidu: String? = nil,
         #expect(WebMapPOI.typeLabel(amapTypecode: nil, amapType: nil, baiduTag: nil) == nil)
     }
 }
+
+@Suite struct WebMapPOIDocsTests {
+    @Test func readmeCarriesTheTable() throws {
+        let readme = try String(contentsOf: Paths.root.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains(WebMapPOI.markdownTable().trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+}
