@@ -11,7 +11,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "cimbase", targets: ["cimbase"]),
-        .library(name: "CIMBase", targets: ["Pipeline", "CityModel", "GeoBridge"]),
+        .library(name: "CIMBase", targets: ["Pipeline", "Indicators", "Scoring", "CityModel", "GeoBridge"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,9 +26,11 @@ let package = Package(
 
         // Pure Swift: no C imports.
         .target(name: "CityModel", swiftSettings: simd),
+        .target(name: "Indicators", dependencies: ["CityModel"], swiftSettings: simd),
+        .target(name: "Scoring", dependencies: [.product(name: "Yams", package: "Yams")]),
 
         .target(name: "Pipeline", dependencies: [
-            "GeoBridge", "CityModel",
+            "GeoBridge", "CityModel", "Indicators", "Scoring",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "cimbase", dependencies: [
@@ -36,6 +38,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "GeoBridgeTests", dependencies: ["GeoBridge", "CityModel"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "GeoBridge", "CityModel"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "GeoBridge", "CityModel", "Indicators", "Scoring"]),
+        .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
     ]
 )

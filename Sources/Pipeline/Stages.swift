@@ -1,11 +1,65 @@
 import CityModel
 import Foundation
+import Indicators
+import Scoring
 
-/// Chains the stages for `cimbase run`.
+/// Chains the stages for `cimbase run`, and lets each stage reuse what earlier ones wrote.
 public enum Stages {
+    /// Source files a config reads (for freshness checks).
+    static func sourceFiles(_ c: CityConfig) -> [String] {
+        var out: [String] = []
+        if c.file != "<memory>" { out.append(c.file) }
+        if let o = c.osm { out.append(c.resolve(o)) }
+        for s in c.layers.values { out.append(c.resolve(s.source)) }
+        for s in c.facilityList { out.append(c.resolve(s.source)) }
+        return out.filter { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    static func mtime(_ p: String) -> Date? { (try? FileManager.default.attributesOfItem(atPath: p))?[.modificationDate] as? Date }
+
+    /// True when `output` exists and is newer than the config and every source it reads.
+    public static func isFresh(_ output: String, config: CityConfig) -> Bool {
+        guard let t = mtime(output) else { return false }
+        return sourceFiles(config).allSatisfy { (mtime($0) ?? .distantFuture) <= t }
+    }
+
+    /// The base layer: read from DIR/base.gpkg when it is fresh, else ingested (and written).
+    public static func baseLayer(config: CityConfig, outDir: String, progress: Progress) throws -> BaseLayer {
+        let path = (outDir as NSString).appendingPathComponent("base.gpkg")
+        if isFresh(path, config: config) {
+            let b = try BaseLayerIO.read(path: path)
+            say("ingest      reusing \(path) (newer than the config and its sources)")
+            return b
+        }
+        return try Ingest.run(config: config, outDir: outDir, progress: progress).0
+    }
+
+    static func indicatorOverrides(_ config: CityConfig) throws -> [String: [String: Double]] {
+        let s = try StageSection(config, "indicators", allowed: ["params"])
+        return try s.nestedNumberMap("params") ?? [:]
+    }
+
+    /// Indicator stage on a base layer; writes the tables.
+    @discardableResult
+    public static func indicators(config: CityConfig, base: BaseLayer, walk: NetworkAccess?, fireDrive: [Float]?,
+                                  outDir: String, progress: Progress) throws -> IndicatorStage.Output {
+        let t0 = Date()
+        let hash = IndicatorStage.inputsHash(outDir: outDir, config: config)
+        let out = try IndicatorStage.compute(config: config, base: base, walk: walk, fireDrive: fireDrive,
+                                             overrides: try indicatorOverrides(config), progress: progress, inputsHash: hash)
+        try IndicatorStage.write(out, base: base, outDir: outDir)
+        say(IndicatorStage.summary(out, zones: base.zones.count, seconds: Date().timeIntervalSince(t0)))
+        return out
+    }
+
     public static func runAll(config: CityConfig, outDir: String, progress: Progress) throws {
         let t0 = Date()
-        try Ingest.run(config: config, outDir: outDir, progress: progress)
+        try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+        let (base, _) = try Ingest.run(config: config, outDir: outDir, progress: progress)
+        let ind = try indicators(config: config, base: base, walk: nil, fireDrive: nil, outDir: outDir, progress: progress)
+        let result = try ScoreStage.run(tables: [ind.table], options: try ScoreStage.options(config), config: config,
+                                        maps: [config.city: ScoreStage.maps(base: base, indicators: ind)], outDir: outDir)
+        say("score       " + result.summary)
         say(String(format: "done        %.1f s → %@", Date().timeIntervalSince(t0), outDir))
     }
 }

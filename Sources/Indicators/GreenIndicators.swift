@@ -1,0 +1,78 @@
+import CityModel
+
+/// 城市绿化覆盖率: union of green cover inside the built-up area ÷ built-up area (overlaps counted once).
+/// Source: MOHURD city checkup system (生态宜居); target ≥ 40 % (default).
+public struct GreenCoverage: Indicator {
+    public init() {}
+    public let spec = IndicatorSpec(id: "green_cov", nameZh: "城市绿化覆盖率", nameEn: "green coverage ratio", unit: "%", direction: .higher,
+                                    layers: ["green", "boundary"], source: "MOHURD 城市体检指标体系")
+    public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
+        if i.base.green.isEmpty { return .notComputed(spec, s, "no green layer") }
+        let g = try p.greenUnion.get(or: "green union")
+        return .ratio(spec, s, try areaInScope(g, s, i.ops), s.builtUpArea, scale: 100, emptyReason: "no built-up area in scope")
+    }
+}
+
+/// 人均公园绿地面积: public park area ÷ residents (m² per resident). Parks are green features marked `is_park`,
+/// unioned, inside the scope's land.
+public struct ParkAreaPerCapita: Indicator {
+    public init() {}
+    public let spec = IndicatorSpec(id: "park_area_pc", nameZh: "人均公园绿地面积", nameEn: "park area per resident", unit: "m²/人", direction: .higher,
+                                    layers: ["green", "buildings", "population"], source: "GB/T 50563; MOHURD 城市体检")
+    public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
+        let parks = i.base.green.filter(\.isPark)
+        if parks.isEmpty { return .notComputed(spec, s, "no park green (is_park) in the green layer") }
+        var u = try i.ops.union(parks.map(\.area))
+        if let land = s.land { u = try i.ops.intersection(u, land) }
+        let residents = s.buildings.reduce(0.0) { $0 + (i.base.buildings[$1].residents ?? 0) }
+        return .ratio(spec, s, u.area, residents, emptyReason: "no residents in scope")
+    }
+}
+
+/// 公园绿化活动场地服务半径覆盖率: residential land within 300 m of parks of 400–5000 m² or 500 m of parks ≥ 5000 m²
+/// ÷ residential land (area-based; residential land = residential building footprints when no land-use layer is given).
+public struct ParkServiceCoverage: Indicator {
+    public init() {}
+    public let spec = IndicatorSpec(id: "park_service_cov", nameZh: "公园绿化活动场地服务半径覆盖率", nameEn: "park service-radius coverage", unit: "%",
+                                    direction: .higher, layers: ["green", "buildings"],
+                                    params: ["small_park_m2": 400, "large_park_m2": 5000, "small_radius_m": 300, "large_radius_m": 500],
+                                    source: "MOHURD 城市体检 (公园绿地服务半径覆盖率); target ≥ 90 % (default)")
+    public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
+        let pr = i.params(spec)
+        if !i.base.green.contains(where: \.isPark) { return .notComputed(spec, s, "no park green (is_park) in the green layer") }
+        let resi = s.buildings.filter { i.base.buildings[$0].use.isResidential }
+        if resi.isEmpty { return .notComputed(spec, s, "no residential buildings in scope") }
+        let service = try p.parkService(small: pr["small_park_m2"]!, smallRadius: pr["small_radius_m"]!,
+                                        large: pr["large_park_m2"]!, largeRadius: pr["large_radius_m"]!).get(or: "park service area")
+        let land = try i.ops.union(resi.map { i.base.buildings[$0].footprint })
+        let covered = try i.ops.intersection(land, service).area
+        return .ratio(spec, s, covered, land.area, scale: 100, params: pr, emptyReason: "no residential land")
+    }
+}
+
+/// 城市可渗透地面面积比例: permeable cover (green ∪ water) inside the built-up area ÷ built-up area.
+public struct PermeableShare: Indicator {
+    public init() {}
+    public let spec = IndicatorSpec(id: "permeable_share", nameZh: "城市可渗透地面面积比例", nameEn: "permeable surface share", unit: "%", direction: .higher,
+                                    layers: ["green", "water"], source: "MOHURD 城市体检 (安全韧性)")
+    public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
+        if i.base.green.isEmpty && i.base.water.isEmpty { return .notComputed(spec, s, "no green or water layer") }
+        let u = try p.permeableUnion.get(or: "permeable union")
+        return .ratio(spec, s, try areaInScope(u, s, i.ops), s.builtUpArea, scale: 100, emptyReason: "no built-up area in scope")
+    }
+}
+
+/// 人均避难场所面积: emergency shelter area (polygon outlines of `shelter` facilities) ÷ residents.
+public struct ShelterAreaPerCapita: Indicator {
+    public init() {}
+    public let spec = IndicatorSpec(id: "shelter_area_pc", nameZh: "人均避难场所面积", nameEn: "shelter area per resident", unit: "m²/人", direction: .higher,
+                                    layers: ["facilities", "buildings"], source: "GB 51143-2015; MOHURD 城市体检")
+    public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
+        let shelters = i.base.facilities.filter { $0.category == "shelter" }.map(\.geometry.polygons).filter { !$0.polygons.isEmpty }
+        if shelters.isEmpty { return .notComputed(spec, s, "no shelter facilities with an outline (facility_areas)") }
+        var u = try i.ops.union(shelters)
+        if let land = s.land { u = try i.ops.intersection(u, land) }
+        let residents = s.buildings.reduce(0.0) { $0 + (i.base.buildings[$1].residents ?? 0) }
+        return .ratio(spec, s, u.area, residents, emptyReason: "no residents in scope")
+    }
+}

@@ -1,0 +1,41 @@
+import CityModel
+import GeoBridge
+import Indicators
+
+/// The indicators' polygon overlay (union, buffer, intersection, difference, clipped length) done with GEOS.
+final class GEOSGeometryOps: GeometryOps {
+    let g = GEOSContext()
+
+    private func geos(_ m: MultiPolygon) throws -> GEOSGeometry { try g.read(.multiPolygon(m)) }
+    private func back(_ x: GEOSGeometry) throws -> MultiPolygon { try x.geometry().polygons }
+
+    func union(_ parts: [MultiPolygon]) throws -> MultiPolygon {
+        let nonEmpty = parts.filter { !$0.polygons.isEmpty }
+        if nonEmpty.isEmpty { return MultiPolygon([]) }
+        return try back(try g.unaryUnion(try g.read(.multiPolygon(MultiPolygon(nonEmpty.flatMap(\.polygons))))))
+    }
+
+    func bufferUnion(_ geometries: [Geometry], distance: Double) throws -> MultiPolygon {
+        if geometries.isEmpty { return MultiPolygon([]) }
+        let parts = try geometries.map { try g.read($0) }
+        let coll = try g.collection(parts)
+        return try back(try g.buffer(coll, distance, quadrantSegments: 8))
+    }
+
+    func intersection(_ a: MultiPolygon, _ b: MultiPolygon) throws -> MultiPolygon {
+        if a.polygons.isEmpty || b.polygons.isEmpty { return MultiPolygon([]) }
+        return try back(try g.intersection(try geos(a), try geos(b)))
+    }
+
+    func difference(_ a: MultiPolygon, _ b: MultiPolygon) throws -> MultiPolygon {
+        if a.polygons.isEmpty { return a }
+        if b.polygons.isEmpty { return a }
+        return try back(try g.difference(try geos(a), try geos(b)))
+    }
+
+    func lengthInside(_ lines: [LineString], _ area: MultiPolygon) throws -> Double {
+        if lines.isEmpty || area.polygons.isEmpty { return 0 }
+        let l = try g.read(.multiLineString(lines))
+        return try g.length(try g.intersection(l, try geos(area)))
+    }
+}

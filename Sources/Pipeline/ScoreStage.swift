@@ -1,0 +1,83 @@
+import CityModel
+import Foundation
+import Scoring
+
+/// `cimbase score`: scores indicator tables against an indicator-system definition → score.json, score.csv, report.html.
+public enum ScoreStage {
+    /// The shipped default definition, found next to the sources: the config's folder and its parents, the current
+    /// folder, then the executable's parents (a `swift run` build lives in `<repo>/.build/<config>/`).
+    public static func defaultDefinition(near config: CityConfig?) -> URL? {
+        var bases: [URL] = []
+        if let c = config, c.file != "<memory>" { bases.append(URL(fileURLWithPath: c.baseDirectory)) }
+        bases.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        bases.append(URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent())
+        for b in bases {
+            var d = b
+            for _ in 0..<5 {
+                let f = d.appendingPathComponent("data/indicator-systems/default.yaml")
+                if FileManager.default.fileExists(atPath: f.path) { return f }
+                d = d.deletingLastPathComponent()
+            }
+        }
+        return nil
+    }
+
+    public struct Options {
+        public var definition: URL?
+        public var previous: [URL] = []
+        public var nonSpatial: [URL] = []
+        public init() {}
+    }
+
+    static func options(_ config: CityConfig) throws -> Options {
+        let s = try StageSection(config, "score", allowed: ["definition", "previous", "non_spatial"])
+        var o = Options()
+        if let d = try s.string("definition") { o.definition = URL(fileURLWithPath: config.resolve(d)) }
+        o.previous = try (s.strings("previous") ?? []).map { URL(fileURLWithPath: config.resolve($0)) }
+        o.nonSpatial = try (s.strings("non_spatial") ?? []).map { URL(fileURLWithPath: config.resolve($0)) }
+        return o
+    }
+
+    /// Scores in-memory tables and writes the outputs into `outDir`.
+    public static func run(tables: [IndicatorTable], options: Options, config: CityConfig?, maps: [String: [MapPanel]], outDir: String) throws -> ScoreResult {
+        guard let def = options.definition ?? defaultDefinition(near: config) else {
+            throw PipelineError.usage("no indicator-system definition: give score.definition in the config or --definition (the default is data/indicator-systems/default.yaml)")
+        }
+        do {
+            let system = try IndicatorSystem.load(from: def)
+            let previous = try options.previous.map { u throws(ScoringError) in try IndicatorTable.read(at: u) }
+            let nonSpatial = try options.nonSpatial.map { u throws(ScoringError) in try IndicatorTable.read(at: u) }
+            let req = ScoreRequest(system: system, tables: tables, previous: previous, nonSpatial: nonSpatial, maps: maps)
+            return try ScoreRunner.run(req, outputDirectory: URL(fileURLWithPath: outDir))
+        } catch {
+            throw PipelineError.input(file: def.path, layer: nil, message: "\(error)")
+        }
+    }
+
+    /// Map panels for a city's report from the indicator stage's outputs.
+    static func maps(base: BaseLayer, indicators: IndicatorStage.Output) -> [MapPanel] {
+        func rings(_ m: MultiPolygon) -> [[[SIMD2<Double>]]] { m.polygons.map(\.rings) }
+        var panels: [MapPanel] = []
+        var green: [MapPolygon] = rings(indicators.builtUp).map { MapPolygon(rings: $0, fill: .outline) }
+        green += base.green.flatMap { rings($0.area) }.map { MapPolygon(rings: $0, fill: .green) }
+        green += base.water.flatMap { rings($0.area) }.map { MapPolygon(rings: $0, fill: .water) }
+        panels.append(MapPanel(titleZh: "绿地与水体", titleEn: "Green and water", polygons: green,
+                               legend: [MapLegendEntry(fill: .green, labelZh: "绿地", labelEn: "green"),
+                                        MapLegendEntry(fill: .water, labelZh: "水体", labelEn: "water"),
+                                        MapLegendEntry(fill: .outline, labelZh: "建成区", labelEn: "built-up area")]))
+        if let gaps = indicators.pipeGaps {
+            var p: [MapPolygon] = rings(indicators.builtUp).map { MapPolygon(rings: $0, fill: .covered) }
+            p += rings(gaps).map { MapPolygon(rings: $0, fill: .gap) }
+            panels.append(MapPanel(titleZh: "排水管网空白区", titleEn: "Drainage network gaps", polygons: p,
+                                   legend: [MapLegendEntry(fill: .covered, labelZh: "管网覆盖", labelEn: "served"),
+                                            MapLegendEntry(fill: .gap, labelZh: "空白区", labelEn: "gap")]))
+        }
+        // Buildings (the largest 4,000 footprints keep the report small).
+        let bs = base.buildings.sorted { $0.footprint.area > $1.footprint.area }.prefix(4000)
+        var b: [MapPolygon] = rings(indicators.builtUp).map { MapPolygon(rings: $0, fill: .outline) }
+        b += bs.flatMap { rings($0.footprint) }.map { MapPolygon(rings: $0, fill: .building) }
+        panels.append(MapPanel(titleZh: "建筑", titleEn: "Buildings", polygons: b,
+                               legend: [MapLegendEntry(fill: .building, labelZh: "建筑", labelEn: "building")]))
+        return panels
+    }
+}
