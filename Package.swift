@@ -11,7 +11,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "cimbase", targets: ["cimbase"]),
-        .library(name: "CIMBase", targets: ["Pipeline", "Indicators", "Scoring", "CityModel", "GeoBridge"]),
+        .library(name: "CIMBase", targets: ["Pipeline", "Indicators", "Scoring", "Synth", "CityModel", "GeoBridge"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,17 +28,19 @@ let package = Package(
         .target(name: "CityModel", swiftSettings: simd),
         .target(name: "Indicators", dependencies: ["CityModel"], swiftSettings: simd),
         .target(name: "Scoring", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Synth", dependencies: ["CityModel"], swiftSettings: simd),
 
         .target(name: "Pipeline", dependencies: [
-            "GeoBridge", "CityModel", "Indicators", "Scoring",
+            "GeoBridge", "CityModel", "Indicators", "Scoring", "Synth",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "cimbase", dependencies: [
-            "Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Pipeline", "Scoring", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "GeoBridgeTests", dependencies: ["GeoBridge", "CityModel"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "GeoBridge", "CityModel", "Indicators", "Scoring"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
+        .testTarget(name: "SynthTests", dependencies: ["Synth", "CityModel"]),
     ]
 )

@@ -127,7 +127,9 @@ public enum Ingest {
                     switch validator.linear(f.geometry, f) {
                     case .reject(let r): reject(layer, f, r)
                     case .ok(let lines, _):
-                        var h = FNV64(); h.add(WKB.encode(.multiLineString(lines)))
+                        // Several networks share a street's centreline (water, sewer and storm pipes): a pipe is a
+                        // duplicate only with the same kind; a road with the same class.
+                        var h = FNV64(); h.add(WKB.encode(.multiLineString(lines))); h.add(f.string(layer == "pipes" ? "kind" : "highway") ?? "")
                         if let first = seen[h.value] { reject(layer, f, "duplicate of \(first)"); continue }
                         seen[h.value] = f.sourceId
                         addLinear(layer, f, lines, &base, &nextId)
@@ -295,20 +297,26 @@ public enum Ingest {
         if !base.population.isEmpty {
             // Index building centroids on a grid for the point-in-cell search.
             let index = PointGrid(points: base.buildings.map { $0.footprint.centroid }, cell: 100)
-            var residents = [Double](repeating: 0, count: base.buildings.count)
+            // Buildings with a residents attribute keep it; a cell's remaining residents go to the others.
+            var residents = base.buildings.map { $0.residents ?? 0 }
             var unassigned = 0.0
             for cell in base.population where cell.population > 0 {
-                let inside = index.query(cell.area.bbox).filter { cell.area.contains(base.buildings[$0].footprint.centroid) }
+                let all = index.query(cell.area.bbox).filter { cell.area.contains(base.buildings[$0].footprint.centroid) }
+                let given = all.reduce(0.0) { $0 + (base.buildings[$1].residents ?? 0) }
+                let remaining = cell.population - given
+                let inside = all.filter { base.buildings[$0].residents == nil }
+                if remaining <= 1e-9 { continue }
                 var chosen = inside.filter { candidate(base.buildings[$0], allowUnknown: false) }
                 if chosen.isEmpty { chosen = inside.filter { candidate(base.buildings[$0], allowUnknown: true) } }
                 if chosen.isEmpty { chosen = inside }
                 let weights = chosen.map { base.buildings[$0].floorArea(floorHeight: opt.floorHeightM) }
                 let w = weights.reduce(0, +)
-                if chosen.isEmpty || w <= 0 { unassigned += cell.population; continue }
-                for (k, i) in chosen.enumerated() { residents[i] += cell.population * weights[k] / w }
+                if chosen.isEmpty || w <= 0 { unassigned += remaining; continue }
+                for (k, i) in chosen.enumerated() { residents[i] += remaining * weights[k] / w }
             }
+            let given = base.buildings.contains { $0.residents != nil }
             for i in base.buildings.indices { base.buildings[i].residents = residents[i] }
-            return ("population layer (by residential floor area)", unassigned)
+            return (given ? "attribute, and population layer for the rest (by residential floor area)" : "population layer (by residential floor area)", unassigned)
         }
         for i in base.buildings.indices {
             let b = base.buildings[i]

@@ -24,6 +24,8 @@ enum SourceConventions {
             "highway": ["highway", "class", "fclass", "道路等级", "等级"],
             "name": ["name", "道路名称", "名称"],
         ],
+        "green": ["kind": ["kind", "type", "绿地类型", "类型"], "name": ["name", "名称"], "park": ["is_park", "park"]],
+        "water": ["kind": ["kind", "type", "水体类型", "类型"]],
         "pipes": ["kind": ["kind", "type", "管线类型", "管类", "类型"], "diameter": ["diameter", "dn", "管径"]],
         "zones": ["id": ["code", "id", "编码", "行政区划代码"], "name": ["name", "名称", "街道名称", "社区名称"]],
         "population": ["value": ["population", "pop", "人口", "value"]],

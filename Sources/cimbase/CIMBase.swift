@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Scoring
 
 /// `cimbase`: argument parsing only; the work is in Pipeline.
 @main
@@ -8,7 +9,7 @@ struct CIMBaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cimbase",
         abstract: "City checkup (城市体检) base layer, spatial indicators, 3D Tiles and scoring.",
-        subcommands: [Run.self, Ingest.self],
+        subcommands: [Run.self, Ingest.self, Indicators.self, Score.self, Synth.self],
         defaultSubcommand: nil
     )
 }
@@ -81,6 +82,66 @@ extension CIMBaseCommand {
             try guarded {
                 let cfg = try loadConfig(config, osm: osm, population: population, crs: crs)
                 try Pipeline.Ingest.run(config: cfg, outDir: common.out, progress: Progress(quiet: common.quiet))
+            }
+        }
+    }
+}
+
+extension CIMBaseCommand {
+    struct Indicators: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Compute the indicator table (reusing DIR/base.gpkg when it is newer than the config and sources).")
+        @Argument(help: "City config (city.yaml).") var config: String?
+        @Option(name: .long, help: "OpenStreetMap extract (OSM preset) instead of a config.") var osm: String?
+        @Option(name: .long, help: "Population grid for --osm.") var population: String?
+        @OptionGroup var common: CommonOptions
+
+        func run() throws {
+            try guarded {
+                let cfg = try loadConfig(config, osm: osm, population: population, crs: nil)
+                let progress = Progress(quiet: common.quiet)
+                try FileManager.default.createDirectory(atPath: common.out, withIntermediateDirectories: true)
+                let base = try Stages.baseLayer(config: cfg, outDir: common.out, progress: progress)
+                try Stages.indicators(config: cfg, base: base, walk: nil, fireDrive: nil, outDir: common.out, progress: progress)
+            }
+        }
+    }
+
+    struct Score: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Score indicator tables: city health index, grades, warnings → score.json, score.csv, report.html.")
+        @Argument(help: "Indicator tables (indicators.csv or .json), one or more cities.") var tables: [String]
+        @Option(name: .long, help: "Indicator-system definition (YAML); default data/indicator-systems/default.yaml.") var definition: String?
+        @Option(name: .long, help: "Earlier years' indicator tables (repeatable).") var previous: [String] = []
+        @Option(name: .customLong("non-spatial"), help: "Non-spatial indicator tables in the same schema (repeatable).") var nonSpatial: [String] = []
+        @OptionGroup var common: CommonOptions
+
+        func run() throws {
+            try guarded {
+                var o = ScoreStage.Options()
+                o.definition = definition.map { URL(fileURLWithPath: $0) }
+                o.previous = previous.map { URL(fileURLWithPath: $0) }
+                o.nonSpatial = nonSpatial.map { URL(fileURLWithPath: $0) }
+                var ts: [IndicatorTable] = []
+                for t in tables {
+                    do { ts.append(try IndicatorTable.read(at: URL(fileURLWithPath: t))) } catch {
+                        throw PipelineError.input(file: t, layer: nil, message: "\(error)")
+                    }
+                }
+                try FileManager.default.createDirectory(atPath: common.out, withIntermediateDirectories: true)
+                let r = try ScoreStage.run(tables: ts, options: o, config: nil, maps: [:], outDir: common.out)
+                say("score       " + r.summary)
+            }
+        }
+    }
+
+    struct Synth: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write a deterministic synthetic city (DIR/city.gpkg, DIR/city.yaml) for tests and benchmarks.")
+        @Option(name: .long, help: "Number of buildings (≥ 100), e.g. 10000, 100000, 1000000.") var buildings: Int = 10_000
+        @Option(name: .long, help: "Seed: the same seed gives the same bytes.") var seed: UInt64 = 42
+        @OptionGroup var common: CommonOptions
+
+        func run() throws {
+            try guarded {
+                try SynthStage.run(buildings: buildings, seed: seed, outDir: common.out, progress: Progress(quiet: common.quiet))
             }
         }
     }
