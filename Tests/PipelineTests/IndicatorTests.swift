@@ -1,0 +1,137 @@
+import CityModel
+import Foundation
+import Indicators
+@testable import Pipeline
+import Testing
+
+/// A hand-built 1 km × 1 km town with values computed by hand (see each expectation).
+@Suite struct IndicatorGoldenTests {
+    static func sq(_ x: Double, _ y: Double, _ w: Double, _ h: Double) -> MultiPolygon {
+        MultiPolygon([Polygon([[Vec2(x, y), Vec2(x + w, y), Vec2(x + w, y + h), Vec2(x, y + h)]])])
+    }
+
+    static func town() -> BaseLayer {
+        var b = BaseLayer()
+        b.crs = "EPSG:32650"
+        b.boundary = sq(0, 0, 1000, 1000)
+        func bld(_ id: Int64, _ x: Double, _ y: Double, h: Double, floors: Int, use: BuildingUse, residents: Double, year: Int?) -> Building {
+            Building(id: id, sourceId: "b\(id)", footprint: sq(x, y, 20, 20), heightM: h, heightSource: .measured, floors: floors,
+                     use: use, residents: residents, yearBuilt: year)
+        }
+        b.buildings = [
+            bld(1, 300, 0, h: 15, floors: 5, use: .residential, residents: 100, year: 1985),   // 200 m from the park: covered
+            bld(2, 900, 900, h: 15, floors: 5, use: .residential, residents: 100, year: 2010), // ~1131 m from the park
+            bld(3, 600, 300, h: 150, floors: 40, use: .commercial, residents: 0, year: 2015),
+            bld(4, 700, 600, h: 90, floors: 30, use: .residential, residents: 300, year: 2024),
+        ]
+        b.green = [
+            GreenArea(id: 10, sourceId: "g1", kind: "park", isPark: true, area: sq(0, 0, 100, 100)),
+            GreenArea(id: 11, sourceId: "g2", kind: "grass", isPark: false, area: sq(50, 0, 100, 100)), // overlaps g1 by 50 × 100
+        ]
+        b.water = [WaterBody(id: 20, sourceId: "w1", kind: "pond", area: sq(500, 500, 100, 100))]
+        b.roads = [
+            Road(id: 30, sourceId: "r1", line: LineString([Vec2(0, 500), Vec2(1000, 500)]), highway: "residential"),
+            Road(id: 31, sourceId: "r2", line: LineString([Vec2(500, 0), Vec2(500, 1000)]), highway: "footway", drivable: false),
+        ]
+        b.pipes = [
+            Pipe(id: 40, sourceId: "p1", kind: .sewer, line: LineString([Vec2(0, 0), Vec2(1000, 0)])),
+            Pipe(id: 41, sourceId: "p2", kind: .gas, line: LineString([Vec2(0, 900), Vec2(1000, 900)])),   // not drainage
+        ]
+        b.zones = [
+            Zone(id: "W", name: "西区", area: sq(0, 0, 500, 1000)),
+            Zone(id: "E", name: "东区", area: sq(500, 0, 500, 1000)),
+        ]
+        return b
+    }
+
+    func values() throws -> [String: IndicatorValue] {
+        let base = Self.town()
+        let ops = GEOSGeometryOps()
+        let inputs = IndicatorInputs(base: base, year: 2026, builtUp: base.boundary!, builtUpSource: "boundary", ops: ops)
+        let vals = try IndicatorRunner.run(inputs)
+        return Dictionary(uniqueKeysWithValues: vals.map { ($0.zoneID + "/" + $0.spec.id, $0) })
+    }
+
+    @Test func cityLevelGoldens() throws {
+        let v = try values()
+        func val(_ id: String, _ zone: String = "") -> Double? { v[zone + "/" + id]?.value }
+        // Green: 100×100 ∪ 100×100 overlapping by 50×100 → 15,000 m² of 1,000,000.
+        #expect(abs(val("green_cov")! - 1.5) < 1e-9)
+        #expect(v["/green_cov"]?.numerator.map { abs($0 - 15_000) < 1e-6 } == true)
+        // Permeable: green 15,000 + pond 10,000.
+        #expect(abs(val("permeable_share")! - 2.5) < 1e-9)
+        // Park area per resident: 10,000 m² / 500 residents.
+        #expect(abs(val("park_area_pc")! - 20) < 1e-9)
+        // Park service: the 10,000 m² park serves 500 m; residential footprints 1 (covered), 2 (not), 4 (700,600: 806 m from
+        // the park's corner, not covered) → 400 of 1,200 m².
+        #expect(abs(val("park_service_cov")! - 100.0 / 3) < 1e-6)
+        // Roads: only the drivable 1 km → 1 km/km².
+        #expect(abs(val("road_density")! - 1) < 1e-9)
+        // Sewer along the south edge: a 1000 × 100 strip inside the town.
+        #expect(abs(val("pipe_cov")! - 10) < 1e-6)
+        #expect(abs(val("pipe_gap_area")! - 0.9) < 1e-6)
+        #expect(abs(val("pipe_density")! - 1) < 1e-9)
+        // 500 residents on 1 km² = 0.05 万人/km².
+        #expect(abs(val("pop_density_built")! - 0.05) < 1e-12)
+        // Footprints 4 × 400 m² = 0.16 %; floor area (5+5+40+30) × 400 = 32,000 m² → FAR 0.032.
+        #expect(abs(val("building_density")! - 0.16) < 1e-12)
+        #expect(abs(val("far")! - 0.032) < 1e-12)
+        #expect(val("highrise_100m") == 1)
+        #expect(val("resi_over_80m") == 1)
+        // Residential floor area before 2000: building 1 (2,000 m²) of 2,000 + 2,000 + 12,000.
+        #expect(abs(val("old_resi_share")! - 12.5) < 1e-9)
+        #expect(abs(val("dev_intensity")! - 100) < 1e-9)
+        // Densest 250 m cell holds 300 residents: 300 / 0.0625 km² = 4,800/km² < 15,000 → no over-dense land.
+        #expect(val("dense_land_share") == 0)
+    }
+
+    @Test func missingInputsAreExplicit() throws {
+        let v = try values()
+        #expect(v["/fire_5min_cov"]?.value == nil)
+        #expect(v["/fire_5min_cov"]?.reason == "no fire stations in facilities")
+        #expect(v["/shelter_area_pc"]?.reason?.contains("no shelter") == true)
+        // No walk stage ran: no walk rows at all (not zeros).
+        #expect(!v.keys.contains { $0.contains("walk_cov") })
+    }
+
+    @Test func zoneGoldens() throws {
+        let v = try values()
+        // West zone (x < 500): all green, the park; 500,000 m² built-up.
+        #expect(abs(v["W/green_cov"]!.value! - 3) < 1e-9)
+        // East zone: the pond only; green 0.
+        #expect(v["E/green_cov"]!.value == 0)
+        #expect(abs(v["E/permeable_share"]!.value! - 2) < 1e-9)
+        // Sewer strip halves: 500 × 100 in each zone.
+        #expect(abs(v["W/pipe_cov"]!.value! - 10) < 1e-6)
+        #expect(abs(v["E/pipe_gap_area"]!.value! - 0.45) < 1e-6)
+        // Buildings by centroid: west holds building 1 (100 residents), east 2, 3, 4 (400).
+        #expect(abs(v["W/pop_density_built"]!.value! - 0.02) < 1e-12)    // 0.01 万 on 0.5 km²
+        #expect(abs(v["E/pop_density_built"]!.value! - 0.08) < 1e-12)
+        #expect(v["E/highrise_100m"]!.value == 1 && v["W/highrise_100m"]!.value == 0)
+        #expect(v["W/road_density"]!.value! == 1)
+        #expect(v["W/green_cov"]!.zoneName == "西区")
+    }
+
+    @Test func walkCoverageWeighting() throws {
+        var base = Self.town()
+        base.facilities = []
+        let ops = GEOSGeometryOps()
+        // Origins: the three residential buildings; kindergarten distances 250, 400, ∞ (unsnapped).
+        let walk = NetworkAccess(origins: [0, 1, 3], distances: ["kindergarten": [250, 400, .infinity], "primary_school": [100, 100, 100]],
+                                 thresholds: ["kindergarten": [300, 500], "primary_school": [500]],
+                                 lifeCircle: ["kindergarten": 300, "primary_school": 500])
+        let inputs = IndicatorInputs(base: base, year: 2026, builtUp: base.boundary!, builtUpSource: "boundary", ops: ops, walk: walk)
+        let vals = try IndicatorRunner.run(inputs)
+        let v = Dictionary(uniqueKeysWithValues: vals.filter { $0.zoneID.isEmpty }.map { ($0.spec.id, $0) })
+        // Residents 100, 100, 300: within 300 m only building 1 → 100 / 500.
+        #expect(abs(v["walk_cov.kindergarten.300"]!.value! - 20) < 1e-9)
+        #expect(abs(v["walk_cov.kindergarten.500"]!.value! - 40) < 1e-9)
+        // By floor area 2,000 / 2,000 / 12,000; by buildings 1 of 3.
+        #expect(abs(v["walk_cov.kindergarten.300.floor_area"]!.value! - 12.5) < 1e-9)
+        #expect(abs(v["walk_cov.kindergarten.300.buildings"]!.value! - 100.0 / 3) < 1e-9)
+        #expect(v["walk_cov.primary_school.500"]!.value == 100)
+        // Life circle: kindergarten within 300 and school within 500 → building 1 only.
+        #expect(abs(v["life_circle_15"]!.value! - 20) < 1e-9)
+        #expect(v["walk_cov.kindergarten.300"]!.spec.nameZh.contains("幼儿园"))
+    }
+}
