@@ -11,7 +11,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "cimbase", targets: ["cimbase"]),
-        .library(name: "CIMBase", targets: ["Pipeline", "Indicators", "Scoring", "Synth", "CityModel", "GeoBridge"]),
+        .library(name: "CIMBase", targets: ["Pipeline", "Indicators", "Scoring", "Synth", "Tiles", "CityModel", "GeoBridge"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,9 +29,10 @@ let package = Package(
         .target(name: "Indicators", dependencies: ["CityModel"], swiftSettings: simd),
         .target(name: "Scoring", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Synth", dependencies: ["CityModel"], swiftSettings: simd),
+        .target(name: "Tiles", dependencies: ["CityModel"], swiftSettings: simd),
 
         .target(name: "Pipeline", dependencies: [
-            "GeoBridge", "CityModel", "Indicators", "Scoring", "Synth",
+            "GeoBridge", "CityModel", "Indicators", "Scoring", "Synth", "Tiles",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "cimbase", dependencies: [
@@ -42,5 +43,6 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "GeoBridge", "CityModel", "Indicators", "Scoring"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "CityModel"]),
+        .testTarget(name: "TilesTests", dependencies: ["Tiles", "CityModel"]),
     ]
 )

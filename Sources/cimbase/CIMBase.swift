@@ -9,7 +9,7 @@ struct CIMBaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cimbase",
         abstract: "City checkup (城市体检) base layer, spatial indicators, 3D Tiles and scoring.",
-        subcommands: [Run.self, Ingest.self, Indicators.self, Score.self, Synth.self],
+        subcommands: [Run.self, Ingest.self, Indicators.self, Tiles.self, Score.self, Synth.self],
         defaultSubcommand: nil
     )
 }
@@ -142,6 +142,25 @@ extension CIMBaseCommand {
         func run() throws {
             try guarded {
                 try SynthStage.run(buildings: buildings, seed: seed, outDir: common.out, progress: Progress(quiet: common.quiet))
+            }
+        }
+    }
+}
+
+extension CIMBaseCommand {
+    struct Tiles: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Export buildings as OGC 3D Tiles 1.1 → DIR/tiles/buildings/tileset.json (reusing DIR/base.gpkg when fresh).")
+        @Argument(help: "City config (city.yaml).") var config: String?
+        @Option(name: .long, help: "OpenStreetMap extract (OSM preset) instead of a config.") var osm: String?
+        @OptionGroup var common: CommonOptions
+
+        func run() throws {
+            try guarded {
+                let cfg = try loadConfig(config, osm: osm, population: nil, crs: nil)
+                let progress = Progress(quiet: common.quiet)
+                try FileManager.default.createDirectory(atPath: common.out, withIntermediateDirectories: true)
+                let base = try Stages.baseLayer(config: cfg, outDir: common.out, progress: progress)
+                try TilesStage.run(config: cfg, base: base, extraColumns: [], outDir: common.out, progress: progress)
             }
         }
     }

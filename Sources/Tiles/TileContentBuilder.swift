@@ -1,0 +1,155 @@
+import CityModel
+
+/// Builds one tile's content: extruded building meshes in the tile's local ENU frame, encoded as a GLB with
+/// EXT_mesh_features feature ids and an EXT_structural_metadata property table, plus the exact region of its vertices.
+///
+/// Steps: clean + ear-clip footprints, project every footprint point at ground and at roof height through the
+/// `ECEFProjector` (one batch per tile), place the ENU frame at the projected centre of the content, convert the ECEF
+/// vertices to that frame, and take the region from the ECEF → geodetic conversion of every vertex (plus a margin).
+/// O(vertices of the tile); memory O(tile), released after the GLB is written.
+struct TileContentBuilder {
+    let buildings: [Building]
+    let metadata: BuildingMetadata
+    let options: TilesetOptions
+    let projector: any ECEFProjector
+
+    struct Result {
+        var glb: [UInt8]
+        var region: GeodeticRegion
+        var frame: RigidTransform
+        var triangles: Int
+        var vertices: Int
+        var features: Int
+    }
+
+    /// Ground height above the ellipsoid used for a building.
+    func ground(_ b: Building) -> Double {
+        if let g = b.groundM, g.isFinite { return g + options.groundOffsetM }
+        return options.defaultGroundHeightM
+    }
+    /// Extrusion height used for a building (at least `minimumHeightM`).
+    func height(_ b: Building) -> Double {
+        b.heightM.isFinite ? max(b.heightM, options.minimumHeightM) : options.minimumHeightM
+    }
+
+    func build(ids: [Int32]) throws -> Result {
+        // Feature order: by use (one primitive / material per use), then input order.
+        let useRank = Dictionary(uniqueKeysWithValues: BuildingUse.allCases.enumerated().map { ($1, $0) })
+        let rows = ids.map(Int.init).sorted {
+            let a = useRank[buildings[$0].use]!, b = useRank[buildings[$1].use]!
+            return a != b ? a < b : $0 < $1
+        }
+        var clipper = EarClipper()
+        var parts: [[PreparedPolygon]] = []
+        parts.reserveCapacity(rows.count)
+        var grounds: [Double] = []
+        grounds.reserveCapacity(rows.count)
+        var batch: [SIMD3<Double>] = []
+        var bbox = BBox.empty
+        var groundSum = 0.0
+        for r in rows {
+            let b = buildings[r]
+            let g = ground(b), top = g + height(b)
+            grounds.append(g); groundSum += g
+            let ps = PreparedPolygon.prepare(b.footprint, clipper: &clipper)
+            for p in ps {
+                for q in p.points { batch.append(SIMD3(q.x, q.y, g)); bbox.expand(q) }
+                for q in p.points { batch.append(SIMD3(q.x, q.y, top)) }
+            }
+            parts.append(ps)
+        }
+        let centre = bbox.isEmpty ? Vec2.zero : bbox.center
+        batch.append(SIMD3(centre.x, centre.y, rows.isEmpty ? 0 : groundSum / Double(rows.count)))
+        let ecef = try projector.toECEF(batch)
+        guard ecef.count == batch.count else { throw TilesError.projection("projector returned \(ecef.count) points for \(batch.count)") }
+        let c = WGS84.toGeodetic(ecef[ecef.count - 1])
+        var frame = WGS84.enuFrame(lon: c.lon, lat: c.lat, h: 0)
+        frame.origin = ecef[ecef.count - 1]
+
+        var region = GeodeticRegion.empty
+        var local = [SIMD3<Double>](repeating: .zero, count: ecef.count - 1)
+        for i in 0..<(ecef.count - 1) {
+            let p = ecef[i]
+            guard p.x.isFinite && p.y.isFinite && p.z.isFinite else { throw TilesError.projection("non-finite ECEF point") }
+            let g = WGS84.toGeodetic(p)
+            region.expand(lon: g.lon, lat: g.lat, h: g.h)
+            local[i] = frame.inverseApply(p)
+        }
+
+        var mesh = ExtrudedMesh()
+        var cursor = 0
+        var currentUse: BuildingUse? = nil
+        for (fi, r) in rows.enumerated() {
+            let use = buildings[r].use
+            if use != currentUse {
+                mesh.beginPrimitive(use: use); currentUse = use
+            }
+            mesh.countFeature()
+            for p in parts[fi] {
+                let n = p.points.count
+                mesh.addPrism(p, bottom: local[cursor..<(cursor + n)], top: local[(cursor + n)..<(cursor + 2 * n)], featureId: Float(fi))
+                cursor += 2 * n
+            }
+        }
+        mesh.endPrimitive()
+        let glb = encodeGLB(mesh: mesh, rows: rows, grounds: grounds)
+        return Result(glb: glb, region: region.padded(metres: options.boundsMarginM), frame: frame,
+                      triangles: mesh.triangleCount, vertices: mesh.vertexCount, features: rows.count)
+    }
+
+    /// Assembles the glTF JSON and BIN chunk.
+    func encodeGLB(mesh: ExtrudedMesh, rows: [Int], grounds: [Double]) -> [UInt8] {
+        var bin = BinaryBuffer()
+        let small = mesh.primitives.allSatisfy { $0.vertexCount <= 65_535 }
+        let posView = bin.append(mesh.positions, target: 34962)
+        let nrmView = bin.append(mesh.normals, target: 34962)
+        let fidView = bin.append(mesh.featureIds, target: 34962)
+        let idxView = small ? bin.append(mesh.indices.map { UInt16(truncatingIfNeeded: $0) }, target: 34963)
+                            : bin.append(mesh.indices, target: 34963)
+        let table = metadata.encodeTable(rows: rows, buildings: buildings, grounds: grounds, bin: &bin)
+
+        // Materials: one per use present.
+        var materialOf: [BuildingUse: Int] = [:]
+        var materials: [String] = []
+        for p in mesh.primitives where materialOf[p.use] == nil {
+            materialOf[p.use] = materials.count
+            let c = options.colorByUse ? TilesetOptions.color(for: p.use) : options.baseColor
+            var m = JSONText()
+            m.raw("{\"name\":"); m.string(p.use.rawValue)
+            m.raw(",\"pbrMetallicRoughness\":{\"baseColorFactor\":"); m.numbers([c.x, c.y, c.z, 1])
+            m.raw(",\"metallicFactor\":0,\"roughnessFactor\":0.9}}")
+            materials.append(m.s)
+        }
+        var accessors: [String] = []
+        var prims: [String] = []
+        for p in mesh.primitives {
+            let a0 = accessors.count
+            var pa = JSONText()
+            pa.raw("{\"bufferView\":\(posView),\"byteOffset\":\(p.firstVertex * 12),\"componentType\":5126,\"count\":\(p.vertexCount),\"type\":\"VEC3\",\"min\":")
+            pa.numbers([Double(p.minP.x), Double(p.minP.y), Double(p.minP.z)]); pa.raw(",\"max\":")
+            pa.numbers([Double(p.maxP.x), Double(p.maxP.y), Double(p.maxP.z)]); pa.raw("}")
+            accessors.append(pa.s)
+            accessors.append("{\"bufferView\":\(nrmView),\"byteOffset\":\(p.firstVertex * 12),\"componentType\":5126,\"count\":\(p.vertexCount),\"type\":\"VEC3\"}")
+            accessors.append("{\"bufferView\":\(fidView),\"byteOffset\":\(p.firstVertex * 4),\"componentType\":5126,\"count\":\(p.vertexCount),\"type\":\"SCALAR\"}")
+            accessors.append("{\"bufferView\":\(idxView),\"byteOffset\":\(p.firstIndex * (small ? 2 : 4)),\"componentType\":\(small ? 5123 : 5125),\"count\":\(p.indexCount),\"type\":\"SCALAR\"}")
+            prims.append("{\"attributes\":{\"POSITION\":\(a0),\"NORMAL\":\(a0 + 1),\"_FEATURE_ID_0\":\(a0 + 2)},\"indices\":\(a0 + 3),\"material\":\(materialOf[p.use]!),\"mode\":4,\"extensions\":{\"EXT_mesh_features\":{\"featureIds\":[{\"featureCount\":\(p.featureCount),\"attribute\":0,\"propertyTable\":0}]}}}")
+        }
+        var j = JSONText()
+        j.raw("{\"asset\":{\"version\":\"2.0\",\"generator\":\"CIMBase Tiles\"}")
+        j.raw(",\"extensionsUsed\":[\"EXT_mesh_features\",\"EXT_structural_metadata\"]")
+        // A tile whose buildings all had unusable footprints keeps a valid glTF: a node without a mesh.
+        j.raw(",\"scene\":0,\"scenes\":[{\"nodes\":[0]}],\"nodes\":[" + (prims.isEmpty ? "{}" : "{\"mesh\":0}") + "]")
+        if !prims.isEmpty {
+            j.raw(",\"meshes\":[{\"primitives\":[" + prims.joined(separator: ",") + "]}]")
+            j.raw(",\"materials\":[" + materials.joined(separator: ",") + "]")
+            j.raw(",\"accessors\":[" + accessors.joined(separator: ",") + "]")
+        }
+        j.raw(",\"bufferViews\":[" + bin.views.joined(separator: ",") + "]")
+        var binLen = bin.bytes.count
+        while binLen % 8 != 0 { binLen += 1 }
+        j.raw(",\"buffers\":[{\"byteLength\":\(binLen)}]")
+        j.raw(",\"extensions\":{\"EXT_structural_metadata\":{\"schema\":" + metadata.schemaJSON() + ",\"propertyTables\":[" + table + "]}}")
+        j.raw("}")
+        return GLBContainer.encode(json: j.s, bin: bin.bytes)
+    }
+}

@@ -1,0 +1,149 @@
+import CityModel
+import Foundation
+@testable import Tiles
+
+/// SplitMix64 (Steele, Lea, Flood 2014): a small seeded generator for reproducible random inputs.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    mutating func range(_ a: Double, _ b: Double) -> Double { a + (b - a) * unit() }
+}
+
+/// Test projector: a local tangent plane at (lon0, lat0), ECEF = O + E·x + N·y + U·z with the textbook formulas,
+/// written independently of the module's `TangentPlaneProjector`.
+struct TestTangentProjector: ECEFProjector {
+    let o: SIMD3<Double>, e: SIMD3<Double>, n: SIMD3<Double>, u: SIMD3<Double>
+    init(lonDeg: Double, latDeg: Double) {
+        let l = lonDeg * .pi / 180, p = latDeg * .pi / 180
+        let a = 6_378_137.0, f = 1 / 298.257223563, e2 = f * (2 - f)
+        let N = a / (1 - e2 * sin(p) * sin(p)).squareRoot()
+        o = SIMD3(N * cos(p) * cos(l), N * cos(p) * sin(l), N * (1 - e2) * sin(p))
+        e = SIMD3(-sin(l), cos(l), 0)
+        n = SIMD3(-sin(p) * cos(l), -sin(p) * sin(l), cos(p))
+        u = SIMD3(cos(p) * cos(l), cos(p) * sin(l), sin(p))
+    }
+    func toECEF(_ pts: [SIMD3<Double>]) throws -> [SIMD3<Double>] { pts.map { o + e * $0.x + n * $0.y + u * $0.z } }
+}
+
+/// A parsed GLB: the JSON object and the BIN chunk, with structural checks recorded in `problems`.
+struct ParsedGLB {
+    var json: [String: Any] = [:]
+    var bin: [UInt8] = []
+    var problems: [String] = []
+
+    init(_ d: [UInt8]) {
+        func u32(_ o: Int) -> Int { Int(d[o]) | Int(d[o + 1]) << 8 | Int(d[o + 2]) << 16 | Int(d[o + 3]) << 24 }
+        guard d.count >= 20 else { problems.append("short"); return }
+        if u32(0) != 0x4654_6C67 { problems.append("magic") }
+        if u32(4) != 2 { problems.append("version") }
+        if u32(8) != d.count { problems.append("length \(u32(8)) != \(d.count)") }
+        let jl = u32(12)
+        if u32(16) != 0x4E4F_534A { problems.append("json chunk type") }
+        if jl % 4 != 0 { problems.append("json chunk length not multiple of 4") }
+        json = (try? JSONSerialization.jsonObject(with: Data(d[20..<(20 + jl)]))) as? [String: Any] ?? [:]
+        let bo = 20 + jl
+        if bo < d.count {
+            let bl = u32(bo)
+            if u32(bo + 4) != 0x004E_4942 { problems.append("bin chunk type") }
+            if (bo + 8) % 8 != 0 { problems.append("bin data not 8-aligned") }
+            if bl % 4 != 0 { problems.append("bin length not multiple of 4") }
+            bin = Array(d[(bo + 8)..<(bo + 8 + bl)])
+        }
+    }
+    var accessors: [[String: Any]] { json["accessors"] as? [[String: Any]] ?? [] }
+    var views: [[String: Any]] { json["bufferViews"] as? [[String: Any]] ?? [] }
+
+    func viewBytes(_ vi: Int) -> ArraySlice<UInt8> {
+        let v = views[vi]
+        let o = v["byteOffset"] as? Int ?? 0, l = v["byteLength"] as! Int
+        return bin[o..<(o + l)]
+    }
+    /// Reads an accessor as Doubles (row-major components).
+    func read(_ ai: Int) -> [Double] {
+        let a = accessors[ai]
+        let v = views[a["bufferView"] as! Int]
+        let base = (v["byteOffset"] as? Int ?? 0) + (a["byteOffset"] as? Int ?? 0)
+        let comps = ["SCALAR": 1, "VEC3": 3][a["type"] as! String]!
+        let n = (a["count"] as! Int) * comps
+        let ct = a["componentType"] as! Int
+        var out = [Double](); out.reserveCapacity(n)
+        for k in 0..<n {
+            switch ct {
+            case 5126: out.append(Double(Float(bitPattern: le32(base + 4 * k))))
+            case 5125: out.append(Double(le32(base + 4 * k)))
+            case 5123: out.append(Double(UInt16(bin[base + 2 * k]) | UInt16(bin[base + 2 * k + 1]) << 8))
+            default: out.append(.nan)
+            }
+        }
+        return out
+    }
+    func le32(_ o: Int) -> UInt32 { UInt32(bin[o]) | UInt32(bin[o + 1]) << 8 | UInt32(bin[o + 2]) << 16 | UInt32(bin[o + 3]) << 24 }
+    func le64(_ o: Int) -> UInt64 { UInt64(le32(o)) | UInt64(le32(o + 4)) << 32 }
+
+    var propertyTable: [String: Any] {
+        let ext = json["extensions"] as? [String: Any]
+        let m = ext?["EXT_structural_metadata"] as? [String: Any]
+        return (m?["propertyTables"] as? [[String: Any]])?.first ?? [:]
+    }
+    /// Decodes a STRING property column.
+    func strings(_ name: String) -> [String]? {
+        guard let props = propertyTable["properties"] as? [String: Any], let p = props[name] as? [String: Any] else { return nil }
+        let vals = Array(viewBytes(p["values"] as! Int)), offsBytes = viewBytes(p["stringOffsets"] as! Int)
+        let count = propertyTable["count"] as! Int
+        let ob = offsBytes.startIndex
+        var out: [String] = []
+        for i in 0..<count {
+            let a = Int(le32(ob + 4 * i)), b = Int(le32(ob + 4 * i + 4))
+            out.append(String(decoding: vals[a..<b], as: UTF8.self))
+        }
+        return out
+    }
+    /// Decodes a FLOAT64 / FLOAT32 / INT32 / UINT8 column as Doubles.
+    func numbers(_ name: String, _ type: String) -> [Double]? {
+        guard let props = propertyTable["properties"] as? [String: Any], let p = props[name] as? [String: Any] else { return nil }
+        let o = viewBytes(p["values"] as! Int).startIndex
+        let count = propertyTable["count"] as! Int
+        return (0..<count).map { i in
+            switch type {
+            case "FLOAT64": return Double(bitPattern: le64(o + 8 * i))
+            case "FLOAT32": return Double(Float(bitPattern: le32(o + 4 * i)))
+            case "INT32": return Double(Int32(bitPattern: le32(o + 4 * i)))
+            default: return Double(bin[o + i])
+            }
+        }
+    }
+}
+
+/// A scratch directory removed at the end of a test.
+func withTempDir<T>(_ body: (URL) throws -> T) rethrows -> T {
+    let d = FileManager.default.temporaryDirectory.appendingPathComponent("tiles-test-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: d) }
+    return try body(d)
+}
+
+func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double) -> [Vec2] {
+    [Vec2(x, y), Vec2(x + w, y), Vec2(x + w, y + h), Vec2(x, y + h)]
+}
+
+/// A random star-shaped simple ring around c (counter-clockwise), radii in [r0, r1].
+func starRing(_ rng: inout SplitMix64, center c: Vec2, n: Int, r0: Double, r1: Double) -> [Vec2] {
+    (0..<n).map { k in
+        let t = 2 * Double.pi * (Double(k) + 0.3 * rng.unit()) / Double(n)
+        let r = rng.range(r0, r1)
+        return c + Vec2(cos(t), sin(t)) * r
+    }
+}
+
+func shoelace(_ r: [Vec2]) -> Double {
+    var s = 0.0
+    for i in r.indices { let a = r[i], b = r[(i + 1) % r.count]; s += a.x * b.y - b.x * a.y }
+    return s / 2
+}
