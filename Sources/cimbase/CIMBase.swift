@@ -9,7 +9,7 @@ struct CIMBaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cimbase",
         abstract: "City checkup (城市体检) base layer, spatial indicators, 3D Tiles and scoring.",
-        subcommands: [Run.self, Ingest.self, Indicators.self, Tiles.self, Score.self, Synth.self],
+        subcommands: [Run.self, Ingest.self, Indicators.self, Tiles.self, Score.self, Synth.self, Grid.self],
         defaultSubcommand: nil
     )
 }
@@ -161,6 +161,75 @@ extension CIMBaseCommand {
                 try FileManager.default.createDirectory(atPath: common.out, withIntermediateDirectories: true)
                 let base = try Stages.baseLayer(config: cfg, outDir: common.out, progress: progress)
                 try TilesStage.run(config: cfg, base: base, extraColumns: [], outDir: common.out, progress: progress)
+            }
+        }
+    }
+}
+
+extension CIMBaseCommand {
+    struct Grid: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Grid tools a GIS user can use alone (options mirror gdal_rasterize / gdal_proximity).",
+            subcommands: [Rasterize.self, Distance.self, Zonal.self])
+
+        struct Rasterize: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Rasterize polygons (centre sampling, or exact coverage fractions) or lines to a GeoTIFF (COG).")
+            @Argument(help: "Vector source (anything OGR opens).") var src: String
+            @Argument(help: "Output GeoTIFF.") var dst: String
+            @Option(name: .customShort("l"), help: "Layer name.") var layer: String?
+            @Option(name: .customLong("where", withSingleDash: true), help: "Attribute filter (OGR SQL).") var where_: String?
+            @Option(name: .customShort("a"), help: "Attribute to burn.") var attribute: String?
+            @Option(name: .customLong("burn", withSingleDash: true), help: "Value to burn (default 1).") var burn: Double = 1
+            @Option(name: .customLong("tr", withSingleDash: true), parsing: .upToNextOption, help: "Cell size: xres yres.") var tr: [Double]
+            @Option(name: .customLong("te", withSingleDash: true), parsing: .upToNextOption, help: "Extent: xmin ymin xmax ymax (default: the features').") var te: [Double] = []
+            @Option(name: .customLong("a_nodata", withSingleDash: true), help: "No-data value (default 0).") var noData: Float = 0
+            @Flag(name: .long, help: "Exact coverage fraction of each cell (× the burn value) instead of centre sampling.") var coverage = false
+            @Flag(name: .long, help: "For lines: length (m) inside each cell instead of the cells passed through.") var length = false
+
+            func validate() throws {
+                guard tr.count == 2, tr.allSatisfy({ $0 > 0 }) else { throw ValidationError("-tr needs two positive numbers: xres yres") }
+                guard te.isEmpty || (te.count == 4 && te[0] < te[2] && te[1] < te[3]) else { throw ValidationError("-te needs xmin ymin xmax ymax") }
+            }
+
+            func run() throws {
+                try guarded {
+                    var o = GridTools.RasterizeOptions(resolution: (tr[0], tr[1]))
+                    o.layer = layer; o.where_ = where_; o.attribute = attribute; o.burn = burn; o.noData = noData
+                    o.coverage = coverage; o.lineLength = length
+                    if te.count == 4 { o.extent = (te[0], te[1], te[2], te[3]) }
+                    let g = try GridTools.rasterize(src: src, dst: dst, options: o)
+                    say("grid        \(g.cols) × \(g.rows) cells → \(dst)")
+                }
+            }
+        }
+
+        struct Distance: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Exact Euclidean distance to the nearest source cell (like gdal_proximity.py, exact).")
+            @Argument(help: "Source raster: cells ≠ 0 (or with --values) are sources.") var src: String
+            @Argument(help: "Output GeoTIFF (Float32 distances in georeferenced units; −1 beyond --max-distance).") var dst: String
+            @Option(name: [.customLong("max-distance"), .customLong("maxdist", withSingleDash: true)], help: "Stop at this distance.") var maxDistance: Double?
+            @Option(name: [.customLong("values"), .customLong("values", withSingleDash: true)], parsing: .upToNextOption, help: "Source cell values (default: any non-zero).") var values: [Double] = []
+            @Option(name: .long, help: "Write a 0/1 mask of cells within this distance instead of distances.") var within: Double?
+            func run() throws {
+                try guarded {
+                    try GridTools.distance(src: src, dst: dst, maxDistance: maxDistance, values: values, within: within)
+                    say("grid        distance → \(dst)")
+                }
+            }
+        }
+
+        struct Zonal: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Zonal statistics of a raster per polygon (exact coverage fractions) → CSV.")
+            @Argument(help: "Zone polygons (anything OGR opens).") var zones: String
+            @Argument(help: "Value raster.") var values: String
+            @Option(name: .customShort("l"), help: "Layer of the zones.") var layer: String?
+            @Option(name: .long, help: "Zone id field (default: feature number).") var id: String?
+            @Option(name: .long, help: "Output CSV.") var csv: String = "zonal.csv"
+            func run() throws {
+                try guarded {
+                    let n = try GridTools.zonal(zones: zones, layer: layer, idField: id, values: values, csv: csv)
+                    say("grid        \(n) zones → \(csv)")
+                }
             }
         }
     }

@@ -1,0 +1,184 @@
+/// Grid geometry: where cells are in the world, apart from storage and values.
+///
+/// A north-up grid like a GeoTIFF: row 0 is the top (maxY), column 0 the left (minX); cell (r, c) covers
+/// x ∈ [minX + c·dx, minX + (c+1)·dx), y ∈ (maxY − (r+1)·dy, maxY − r·dy]. The geotransform is GDAL's six numbers
+/// `[minX, dx, 0, maxY, 0, −dy]`. All transforms are O(1). As in exactextract's grid.h, geometry knows nothing of
+/// values (see `Grid`) or storage (see `AlignedStorage`).
+
+/// An axis-aligned rectangle in world units.
+public struct GridExtent: Sendable, Hashable, CustomStringConvertible {
+    public var minX: Double, minY: Double, maxX: Double, maxY: Double
+    public init(minX: Double, minY: Double, maxX: Double, maxY: Double) {
+        self.minX = minX; self.minY = minY; self.maxX = maxX; self.maxY = maxY
+    }
+    /// Bounding box of points (empty input gives an inverted, empty extent).
+    public init(points: some Sequence<SIMD2<Double>>) {
+        var e = GridExtent(minX: .infinity, minY: .infinity, maxX: -.infinity, maxY: -.infinity)
+        for p in points { e.minX = Swift.min(e.minX, p.x); e.maxX = Swift.max(e.maxX, p.x); e.minY = Swift.min(e.minY, p.y); e.maxY = Swift.max(e.maxY, p.y) }
+        self = e
+    }
+    public var width: Double { maxX - minX }
+    public var height: Double { maxY - minY }
+    public var isEmpty: Bool { !(maxX > minX && maxY > minY) }
+    public func intersection(_ o: GridExtent) -> GridExtent {
+        GridExtent(minX: Swift.max(minX, o.minX), minY: Swift.max(minY, o.minY), maxX: Swift.min(maxX, o.maxX), maxY: Swift.min(maxY, o.maxY))
+    }
+    public func union(_ o: GridExtent) -> GridExtent {
+        GridExtent(minX: Swift.min(minX, o.minX), minY: Swift.min(minY, o.minY), maxX: Swift.max(maxX, o.maxX), maxY: Swift.max(maxY, o.maxY))
+    }
+    public var description: String { "[\(minX), \(minY), \(maxX), \(maxY)]" }
+}
+
+/// A rectangular block of cells of a grid: rows `rowOffset ..< rowOffset+rows`, columns `colOffset ..< colOffset+cols`.
+public struct GridWindow: Sendable, Hashable {
+    public var rowOffset: Int, colOffset: Int, rows: Int, cols: Int
+    public init(rowOffset: Int, colOffset: Int, rows: Int, cols: Int) {
+        self.rowOffset = rowOffset; self.colOffset = colOffset; self.rows = rows; self.cols = cols
+    }
+    public var isEmpty: Bool { rows <= 0 || cols <= 0 }
+    public var cellCount: Int { isEmpty ? 0 : rows * cols }
+}
+
+/// Errors raised when a grid definition is not usable.
+public enum GridError: Error, Equatable, CustomStringConvertible {
+    case invalidCellSize(Double, Double)
+    case invalidShape(rows: Int, cols: Int)
+    case rotatedGeoTransform
+    case shapeMismatch
+    case misaligned
+    public var description: String {
+        switch self {
+        case .invalidCellSize(let a, let b): return "cell size must be finite and > 0 (got \(a) × \(b))"
+        case .invalidShape(let r, let c): return "grid shape must be ≥ 0 × ≥ 0 (got \(r) × \(c))"
+        case .rotatedGeoTransform: return "rotated geotransforms are not supported (terms 2 and 4 must be 0, term 5 negative)"
+        case .shapeMismatch: return "grids differ in shape or geometry"
+        case .misaligned: return "grids are not aligned on the same cell lattice"
+        }
+    }
+}
+
+/// Where the cells of a north-up grid are: origin (minX, maxY), cell size dx × dy, rows × cols.
+public struct GridGeometry: Sendable, Hashable, CustomStringConvertible {
+    public let minX: Double
+    public let maxY: Double
+    public let dx: Double
+    public let dy: Double
+    public let rows: Int
+    public let cols: Int
+
+    /// Grid from its top-left corner, cell size and shape.
+    public init(minX: Double, maxY: Double, dx: Double, dy: Double, rows: Int, cols: Int) throws {
+        guard dx.isFinite, dy.isFinite, dx > 0, dy > 0 else { throw GridError.invalidCellSize(dx, dy) }
+        guard rows >= 0, cols >= 0 else { throw GridError.invalidShape(rows: rows, cols: cols) }
+        self.minX = minX; self.maxY = maxY; self.dx = dx; self.dy = dy; self.rows = rows; self.cols = cols
+    }
+
+    /// Grid covering `extent` with square cells, snapped outward to multiples of `cellSize` (as `gdal_rasterize -tap`).
+    public init(covering extent: GridExtent, cellSize: Double) throws {
+        try self.init(covering: extent, dx: cellSize, dy: cellSize, snap: true)
+    }
+
+    /// Grid covering `extent` with cells dx × dy. With `snap` the bounds move outward to multiples of the cell size
+    /// (target-aligned pixels); without it the origin is (extent.minX, extent.maxY) and the shape is rounded up.
+    public init(covering extent: GridExtent, dx: Double, dy: Double, snap: Bool) throws {
+        guard dx.isFinite, dy.isFinite, dx > 0, dy > 0 else { throw GridError.invalidCellSize(dx, dy) }
+        var e = extent
+        if snap { e = GridGeometry.aligned(extent, dx: dx, dy: dy) }
+        let c = Swift.max(0, Int(((e.maxX - e.minX) / dx - 1e-9).rounded(.up)))
+        let r = Swift.max(0, Int(((e.maxY - e.minY) / dy - 1e-9).rounded(.up)))
+        try self.init(minX: e.minX, maxY: e.maxY, dx: dx, dy: dy, rows: r, cols: c)
+    }
+
+    /// Grid as gdal_rasterize builds it from `-te minX minY maxX maxY -tr dx dy` (without `-tap`): origin
+    /// (minX, maxY), `cols = Int((maxX − minX)/dx + 0.5)`, `rows = Int((maxY − minY)/dy + 0.5)`.
+    public init(gdalExtent e: GridExtent, dx: Double, dy: Double) throws {
+        guard dx.isFinite, dy.isFinite, dx > 0, dy > 0 else { throw GridError.invalidCellSize(dx, dy) }
+        let c = Int(((e.maxX - e.minX) / dx + 0.5).rounded(.down)), r = Int(((e.maxY - e.minY) / dy + 0.5).rounded(.down))
+        try self.init(minX: e.minX, maxY: e.maxY, dx: dx, dy: dy, rows: Swift.max(0, r), cols: Swift.max(0, c))
+    }
+
+    /// Grid from GDAL's geotransform `[minX, dx, 0, maxY, 0, −dy]`.
+    public init(geoTransform gt: [Double], rows: Int, cols: Int) throws {
+        guard gt.count == 6, gt[2] == 0, gt[4] == 0, gt[5] < 0 else { throw GridError.rotatedGeoTransform }
+        try self.init(minX: gt[0], maxY: gt[3], dx: gt[1], dy: -gt[5], rows: rows, cols: cols)
+    }
+
+    /// `extent` grown outward so every bound is a multiple of the cell size.
+    public static func aligned(_ extent: GridExtent, dx: Double, dy: Double) -> GridExtent {
+        GridExtent(minX: (extent.minX / dx).rounded(.down) * dx, minY: (extent.minY / dy).rounded(.down) * dy,
+                   maxX: (extent.maxX / dx).rounded(.up) * dx, maxY: (extent.maxY / dy).rounded(.up) * dy)
+    }
+
+    /// GDAL's six-number geotransform: `[minX, dx, 0, maxY, 0, −dy]`.
+    public var geoTransform: [Double] { [minX, dx, 0, maxY, 0, -dy] }
+    public var maxX: Double { minX + Double(cols) * dx }
+    public var minY: Double { maxY - Double(rows) * dy }
+    public var extent: GridExtent { GridExtent(minX: minX, minY: minY, maxX: maxX, maxY: maxY) }
+    public var cellCount: Int { rows * cols }
+    public var cellArea: Double { dx * dy }
+
+    /// World coordinates of the centre of cell (row, col).
+    @inlinable public func cellCentre(row: Int, col: Int) -> SIMD2<Double> {
+        SIMD2(minX + (Double(col) + 0.5) * dx, maxY - (Double(row) + 0.5) * dy)
+    }
+    /// World rectangle of cell (row, col).
+    public func cellExtent(row: Int, col: Int) -> GridExtent {
+        GridExtent(minX: minX + Double(col) * dx, minY: maxY - Double(row + 1) * dy,
+                   maxX: minX + Double(col + 1) * dx, maxY: maxY - Double(row) * dy)
+    }
+    /// Fractional column/row of a world point (x → column, y → row; 0 at the top-left corner).
+    @inlinable public func pixel(_ p: SIMD2<Double>) -> SIMD2<Double> {
+        SIMD2((p.x - minX) / dx, (maxY - p.y) / dy)
+    }
+    /// The cell containing a world point (half-open on the right and bottom), or nil outside the grid.
+    public func cell(containing p: SIMD2<Double>) -> (row: Int, col: Int)? {
+        let q = pixel(p)
+        guard q.x >= 0, q.y >= 0 else { return nil }
+        let c = Int(q.x.rounded(.down)), r = Int(q.y.rounded(.down))
+        guard r < rows, c < cols else { return nil }
+        return (r, c)
+    }
+    /// Linear index of (row, col) in row-major storage.
+    @inlinable public func index(row: Int, col: Int) -> Int { row * cols + col }
+
+    /// Cells of this grid whose area intersects `extent` (clamped to the grid).
+    public func window(covering extent: GridExtent) -> GridWindow {
+        let c0 = Swift.max(0, Int(((extent.minX - minX) / dx).rounded(.down)))
+        let c1 = Swift.min(cols, Int(((extent.maxX - minX) / dx).rounded(.up)))
+        let r0 = Swift.max(0, Int(((maxY - extent.maxY) / dy).rounded(.down)))
+        let r1 = Swift.min(rows, Int(((maxY - extent.minY) / dy).rounded(.up)))
+        return GridWindow(rowOffset: r0, colOffset: c0, rows: Swift.max(0, r1 - r0), cols: Swift.max(0, c1 - c0))
+    }
+
+    /// True when `other` has the same cell size and its origin lies on this grid's lattice (within 1e-9 cell).
+    public func isAligned(with other: GridGeometry) -> Bool {
+        guard abs(dx - other.dx) <= 1e-12 * dx, abs(dy - other.dy) <= 1e-12 * dy else { return false }
+        let ox = (other.minX - minX) / dx, oy = (maxY - other.maxY) / dy
+        return abs(ox - ox.rounded()) < 1e-9 && abs(oy - oy.rounded()) < 1e-9
+    }
+
+    /// The window of this grid occupied by `other`, an aligned grid (e.g. a crop of this one), clamped to this grid.
+    /// Throws `misaligned` if the two lattices differ.
+    public func window(of other: GridGeometry) throws -> GridWindow {
+        guard isAligned(with: other) else { throw GridError.misaligned }
+        let c0 = Int(((other.minX - minX) / dx).rounded()), r0 = Int(((maxY - other.maxY) / dy).rounded())
+        let a0 = Swift.max(0, c0), b0 = Swift.max(0, r0)
+        let a1 = Swift.min(cols, c0 + other.cols), b1 = Swift.min(rows, r0 + other.rows)
+        return GridWindow(rowOffset: b0, colOffset: a0, rows: Swift.max(0, b1 - b0), cols: Swift.max(0, a1 - a0))
+    }
+
+    /// The sub-grid of this grid made of the cells in `window` (clamped to the grid).
+    public func cropped(to window: GridWindow) -> GridGeometry {
+        let r0 = Swift.max(0, Swift.min(rows, window.rowOffset)), c0 = Swift.max(0, Swift.min(cols, window.colOffset))
+        let r1 = Swift.max(r0, Swift.min(rows, window.rowOffset + window.rows))
+        let c1 = Swift.max(c0, Swift.min(cols, window.colOffset + window.cols))
+        // Force-try is safe: the cell size is already validated and the shape is non-negative.
+        return try! GridGeometry(minX: minX + Double(c0) * dx, maxY: maxY - Double(r0) * dy, dx: dx, dy: dy,
+                                 rows: r1 - r0, cols: c1 - c0)
+    }
+
+    /// The sub-grid of this grid whose cells intersect `extent`.
+    public func cropped(to extent: GridExtent) -> GridGeometry { cropped(to: window(covering: extent)) }
+
+    public var description: String { "GridGeometry(\(rows)×\(cols), origin (\(minX), \(maxY)), cell \(dx)×\(dy))" }
+}

@@ -1,0 +1,363 @@
+/// Map algebra over whole grids with SIMD inner loops: sums, masked sums and means, weighted sums, thresholds to masks,
+/// boolean and/or/not, min/max and counts.
+///
+/// Every kernel is one streaming pass, O(n), memory-bound: inner loops load 16 lanes at a time (SIMD16), sums are
+/// accumulated in Float lanes over blocks of 1024 cells and then in Double (a plain Float sum stalls at 2^24), and
+/// comparisons go through Float lane masks, never UInt8 lane compares (slow here; see swift-gdal-notes.md). Masks are
+/// UInt8 grids, 1 = set, 0 = clear (any non-zero counts as set on input). No-data cells of value grids (when `noData`
+/// is set) are skipped by sums, means, counts and min/max, and give 0 in thresholds. `MapAlgebra.Scalar` holds plain
+/// loop twins used by tests and by the benchmark's scalar-vs-SIMD comparison.
+public enum MapAlgebra {
+    /// A comparison for thresholds.
+    public enum Comparison: Sendable, Hashable { case less, lessOrEqual, greater, greaterOrEqual, equal, notEqual }
+
+    typealias V = SIMD16<Float>
+    static let lanes = 16
+    static let block = 1024
+
+    @inline(__always) static func load(_ p: UnsafePointer<Float>, _ i: Int) -> V {
+        UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
+    }
+    @inline(__always) static func loadMask(_ p: UnsafePointer<UInt8>, _ i: Int) -> SIMDMask<SIMD16<Int32>> {
+        // Bytes widened to Int32 lanes (vpmovzxbd) and compared there: byte-lane compares are slow in Swift here.
+        let b = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<UInt8>.self)
+        return SIMD16<Int32>(truncatingIfNeeded: b) .!= SIMD16<Int32>()
+    }
+    @inline(__always) static func validMask(_ v: V, _ nd: Float?) -> SIMDMask<SIMD16<Int32>> {
+        guard let nd else { return SIMDMask(repeating: true) }
+        if nd.isNaN { return v .== v }
+        return v .!= V(repeating: nd)
+    }
+
+    static func check<A, B>(_ a: Grid<A>, _ b: Grid<B>) {
+        precondition(a.geometry.rows == b.geometry.rows && a.geometry.cols == b.geometry.cols, "grids differ in shape")
+    }
+
+    // MARK: reductions
+
+    /// Σ of all cells (no-data skipped).
+    public static func sum(_ a: Grid<Float>) -> Double {
+        let nd = a.noData
+        return a.withUnsafeBufferPointer { p in
+            reduceSum(p.count) { i in
+                let v = load(p.baseAddress!, i)
+                return v.replacing(with: 0, where: .!validMask(v, nd))
+            } scalar: { i in let v = p[i]; return a.isNoData(v) ? 0 : v }
+        }
+    }
+
+    /// Σ of cells where `mask` is set (no-data skipped).
+    public static func maskedSum(_ values: Grid<Float>, mask: Grid<UInt8>) -> Double {
+        check(values, mask)
+        let nd = values.noData
+        return values.withUnsafeBufferPointer { p in mask.withUnsafeBufferPointer { m in
+            reduceSum(p.count) { i in
+                let v = load(p.baseAddress!, i)
+                return v.replacing(with: 0, where: .!(loadMask(m.baseAddress!, i) .& validMask(v, nd)))
+            } scalar: { i in let v = p[i]; return (m[i] != 0 && !values.isNoData(v)) ? v : 0 }
+        } }
+    }
+
+    /// Mean of cells where `mask` is set (no-data skipped); nil when there is none.
+    public static func maskedMean(_ values: Grid<Float>, mask: Grid<UInt8>) -> Double? {
+        let n = values.noData == nil ? count(mask) : countValid(values, mask: mask)
+        return n == 0 ? nil : maskedSum(values, mask: mask) / Double(n)
+    }
+
+    /// Σ values × weights (e.g. population × covered fraction); cells where either is no-data are skipped.
+    public static func weightedSum(_ values: Grid<Float>, weights: Grid<Float>) -> Double {
+        check(values, weights)
+        let n1 = values.noData, n2 = weights.noData
+        return values.withUnsafeBufferPointer { p in weights.withUnsafeBufferPointer { w in
+            reduceSum(p.count) { i in
+                let v = load(p.baseAddress!, i), x = load(w.baseAddress!, i)
+                return (v * x).replacing(with: 0, where: .!(validMask(v, n1) .& validMask(x, n2)))
+            } scalar: { i in (values.isNoData(p[i]) || weights.isNoData(w[i])) ? 0 : p[i] * w[i] }
+        } }
+    }
+
+    /// Σ values × (mask set): population inside a coverage mask. Same as `maskedSum`.
+    public static func weightedSum(_ values: Grid<Float>, mask: Grid<UInt8>) -> Double { maskedSum(values, mask: mask) }
+
+    /// Number of set cells of a mask.
+    public static func count(_ mask: Grid<UInt8>) -> Int {
+        mask.withUnsafeBufferPointer { m in
+            let n = m.count, base = m.baseAddress!
+            var total = 0, i = 0
+            // Per-lane byte counters, flushed every 255 iterations before they can overflow.
+            while i + 64 <= n {
+                var acc = SIMD64<UInt8>()
+                var k = 0
+                while k < 255 && i + 64 <= n {
+                    let v = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD64<UInt8>.self)
+                    acc &-= unsafeBitCast(v .!= SIMD64<UInt8>(), to: SIMD64<UInt8>.self)
+                    i += 64; k += 1
+                }
+                total += Int(SIMD64<UInt16>(truncatingIfNeeded: acc).wrappedSum())
+            }
+            while i < n { if base[i] != 0 { total += 1 }; i += 1 }
+            return total
+        }
+    }
+
+    /// Number of non-no-data cells satisfying `value ⋄ t`.
+    public static func count(_ a: Grid<Float>, _ op: Comparison, _ t: Float) -> Int {
+        let nd = a.noData
+        return Int(a.withUnsafeBufferPointer { p in
+            reduceSum(p.count) { i in
+                let v = load(p.baseAddress!, i)
+                return V(repeating: 1).replacing(with: 0, where: .!(compare(v, op, t) .& validMask(v, nd)))
+            } scalar: { i in (!a.isNoData(p[i]) && Scalar.holds(p[i], op, t)) ? 1 : 0 }
+        })
+    }
+
+    static func countValid(_ values: Grid<Float>, mask: Grid<UInt8>) -> Int {
+        let nd = values.noData
+        return Int(values.withUnsafeBufferPointer { p in mask.withUnsafeBufferPointer { m in
+            reduceSum(p.count) { i in
+                let v = load(p.baseAddress!, i)
+                return V(repeating: 1).replacing(with: 0, where: .!(loadMask(m.baseAddress!, i) .& validMask(v, nd)))
+            } scalar: { i in (m[i] != 0 && !values.isNoData(p[i])) ? 1 : 0 }
+        } })
+    }
+
+    /// Smallest and largest non-no-data cell; nil when there is none.
+    public static func minMax(_ a: Grid<Float>) -> (min: Float, max: Float)? {
+        let nd = a.noData
+        return a.withUnsafeBufferPointer { p -> (Float, Float)? in
+            let n = p.count, base = p.baseAddress!
+            var lo = V(repeating: .infinity), hi = V(repeating: -.infinity)
+            var i = 0
+            while i + lanes <= n {
+                let v = load(base, i)
+                let ok = validMask(v, nd) .& (v .== v)
+                lo.replace(with: v, where: ok .& (v .< lo))
+                hi.replace(with: v, where: ok .& (v .> hi))
+                i += lanes
+            }
+            var l = lo.min(), h = hi.max()
+            while i < n { let v = base[i]; if !a.isNoData(v) && v == v { l = Swift.min(l, v); h = Swift.max(h, v) }; i += 1 }
+            return l <= h ? (l, h) : nil
+        }
+    }
+
+    // MARK: grid → grid
+
+    /// 1 where `value ⋄ t` (and the cell is not no-data), else 0.
+    public static func threshold(_ a: Grid<Float>, _ op: Comparison, _ t: Float) -> Grid<UInt8> {
+        var out = Grid<UInt8>(uninitializedGeometry: a.geometry)
+        threshold(a, op, t, into: &out)
+        return out
+    }
+
+    /// 1 where `value ⋄ t` (and the cell is not no-data), else 0, written into `out` (same shape), reusing its storage.
+    public static func threshold(_ a: Grid<Float>, _ op: Comparison, _ t: Float, into out: inout Grid<UInt8>) {
+        check(a, out)
+        let nd = a.noData
+        out.withUnsafeMutableBufferPointer { o in a.withUnsafeBufferPointer { p in
+            let n = p.count, base = p.baseAddress!, ob = o.baseAddress!
+            var i = 0
+            while i + lanes <= n {
+                let v = load(base, i)
+                let m = compare(v, op, t) .& validMask(v, nd)
+                let bits = unsafeBitCast(m, to: SIMD16<Int32>.self) & 1
+                UnsafeMutableRawPointer(ob + i).storeBytes(of: SIMD16<UInt8>(truncatingIfNeeded: bits), as: SIMD16<UInt8>.self)
+                i += lanes
+            }
+            while i < n { ob[i] = (!a.isNoData(base[i]) && Scalar.holds(base[i], op, t)) ? 1 : 0; i += 1 }
+        } }
+    }
+
+    /// Boolean operators on masks.
+    public enum Logic: Sendable { case and, or, andNot, not }
+
+    /// Cell-wise a AND b (1/0).
+    public static func and(_ a: Grid<UInt8>, _ b: Grid<UInt8>) -> Grid<UInt8> { logic(.and, a, b) }
+    /// Cell-wise a OR b (1/0).
+    public static func or(_ a: Grid<UInt8>, _ b: Grid<UInt8>) -> Grid<UInt8> { logic(.or, a, b) }
+    /// Cell-wise NOT a (1/0).
+    public static func not(_ a: Grid<UInt8>) -> Grid<UInt8> { logic(.not, a, a) }
+    /// Cell-wise a AND NOT b (1/0), e.g. "residential and not covered".
+    public static func andNot(_ a: Grid<UInt8>, _ b: Grid<UInt8>) -> Grid<UInt8> { logic(.andNot, a, b) }
+
+    /// `op(a, b)` as a new mask.
+    public static func logic(_ op: Logic, _ a: Grid<UInt8>, _ b: Grid<UInt8>) -> Grid<UInt8> {
+        var out = Grid<UInt8>(uninitializedGeometry: a.geometry)
+        logic(op, a, b, into: &out)
+        return out
+    }
+
+    /// `op(a, b)` written into `out` (same shape), reusing its storage. Any non-zero input byte counts as set.
+    public static func logic(_ op: Logic, _ a: Grid<UInt8>, _ b: Grid<UInt8>, into out: inout Grid<UInt8>) {
+        check(a, b); check(a, out)
+        out.withUnsafeMutableBufferPointer { o in a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in
+            let n = o.count, ob = o.baseAddress!, ab = pa.baseAddress!, bb = pb.baseAddress!
+            // 64 bytes as 8 UInt64 lanes; norm folds each byte's bits into its lowest bit (shifts by < 8 keep
+            // bit 0 of every byte within that byte), giving 1/0 bytes without byte-lane compares.
+            typealias B = SIMD8<UInt64>
+            let one = B(repeating: 0x0101_0101_0101_0101)
+            @inline(__always) func norm(_ x: B) -> B {
+                var t = x | (x &>> 4)
+                t |= t &>> 2
+                t |= t &>> 1
+                return t & one
+            }
+            var i = 0
+            switch op {
+            case .and:
+                while i + 64 <= n {
+                    let x = UnsafeRawPointer(ab + i).loadUnaligned(as: B.self), y = UnsafeRawPointer(bb + i).loadUnaligned(as: B.self)
+                    UnsafeMutableRawPointer(ob + i).storeBytes(of: norm(x) & norm(y), as: B.self); i += 64
+                }
+            case .or:
+                while i + 64 <= n {
+                    let x = UnsafeRawPointer(ab + i).loadUnaligned(as: B.self), y = UnsafeRawPointer(bb + i).loadUnaligned(as: B.self)
+                    UnsafeMutableRawPointer(ob + i).storeBytes(of: norm(x | y), as: B.self); i += 64
+                }
+            case .andNot:
+                while i + 64 <= n {
+                    let x = UnsafeRawPointer(ab + i).loadUnaligned(as: B.self), y = UnsafeRawPointer(bb + i).loadUnaligned(as: B.self)
+                    UnsafeMutableRawPointer(ob + i).storeBytes(of: norm(x) & (norm(y) ^ one), as: B.self); i += 64
+                }
+            case .not:
+                while i + 64 <= n {
+                    let x = UnsafeRawPointer(ab + i).loadUnaligned(as: B.self)
+                    UnsafeMutableRawPointer(ob + i).storeBytes(of: norm(x) ^ one, as: B.self); i += 64
+                }
+            }
+            while i < n {
+                let x = ab[i] != 0, y = bb[i] != 0
+                let r: Bool
+                switch op { case .and: r = x && y; case .or: r = x || y; case .andNot: r = x && !y; case .not: r = !x }
+                ob[i] = r ? 1 : 0; i += 1
+            }
+        } } }
+    }
+
+    /// Cell-wise minimum of two grids (no-data of either gives the other's value).
+    public static func minimum(_ a: Grid<Float>, _ b: Grid<Float>) -> Grid<Float> { elementwise(a, b, { x, y in x.replacing(with: y, where: y .< x) }, Swift.min) }
+    /// Cell-wise maximum of two grids (no-data of either gives the other's value).
+    public static func maximum(_ a: Grid<Float>, _ b: Grid<Float>) -> Grid<Float> { elementwise(a, b, { x, y in x.replacing(with: y, where: y .> x) }, Swift.max) }
+
+    static func elementwise(_ a: Grid<Float>, _ b: Grid<Float>, _ op: (V, V) -> V, _ sop: (Float, Float) -> Float) -> Grid<Float> {
+        check(a, b)
+        var out = Grid<Float>(uninitializedGeometry: a.geometry, noData: a.noData)
+        let na = a.noData, nb = b.noData
+        out.withUnsafeMutableBufferPointer { o in a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in
+            let n = o.count
+            var i = 0
+            while i + lanes <= n {
+                let x = load(pa.baseAddress!, i), y = load(pb.baseAddress!, i)
+                let vx = validMask(x, na), vy = validMask(y, nb)
+                var r = op(x, y)
+                r.replace(with: y, where: .!vx)
+                r.replace(with: x, where: .!vy .& vx)
+                UnsafeMutableRawPointer(o.baseAddress! + i).storeBytes(of: r, as: V.self)
+                i += lanes
+            }
+            while i < n {
+                let x = pa[i], y = pb[i]
+                o[i] = a.isNoData(x) ? y : (b.isNoData(y) ? x : sop(x, y)); i += 1
+            }
+        } } }
+        return out
+    }
+
+    // MARK: helpers
+
+    @inline(__always) static func compare(_ v: V, _ op: Comparison, _ t: Float) -> SIMDMask<SIMD16<Int32>> {
+        let tv = V(repeating: t)
+        switch op {
+        case .less: return v .< tv
+        case .lessOrEqual: return v .<= tv
+        case .greater: return v .> tv
+        case .greaterOrEqual: return v .>= tv
+        case .equal: return v .== tv
+        case .notEqual: return v .!= tv
+        }
+    }
+
+    /// Σ over 16-lane chunks (`simd(i)`), Float lanes per 1024-cell block, Double across blocks; tail by `scalar`.
+    @inline(__always) static func reduceSum(_ n: Int, _ simd: (Int) -> V, scalar: (Int) -> Float) -> Double {
+        var total = 0.0
+        // Two halves walked side by side: two independent memory streams keep more cache misses in flight than one.
+        let half = (n / (2 * block)) * block
+        var i = 0
+        while i < half {
+            var a0 = V(), a1 = V(), b0 = V(), b1 = V()
+            let end = i + block
+            while i < end {
+                a0 += simd(i); a1 += simd(i + lanes)
+                b0 += simd(half + i); b1 += simd(half + i + lanes)
+                i += 2 * lanes
+            }
+            total += Double((a0 + a1).sum()) + Double((b0 + b1).sum())
+        }
+        i = 2 * half
+        while i + lanes <= n {
+            var acc0 = V()
+            let end = Swift.min(n - n % lanes, i + block)
+            while i + lanes <= end { acc0 += simd(i); i += lanes }
+            total += Double(acc0.sum())
+        }
+        while i < n { total += Double(scalar(i)); i += 1 }
+        return total
+    }
+}
+
+extension MapAlgebra {
+    /// Plain scalar loops: the reference twins of the SIMD kernels (tests, benchmark baselines).
+    public enum Scalar {
+        @inline(__always) static func holds(_ v: Float, _ op: Comparison, _ t: Float) -> Bool {
+            switch op {
+            case .less: return v < t
+            case .lessOrEqual: return v <= t
+            case .greater: return v > t
+            case .greaterOrEqual: return v >= t
+            case .equal: return v == t
+            case .notEqual: return v != t
+            }
+        }
+        public static func sum(_ a: Grid<Float>) -> Double {
+            a.withUnsafeBufferPointer { p in var s = 0.0; for v in p where !a.isNoData(v) { s += Double(v) }; return s }
+        }
+        public static func maskedSum(_ a: Grid<Float>, mask: Grid<UInt8>) -> Double {
+            a.withUnsafeBufferPointer { p in mask.withUnsafeBufferPointer { m in
+                var s = 0.0
+                for i in 0..<p.count where m[i] != 0 && !a.isNoData(p[i]) { s += Double(p[i]) }
+                return s
+            } }
+        }
+        public static func weightedSum(_ a: Grid<Float>, weights w: Grid<Float>) -> Double {
+            a.withUnsafeBufferPointer { p in w.withUnsafeBufferPointer { q in
+                var s = 0.0
+                for i in 0..<p.count where !a.isNoData(p[i]) && !w.isNoData(q[i]) { s += Double(p[i] * q[i]) }
+                return s
+            } }
+        }
+        public static func count(_ m: Grid<UInt8>) -> Int {
+            m.withUnsafeBufferPointer { p in var c = 0; for v in p where v != 0 { c += 1 }; return c }
+        }
+        public static func threshold(_ a: Grid<Float>, _ op: Comparison, _ t: Float) -> Grid<UInt8> {
+            var out = Grid<UInt8>(geometry: a.geometry)
+            out.withUnsafeMutableBufferPointer { o in a.withUnsafeBufferPointer { p in
+                for i in 0..<p.count { o[i] = (!a.isNoData(p[i]) && holds(p[i], op, t)) ? 1 : 0 }
+            } }
+            return out
+        }
+        public static func minMax(_ a: Grid<Float>) -> (min: Float, max: Float)? {
+            a.withUnsafeBufferPointer { p -> (Float, Float)? in
+                var l = Float.infinity, h = -Float.infinity
+                for v in p where !a.isNoData(v) && v == v { l = Swift.min(l, v); h = Swift.max(h, v) }
+                return l <= h ? (l, h) : nil
+            }
+        }
+        public static func and(_ a: Grid<UInt8>, _ b: Grid<UInt8>) -> Grid<UInt8> {
+            var out = Grid<UInt8>(geometry: a.geometry)
+            out.withUnsafeMutableBufferPointer { o in a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in
+                for i in 0..<o.count { o[i] = (x[i] != 0 && y[i] != 0) ? 1 : 0 }
+            } } }
+            return out
+        }
+    }
+}
