@@ -11,6 +11,8 @@ public enum IndicatorStage {
         public var values: [IndicatorValue]
         public var builtUp: MultiPolygon
         public var pipeGaps: MultiPolygon?
+        /// Grid files written under DIR/grids.
+        public var grids: [String] = []
     }
 
     /// Compact JSON of parameters (sorted keys, numbers as written by Swift).
@@ -38,7 +40,8 @@ public enum IndicatorStage {
 
     /// Computes all indicators.
     public static func compute(config: CityConfig, base: BaseLayer, walk: NetworkAccess?, fireDrive: [Float]?,
-                               overrides: [String: [String: Double]], progress: Progress, inputsHash: String) throws -> Output {
+                               overrides: [String: [String: Double]], progress: Progress, inputsHash: String,
+                               gridDir: String? = nil, gridCell: Double = 10) throws -> Output {
         let ops = GEOSGeometryOps()
         progress.begin("indicators: built-up area")
         let builtUp: MultiPolygon
@@ -68,7 +71,13 @@ public enum IndicatorStage {
             let d = overrides["pipe_gap_area"]?["distance_m"] ?? 100
             gaps = try? PipeGapArea().gapPolygons(inputs, PreparedLayers(inputs), distance: d)
         }
-        return Output(table: IndicatorTable(rows: rows, source: "indicators.csv"), values: values, builtUp: builtUp, pipeGaps: gaps)
+        var grids: [String] = []
+        if let gridDir {
+            progress.begin("indicators: grids")
+            grids = try IndicatorGrids.write(inputs: inputs, prepared: PreparedLayers(inputs), overrides: overrides, outDir: gridDir, cell: gridCell)
+            progress.end()
+        }
+        return Output(table: IndicatorTable(rows: rows, source: "indicators.csv"), values: values, builtUp: builtUp, pipeGaps: gaps, grids: grids)
     }
 
     /// Writes indicators.csv, indicators.json and indicators.gpkg (the table with zone geometries, the built-up area
@@ -118,7 +127,7 @@ public enum IndicatorStage {
         let missing = city.filter { $0.value == nil }.map(\.spec.id)
         var s = "indicators  \(computed) city-level computed"
         if !missing.isEmpty { s += " · \(missing.count) not computed (\(missing.prefix(6).joined(separator: ", "))\(missing.count > 6 ? ", …" : ""): reasons in params)" }
-        s += " · \(zones) zones · \(o.table.rows.count) rows" + String(format: "  %.1f s", seconds)
+        s += " · \(zones) zones · \(o.table.rows.count) rows · \(o.grids.count) grids · gap polygons" + String(format: "  %.1f s", seconds)
         return s
     }
 }

@@ -35,7 +35,7 @@ public enum Stages {
     }
 
     static func indicatorOverrides(_ config: CityConfig) throws -> [String: [String: Double]] {
-        let s = try StageSection(config, "indicators", allowed: ["params"])
+        let s = try StageSection(config, "indicators", allowed: ["params", "grid_cell_m"])
         return try s.nestedNumberMap("params") ?? [:]
     }
 
@@ -45,8 +45,10 @@ public enum Stages {
                                   outDir: String, progress: Progress) throws -> IndicatorStage.Output {
         let t0 = Date()
         let hash = IndicatorStage.inputsHash(outDir: outDir, config: config)
+        let cell = try StageSection(config, "indicators", allowed: ["params", "grid_cell_m"]).double("grid_cell_m") ?? 10
         let out = try IndicatorStage.compute(config: config, base: base, walk: walk, fireDrive: fireDrive,
-                                             overrides: try indicatorOverrides(config), progress: progress, inputsHash: hash)
+                                             overrides: try indicatorOverrides(config), progress: progress, inputsHash: hash,
+                                             gridDir: outDir, gridCell: cell)
         try IndicatorStage.write(out, base: base, outDir: outDir)
         say(IndicatorStage.summary(out, zones: base.zones.count, seconds: Date().timeIntervalSince(t0)))
         return out
