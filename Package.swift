@@ -11,7 +11,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "cimbase", targets: ["cimbase"]),
-        .library(name: "CIMBase", targets: ["Pipeline", "Indicators", "GridCore", "Scoring", "Synth", "Tiles", "CityModel", "GeoBridge"]),
+        .library(name: "CIMBase", targets: ["Pipeline", "Indicators", "GridCore", "WalkNetwork", "Scoring", "Synth", "Tiles", "CityModel", "GeoBridge"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,13 +27,14 @@ let package = Package(
         // Pure Swift: no C imports.
         .target(name: "CityModel", swiftSettings: simd),
         .target(name: "GridCore", swiftSettings: simd),
+        .target(name: "WalkNetwork", swiftSettings: simd),
         .target(name: "Indicators", dependencies: ["CityModel", "GridCore"], swiftSettings: simd),
         .target(name: "Scoring", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Synth", dependencies: ["CityModel"], swiftSettings: simd),
         .target(name: "Tiles", dependencies: ["CityModel"], swiftSettings: simd),
 
         .target(name: "Pipeline", dependencies: [
-            "GeoBridge", "CityModel", "GridCore", "Indicators", "Scoring", "Synth", "Tiles",
+            "GeoBridge", "CityModel", "GridCore", "WalkNetwork", "Indicators", "Scoring", "Synth", "Tiles",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "cimbase", dependencies: [
@@ -44,6 +45,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "GeoBridge", "CityModel", "Indicators", "Scoring"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
         .testTarget(name: "GridCoreTests", dependencies: ["GridCore"]),
+        .testTarget(name: "WalkNetworkTests", dependencies: ["WalkNetwork"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "CityModel"]),
         .testTarget(name: "TilesTests", dependencies: ["Tiles", "CityModel"]),
     ]

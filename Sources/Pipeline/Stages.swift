@@ -58,8 +58,9 @@ public enum Stages {
         let t0 = Date()
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
         let (base, _) = try Ingest.run(config: config, outDir: outDir, progress: progress)
-        let ind = try indicators(config: config, base: base, walk: nil, fireDrive: nil, outDir: outDir, progress: progress)
-        try TilesStage.run(config: config, base: base, extraColumns: [], outDir: outDir, progress: progress)
+        let walk = try WalkStage.run(config: config, base: base, outDir: outDir, progress: progress)
+        let ind = try indicators(config: config, base: base, walk: walk?.access, fireDrive: walk?.fireDrive, outDir: outDir, progress: progress)
+        try TilesStage.run(config: config, base: base, extraColumns: TilesStage.columns(walk), outDir: outDir, progress: progress)
         let result = try ScoreStage.run(tables: [ind.table], options: try ScoreStage.options(config), config: config,
                                         maps: [config.city: ScoreStage.maps(base: base, indicators: ind)], outDir: outDir)
         say("score       " + result.summary)

@@ -34,6 +34,12 @@ final class PROJECEFProjector: ECEFProjector, @unchecked Sendable {
 
 /// `cimbase tiles`: buildings as 3D Tiles 1.1 → DIR/tiles/buildings/tileset.json.
 public enum TilesStage {
+    /// Per-building walk distances `d_<category>` (m; −1 when not an origin or beyond reach) as tile metadata columns.
+    public static func columns(_ walk: WalkStage.Output?) -> [BuildingColumn] {
+        (walk?.extraColumns ?? []).map { BuildingColumn(name: $0.name, description: "walking distance (m) to the nearest facility; -1: none within reach or not residential",
+                                                        values: .float32($0.values, noData: -1)) }
+    }
+
     static func options(_ config: CityConfig) throws -> TilesetOptions {
         let s = try StageSection(config, "tiles", allowed: ["max_buildings_per_tile", "ground_height_m", "color_by_use", "geometric_error_scale"])
         var o = TilesetOptions()
