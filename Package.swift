@@ -37,6 +37,7 @@ let package = Package(
             "GeoBridge", "CityModel", "GridCore", "WalkNetwork", "Indicators", "Scoring", "Synth", "Tiles",
             .product(name: "Yams", package: "Yams"),
         ]),
+        .executableTarget(name: "cimbase-bench", dependencies: ["GridCore", "WalkNetwork", "CityModel", "Synth", "Tiles"], swiftSettings: simd),
         .executableTarget(name: "cimbase", dependencies: [
             "Pipeline", "Scoring", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -24,6 +24,9 @@ public enum WalkStage {
         /// Write buffered service areas (reached streets) per category; nil = only when the graph has ≤ 100,000 edges
         /// (buffering and dissolving a province's streets per category takes minutes).
         public var serviceAreas: Bool? = nil
+        /// Also write the graph and every snapped position as CSV (DIR/walk_graph/) for independent cross-checks
+        /// (scripts/walk_reference.py recomputes coverage with networkx from them).
+        public var exportGraph = false
         /// k nearest facility ids per origin (0…3).
         public var k = 0
         /// Cell size (m) of the walk-distance grids (0: no grids).
@@ -45,7 +48,7 @@ public enum WalkStage {
 
     static func options(_ config: CityConfig) throws -> Options {
         let s = try StageSection(config, "walk", allowed: ["thresholds_m", "max_snap_m", "stairs_penalty", "node_crossings", "entrance_spacing_m",
-                                                          "k_nearest", "grid_cell_m", "fire_speed_kmh", "fire_minutes", "service_areas"])
+                                                          "k_nearest", "grid_cell_m", "fire_speed_kmh", "fire_minutes", "service_areas", "export_graph"])
         var o = Options()
         if let t = try s.strings("thresholds_m") {
             o.thresholdsM = try t.map { guard let d = Double($0), d > 0 else { throw s.err("thresholds_m", "must be positive numbers") }; return d }
@@ -57,6 +60,7 @@ public enum WalkStage {
         if let v = try s.double("k_nearest") { guard (0...3).contains(Int(v)) else { throw s.err("k_nearest", "must be 0…3") }; o.k = Int(v) }
         if let v = try s.double("grid_cell_m") { o.gridCellM = v }
         if let v = try s.bool("service_areas") { o.serviceAreas = v }
+        if let v = try s.bool("export_graph") { o.exportGraph = v }
         if let v = try s.double("fire_speed_kmh") { o.fireSpeedKmh = v }
         if let v = try s.double("fire_minutes") { o.fireMinutes = v }
         return o
@@ -186,6 +190,7 @@ public enum WalkStage {
         try writeGeoPackage(base: base, outDir: outDir, originIdx: originIdx, snapped: snapped, originPts: originPts, cats: cats,
                             results: results, access: access, engine: engine, sets: sets, k: o.k,
                             serviceAreas: o.serviceAreas ?? (graph.edgeCount <= 100_000))
+        if o.exportGraph { try exportGraph(graph: graph, base: base, originIdx: originIdx, snapped: snapped, cats: cats, sets: sets, thresholds: thresholds, outDir: outDir) }
         var grids = 0
         if o.gridCellM > 0 { grids = try writeGrids(base: base, graph: graph, index: index, engine: engine, sets: sets, cats: cats, cutoff: cutoff, o: o, outDir: outDir) }
         progress.end()
@@ -279,5 +284,32 @@ public enum WalkStage {
                              description: "walking distance (m) to the nearest \(c)")
         }
         return cats.count
+    }
+
+    /// CSV export of the graph and snapped positions (see `Options.exportGraph`).
+    static func exportGraph(graph: WalkGraph, base: BaseLayer, originIdx: [Int], snapped: SnapBatch, cats: [String], sets: [FacilitySet],
+                            thresholds: [String: [Double]], outDir: String) throws {
+        let dir = (outDir as NSString).appendingPathComponent("walk_graph")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        func write(_ name: String, _ text: String) throws {
+            try text.write(toFile: (dir as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        var e = "edge,from,to,length,cost_factor,oneway\n"
+        for i in 0..<graph.edgeCount {
+            e += "\(i),\(graph.edgeFrom[i]),\(graph.edgeTo[i]),\(graph.edgeLength[i]),\(graph.edgeCostFactor[i]),\(graph.edgeOneWay[i] ? 1 : 0)\n"
+        }
+        try write("edges.csv", e)
+        var o = "origin,building_id,residents,floor_area,edge,offset,leg\n"
+        for (n, i) in originIdx.enumerated() {
+            let p = snapped.positions[n], b = base.buildings[i]
+            o += "\(n),\(b.id),\(b.residents ?? 0),\(b.floorArea()),\(p.edge),\(p.offset),\(p.leg)\n"
+        }
+        try write("origins.csv", o)
+        var f = "category,facility_id,edge,offset,leg\n"
+        for (c, s) in zip(cats, sets) { for (k, p) in s.positions.enumerated() { f += "\(c),\(s.ids[k]),\(p.edge),\(p.offset),\(p.leg)\n" } }
+        try write("facilities.csv", f)
+        var t = "category,threshold_m\n"
+        for c in cats { for x in thresholds[c] ?? [] { t += "\(c),\(x)\n" } }
+        try write("thresholds.csv", t)
     }
 }
