@@ -34,6 +34,18 @@ public enum Stages {
         return try Ingest.run(config: config, outDir: outDir, progress: progress).0
     }
 
+    /// Walk outputs: read from DIR/walk.gpkg when it is newer than base.gpkg, the config and the sources, else computed.
+    public static func walk(config: CityConfig, base: BaseLayer, outDir: String, progress: Progress) throws -> WalkStage.Output? {
+        let path = (outDir as NSString).appendingPathComponent("walk.gpkg")
+        let basePath = (outDir as NSString).appendingPathComponent("base.gpkg")
+        if isFresh(path, config: config), let tb = mtime(basePath), let tw = mtime(path), tw >= tb {
+            let w = try WalkStage.read(path: path, base: base)
+            say("walk        reusing \(path) (newer than base.gpkg, the config and its sources)")
+            return w
+        }
+        return try WalkStage.run(config: config, base: base, outDir: outDir, progress: progress)
+    }
+
     static func indicatorOverrides(_ config: CityConfig) throws -> [String: [String: Double]] {
         let s = try StageSection(config, "indicators", allowed: ["params", "grid_cell_m"])
         return try s.nestedNumberMap("params") ?? [:]

@@ -189,7 +189,7 @@ public enum WalkStage {
         progress.begin("walk: writing walk.gpkg")
         try writeGeoPackage(base: base, outDir: outDir, originIdx: originIdx, snapped: snapped, originPts: originPts, cats: cats,
                             results: results, access: access, engine: engine, sets: sets, k: o.k,
-                            serviceAreas: o.serviceAreas ?? (graph.edgeCount <= 100_000))
+                            serviceAreas: o.serviceAreas ?? (graph.edgeCount <= 100_000), fire: fire)
         if o.exportGraph { try exportGraph(graph: graph, base: base, originIdx: originIdx, snapped: snapped, cats: cats, sets: sets, thresholds: thresholds, outDir: outDir) }
         var grids = 0
         if o.gridCellM > 0 { grids = try writeGrids(base: base, graph: graph, index: index, engine: engine, sets: sets, cats: cats, cutoff: cutoff, o: o, outDir: outDir) }
@@ -210,14 +210,16 @@ public enum WalkStage {
 
     static func writeGeoPackage(base: BaseLayer, outDir: String, originIdx: [Int], snapped: SnapBatch, originPts: [Vec2], cats: [String],
                                 results: [CategoryAccess], access: NetworkAccess, engine: WalkAccessEngine, sets: [FacilitySet], k: Int,
-                                serviceAreas: Bool) throws {
+                                serviceAreas: Bool, fire: [Float]?) throws {
         let path = (outDir as NSString).appendingPathComponent("walk.gpkg")
         let w = try GeoPackageWriter(path: path, crs: base.crs)
         do {
             var fields = [FieldDef("origin_id", .integer64, "building id"), FieldDef("origin_kind", .string, "building"),
                           FieldDef("residents", .real, ""), FieldDef("floor_area_m2", .real, ""), FieldDef("snap_m", .real, "straight leg to the network"),
                           FieldDef("snap_status", .string, "main | moved_to_main | island | failed")]
-            for c in cats { fields.append(FieldDef("d_" + c, .real, "walking distance (m) to the nearest \(c); NULL beyond the search cutoff or unsnapped")) }
+            // Every searched category, and required life-circle categories with no facility at all (all NULL).
+            let dcats = access.distances.keys.sorted()
+            for c in dcats { fields.append(FieldDef("d_" + c, .real, "walking distance (m) to the nearest \(c); NULL beyond the search cutoff, unsnapped, or no such facility")) }
             if k > 0 { for c in cats { for j in 1...k { fields.append(FieldDef("nearest\(j)_\(c)", .integer64, "")) } } }
             var t = FeatureTable(name: "access", geometryType: "Point", fields: fields)
             for (n, i) in originIdx.enumerated() {
@@ -226,7 +228,7 @@ public enum WalkStage {
                 let status: String
                 switch p.status { case .main: status = "main"; case .movedToMain: status = "moved_to_main"; case .island: status = "island"; case .failed: status = "failed" }
                 var vals: [FieldValue] = [.int(b.id), .string("building"), .real(b.residents ?? 0), .real(b.floorArea()), p.isSnapped ? .real(p.leg) : .null, .string(status)]
-                for c in cats { let d = access.distances[c]![n]; vals.append(d.isFinite ? .real(Double(d)) : .null) }
+                for c in dcats { let d = access.distances[c]![n]; vals.append(d.isFinite ? .real(Double(d)) : .null) }
                 if k > 0 { for r in results { for j in 0..<k { let id = r.nearestIds[n * k + j]; vals.append(id >= 0 ? .int(id) : .null) } } }
                 t.append(.point(originPts[n]), vals)
             }
@@ -257,6 +259,14 @@ public enum WalkStage {
                 svc.append(.multiPolygon(area), [.string(c), .real(th)])
             }
             try w.write(table: svc)
+            // Drive distance from the nearest fire station per building (for fire_5min_cov when indicators rerun alone).
+            var fr = FeatureTable(name: "fire_reach", geometryType: "None", fields: [FieldDef("building_id", .integer64, ""), FieldDef("drive_m", .real, "")])
+            if let fire { for (i, b) in base.buildings.enumerated() { fr.append(nil, [.int(b.id), fire[i].isFinite ? .real(Double(fire[i])) : .null]) } }
+            try w.write(table: fr)
+            var th = FeatureTable(name: "thresholds", geometryType: "None", fields: [FieldDef("category", .string, ""), FieldDef("threshold_m", .real, ""),
+                                                                                     FieldDef("life_circle_m", .real, "")])
+            for c in access.distances.keys.sorted() { for t in access.thresholds[c] ?? [] { th.append(nil, [.string(c), .real(t), access.lifeCircle[c].map { .real($0) } ?? .null]) } }
+            try w.write(table: th)
             try w.commit()
         } catch {
             w.abort()
@@ -311,5 +321,51 @@ public enum WalkStage {
         var t = "category,threshold_m\n"
         for c in cats { for x in thresholds[c] ?? [] { t += "\(c),\(x)\n" } }
         try write("thresholds.csv", t)
+    }
+
+    /// Reads DIR/walk.gpkg back (for `cimbase indicators` / `tiles` reusing a fresh walk stage).
+    public static func read(path: String, base: BaseLayer) throws -> Output {
+        let ds: VectorDataset
+        do { ds = try VectorDataset(path: path) } catch { throw PipelineError.input(file: path, layer: nil, message: "\(error)") }
+        var index: [Int64: Int] = [:]
+        for (i, b) in base.buildings.enumerated() { index[b.id] = i }
+        var origins: [Int] = []
+        var distances: [String: [Float]] = [:]
+        var thresholds: [String: [Double]] = [:], lifeCircle: [String: Double] = [:]
+        var fire: [Float]? = nil
+        var unsnapped = 0, islands = 0
+        do {
+            let acc = try ds.layer("access")
+            let cats = acc.fields.map(\.name).filter { $0.hasPrefix("d_") }
+            for c in cats { distances[String(c.dropFirst(2))] = [] }
+            try acc.forEach { f in
+                guard let id = f.value("origin_id").int, let i = index[id] else {
+                    throw PipelineError.input(file: path, layer: "access", message: "origin \(f.value("origin_id").string ?? "?") is not a building of base.gpkg (rerun walk)")
+                }
+                origins.append(i)
+                if f.value("snap_status").string == "failed" { unsnapped += 1 }
+                if f.value("snap_status").string == "island" { islands += 1 }
+                for c in cats { distances[String(c.dropFirst(2)), default: []].append(f.value(c).real.map { Float($0) } ?? .infinity) }
+            }
+            try ds.layer("thresholds").forEach { f in
+                guard let c = f.value("category").string, let t = f.value("threshold_m").real else { return }
+                thresholds[c, default: []].append(t)
+                if let lc = f.value("life_circle_m").real { lifeCircle[c] = lc }
+            }
+            let fr = try ds.layer("fire_reach")
+            if fr.featureCount > 0 {
+                var d = [Float](repeating: .infinity, count: base.buildings.count)
+                try fr.forEach { f in if let id = f.value("building_id").int, let i = index[id], let x = f.value("drive_m").real { d[i] = Float(x) } }
+                fire = d
+            }
+        } catch let e as PipelineError { throw e } catch { throw PipelineError.input(file: path, layer: nil, message: "\(error)") }
+        let access = NetworkAccess(origins: origins, distances: distances, thresholds: thresholds, lifeCircle: lifeCircle)
+        var extra: [(String, [Float])] = []
+        for c in distances.keys.sorted() {
+            var col = [Float](repeating: -1, count: base.buildings.count)
+            for (k, i) in origins.enumerated() { let d = distances[c]![k]; col[i] = d.isFinite ? d : -1 }
+            extra.append(("d_" + c, col))
+        }
+        return Output(access: access, fireDrive: fire, extraColumns: extra, nodes: 0, unsnapped: unsnapped, islands: islands)
     }
 }

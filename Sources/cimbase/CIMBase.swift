@@ -9,7 +9,7 @@ struct CIMBaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cimbase",
         abstract: "City checkup (城市体检) base layer, spatial indicators, 3D Tiles and scoring.",
-        subcommands: [Run.self, Ingest.self, Indicators.self, Tiles.self, Score.self, Synth.self, Grid.self],
+        subcommands: [Run.self, Ingest.self, Walk.self, Indicators.self, Tiles.self, Score.self, Synth.self, Grid.self],
         defaultSubcommand: nil
     )
 }
@@ -101,7 +101,8 @@ extension CIMBaseCommand {
                 let progress = Progress(quiet: common.quiet)
                 try FileManager.default.createDirectory(atPath: common.out, withIntermediateDirectories: true)
                 let base = try Stages.baseLayer(config: cfg, outDir: common.out, progress: progress)
-                try Stages.indicators(config: cfg, base: base, walk: nil, fireDrive: nil, outDir: common.out, progress: progress)
+                let walk = try Stages.walk(config: cfg, base: base, outDir: common.out, progress: progress)
+                try Stages.indicators(config: cfg, base: base, walk: walk?.access, fireDrive: walk?.fireDrive, outDir: common.out, progress: progress)
             }
         }
     }
@@ -160,7 +161,9 @@ extension CIMBaseCommand {
                 let progress = Progress(quiet: common.quiet)
                 try FileManager.default.createDirectory(atPath: common.out, withIntermediateDirectories: true)
                 let base = try Stages.baseLayer(config: cfg, outDir: common.out, progress: progress)
-                try TilesStage.run(config: cfg, base: base, extraColumns: [], outDir: common.out, progress: progress)
+                let walkPath = (common.out as NSString).appendingPathComponent("walk.gpkg")
+                let walk = Stages.isFresh(walkPath, config: cfg) ? try? WalkStage.read(path: walkPath, base: base) : nil
+                try TilesStage.run(config: cfg, base: base, extraColumns: TilesStage.columns(walk), outDir: common.out, progress: progress)
             }
         }
     }
@@ -230,6 +233,26 @@ extension CIMBaseCommand {
                     let n = try GridTools.zonal(zones: zones, layer: layer, idField: id, values: values, csv: csv)
                     say("grid        \(n) zones → \(csv)")
                 }
+            }
+        }
+    }
+}
+
+extension CIMBaseCommand {
+    struct Walk: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Walk distances from residential buildings to every facility category over the streets → DIR/walk.gpkg, grids/walk_*.tif.")
+        @Argument(help: "City config (city.yaml).") var config: String?
+        @Option(name: .long, help: "OpenStreetMap extract (OSM preset) instead of a config.") var osm: String?
+        @Option(name: .long, help: "Population grid for --osm.") var population: String?
+        @OptionGroup var common: CommonOptions
+
+        func run() throws {
+            try guarded {
+                let cfg = try loadConfig(config, osm: osm, population: population, crs: nil)
+                let progress = Progress(quiet: common.quiet)
+                try FileManager.default.createDirectory(atPath: common.out, withIntermediateDirectories: true)
+                let base = try Stages.baseLayer(config: cfg, outDir: common.out, progress: progress)
+                _ = try WalkStage.run(config: cfg, base: base, outDir: common.out, progress: progress)
             }
         }
     }
