@@ -9,7 +9,7 @@ struct CIMBaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cimbase",
         abstract: "City checkup (城市体检) base layer, spatial indicators, 3D Tiles and scoring.",
-        subcommands: [Run.self, Ingest.self, Walk.self, Indicators.self, Tiles.self, Score.self, Synth.self, Grid.self],
+        subcommands: [Run.self, Ingest.self, Walk.self, Indicators.self, Tiles.self, Score.self, Batch.self, Synth.self, Grid.self],
         defaultSubcommand: nil
     )
 }
@@ -253,6 +253,28 @@ extension CIMBaseCommand {
                 try FileManager.default.createDirectory(atPath: common.out, withIntermediateDirectories: true)
                 let base = try Stages.baseLayer(config: cfg, outDir: common.out, progress: progress)
                 _ = try WalkStage.run(config: cfg, base: base, outDir: common.out, progress: progress)
+            }
+        }
+    }
+}
+
+extension CIMBaseCommand {
+    struct Batch: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run many cities (a province) in parallel, each in DIR/<city>/, then score them together (DIR/score.json, ranking).")
+        @Argument(help: "Batch file (province.yaml) listing city configs or folders.") var batch: String
+        @Flag(name: .long, help: "Rerun cities even when their inputs have not changed.") var force = false
+        @OptionGroup var common: CommonOptions
+
+        func run() throws {
+            try guarded {
+                let plan = try BatchStage.plan(path: batch, outDir: common.out)
+                let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+                let exePath = FileManager.default.isExecutableFile(atPath: exe) ? exe : (Bundle.main.executablePath ?? exe)
+                let (results, score) = try BatchStage.run(plan: plan, outDir: common.out, executable: exePath, force: force)
+                if let s = score { say("score       " + s.summary) }
+                let failed = results.filter { $0.status == "failed" }
+                say("batch       \(results.count - failed.count) of \(results.count) cities finished\(failed.isEmpty ? "" : "; failed: " + failed.map(\.job.name).joined(separator: ", "))")
+                if !failed.isEmpty { throw ExitCode(1) }
             }
         }
     }
