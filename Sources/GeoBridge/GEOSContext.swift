@@ -142,6 +142,23 @@ public final class GEOSContext {
 
     public func isEmpty(_ g: GEOSGeometry) -> Bool { GEOSisEmpty_r(handle, g.ptr) == 1 }
 
+    /// Area of each part inside `area`: a prepared `area` answers "fully inside" and "disjoint" quickly, and only
+    /// parts crossing its boundary are intersected. O(n log m) for n parts and an area of m vertices.
+    public func areasInside(_ parts: [GEOSGeometry], _ area: GEOSGeometry) throws -> [Double] {
+        guard let prep = GEOSPrepare_r(handle, area.ptr) else { throw fail("GEOSPrepare_r") }
+        defer { GEOSPreparedGeom_destroy_r(handle, prep) }
+        var out = [Double](repeating: 0, count: parts.count)
+        for (i, p) in parts.enumerated() {
+            let inter = GEOSPreparedIntersects_r(handle, prep, p.ptr)
+            if inter == 2 { throw fail("GEOSPreparedIntersects_r") }
+            if inter == 0 { continue }
+            let cont = GEOSPreparedContains_r(handle, prep, p.ptr)
+            if cont == 2 { throw fail("GEOSPreparedContains_r") }
+            out[i] = cont == 1 ? try self.area(p) : try self.area(try intersection(p, area))
+        }
+        return out
+    }
+
     /// Morphological closing (buffer out, then in), used to derive a built-up area from buildings.
     public func closing(_ g: GEOSGeometry, _ d: Double) throws -> GEOSGeometry {
         try buffer(try buffer(g, d), -d)

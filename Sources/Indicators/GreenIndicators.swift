@@ -30,7 +30,8 @@ public struct ParkAreaPerCapita: Indicator {
 }
 
 /// 公园绿化活动场地服务半径覆盖率: residential land within 300 m of parks of 400–5000 m² or 500 m of parks ≥ 5000 m²
-/// ÷ residential land (area-based; residential land = residential building footprints when no land-use layer is given).
+/// ÷ residential land (area-based; residential land = residential building footprints when no land-use layer is given;
+/// a footprint counts with its area inside the service area).
 public struct ParkServiceCoverage: Indicator {
     public init() {}
     public let spec = IndicatorSpec(id: "park_service_cov", nameZh: "公园绿化活动场地服务半径覆盖率", nameEn: "park service-radius coverage", unit: "%",
@@ -42,11 +43,12 @@ public struct ParkServiceCoverage: Indicator {
         if !i.base.green.contains(where: \.isPark) { return .notComputed(spec, s, "no park green (is_park) in the green layer") }
         let resi = s.buildings.filter { i.base.buildings[$0].use.isResidential }
         if resi.isEmpty { return .notComputed(spec, s, "no residential buildings in scope") }
-        let service = try p.parkService(small: pr["small_park_m2"]!, smallRadius: pr["small_radius_m"]!,
-                                        large: pr["large_park_m2"]!, largeRadius: pr["large_radius_m"]!).get(or: "park service area")
-        let land = try i.ops.union(resi.map { i.base.buildings[$0].footprint })
-        let covered = try i.ops.intersection(land, service).area
-        return .ratio(spec, s, covered, land.area, scale: 100, params: pr, emptyReason: "no residential land")
+        // Per building (computed once for the city): footprint area inside the service area; a scope sums its buildings.
+        let key = [pr["small_park_m2"]!, pr["small_radius_m"]!, pr["large_park_m2"]!, pr["large_radius_m"]!]
+        let served = try p.parkServedArea(key).get(or: "park service area")
+        let land = resi.reduce(0.0) { $0 + i.base.buildings[$1].footprint.area }
+        let covered = resi.reduce(0.0) { $0 + served[$1] }
+        return .ratio(spec, s, covered, land, scale: 100, params: pr, emptyReason: "no residential land")
     }
 }
 

@@ -78,8 +78,32 @@ public final class PreparedLayers {
     }
     private var pipeBufferCache: [Double: Result<MultiPolygon, Error>] = [:]
 
-    /// Park service area: 300 m around parks of 400–5000 m², 500 m around parks ≥ 5000 m².
+    /// Park service area: 300 m around parks of 400–5000 m², 500 m around parks ≥ 5000 m² (cached per parameters).
     public func parkService(small: Double, smallRadius: Double, large: Double, largeRadius: Double) -> Result<MultiPolygon, Error> {
+        let key = [small, smallRadius, large, largeRadius]
+        if let c = parkServiceCache[key] { return c }
+        let r = computeParkService(small: small, smallRadius: smallRadius, large: large, largeRadius: largeRadius)
+        parkServiceCache[key] = r
+        return r
+    }
+    private var parkServiceCache: [[Double]: Result<MultiPolygon, Error>] = [:]
+    /// Footprint area of every building inside the park service area (0 for non-residential ones), cached per parameters.
+    public func parkServedArea(_ key: [Double]) -> Result<[Double], Error> {
+        if let c = servedCache[key] { return c }
+        let r = Result<[Double], Error> {
+            let svc = try parkService(small: key[0], smallRadius: key[1], large: key[2], largeRadius: key[3]).get()
+            let resi = inputs.base.buildings.indices.filter { inputs.base.buildings[$0].use.isResidential }
+            let inside = try inputs.ops.areasInside(resi.map { inputs.base.buildings[$0].footprint }, svc)
+            var out = [Double](repeating: 0, count: inputs.base.buildings.count)
+            for (k, i) in resi.enumerated() { out[i] = inside[k] }
+            return out
+        }
+        servedCache[key] = r
+        return r
+    }
+    private var servedCache: [[Double]: Result<[Double], Error>] = [:]
+
+    func computeParkService(small: Double, smallRadius: Double, large: Double, largeRadius: Double) -> Result<MultiPolygon, Error> {
         Result {
             let parks = try inputs.ops.union(inputs.base.green.filter(\.isPark).map(\.area))
             var geoms1: [Geometry] = [], geoms2: [Geometry] = []

@@ -67,6 +67,8 @@ public protocol GeometryOps {
     func difference(_ a: MultiPolygon, _ b: MultiPolygon) throws -> MultiPolygon
     /// Total length of `lines` inside `area`.
     func lengthInside(_ lines: [LineString], _ area: MultiPolygon) throws -> Double
+    /// Area of each part inside `area` (parts may touch each other; each is measured on its own).
+    func areasInside(_ parts: [MultiPolygon], _ area: MultiPolygon) throws -> [Double]
 }
 
 /// Where an indicator is evaluated: the whole city (id "") or one zone.

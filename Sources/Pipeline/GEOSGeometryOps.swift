@@ -40,4 +40,10 @@ final class GEOSGeometryOps: GeometryOps {
         let l = try g.read(.multiLineString(lines))
         return try g.length(try g.intersection(l, try geos(area)))
     }
+
+    func areasInside(_ parts: [MultiPolygon], _ area: MultiPolygon) throws -> [Double] {
+        if parts.isEmpty { return [] }
+        if area.polygons.isEmpty { return [Double](repeating: 0, count: parts.count) }
+        return try g.areasInside(try parts.map { try geos($0) }, try geos(area))
+    }
 }

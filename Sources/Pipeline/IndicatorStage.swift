@@ -55,7 +55,13 @@ public enum IndicatorStage {
         let inputs = IndicatorInputs(base: base, year: config.year, builtUp: builtUp, builtUpSource: source, ops: ops, walk: walk,
                                      fireDrive: fireDrive, overrides: overrides, floorHeight: config.ingest.floorHeightM)
         progress.begin("indicators")
-        let values = try IndicatorRunner.run(inputs) { d, t in progress.update(d, of: t) }
+        var timings: [String: Double] = [:]
+        let values = try IndicatorRunner.run(inputs, timings: &timings) { d, t in progress.update(d, of: t) }
+        if ProcessInfo.processInfo.environment["CIMBASE_TIMINGS"] != nil {
+            for (k, v) in timings.sorted(by: { $0.value > $1.value }) {
+                FileHandle.standardError.write(String(format: "timing indicator %-22@ %8.3f s\n", k as NSString, v).data(using: .utf8)!)
+            }
+        }
         progress.end()
         var rows: [IndicatorRow] = []
         for v in values {

@@ -39,9 +39,13 @@ public enum Stages {
         let path = (outDir as NSString).appendingPathComponent("walk.gpkg")
         let basePath = (outDir as NSString).appendingPathComponent("base.gpkg")
         if isFresh(path, config: config), let tb = mtime(basePath), let tw = mtime(path), tw >= tb {
-            let w = try WalkStage.read(path: path, base: base)
-            say("walk        reusing \(path) (newer than base.gpkg, the config and its sources)")
-            return w
+            do {
+                let w = try WalkStage.read(path: path, base: base)
+                say("walk        reusing \(path) (newer than base.gpkg, the config and its sources)")
+                return w
+            } catch {
+                say("walk        cannot reuse \(path) (\(error)): computing it again")
+            }
         }
         return try WalkStage.run(config: config, base: base, outDir: outDir, progress: progress)
     }
