@@ -91,6 +91,30 @@ public enum Ingest {
             f.geometry = g.mapPoints { _ in defer { i += 1 }; return Vec2(xs[i], ys[i]) }
             return nil
         }
+        /// Reprojects a whole layer with one PROJ call per source; a source whose batch fails (some point outside the
+        /// CRS's domain) is redone feature by feature so the failing features can be named.
+        func reprojectAll(_ feats: inout [RawFeature]) -> [String?] {
+            var errors = [String?](repeating: nil, count: feats.count)
+            var bySource: [Int: [Int]] = [:]
+            for i in feats.indices {
+                guard let g = feats[i].geometry, !g.isEmpty, g.isFinite else { continue }
+                if origins[feats[i].origin].coords != "wgs84" || transformers[feats[i].origin] == nil {
+                    errors[i] = reproject(&feats[i]); continue
+                }
+                bySource[feats[i].origin, default: []].append(i)
+            }
+            for (src, idx) in bySource.sorted(by: { $0.key < $1.key }) {
+                var xs: [Double] = [], ys: [Double] = []
+                for i in idx { for p in feats[i].geometry!.allPoints { xs.append(p.x); ys.append(p.y) } }
+                do { try transformers[src]!.transform(&xs, &ys) } catch {
+                    for i in idx { errors[i] = reproject(&feats[i]) }
+                    continue
+                }
+                var k = 0
+                for i in idx { feats[i].geometry = feats[i].geometry!.mapPoints { _ in defer { k += 1 }; return Vec2(xs[k], ys[k]) } }
+            }
+            return errors
+        }
         func reject(_ layer: String, _ f: RawFeature, _ reason: String) {
             let o = origins[f.origin]
             base.rejects.append(Reject(layer: layer, sourceFile: o.file, sourceLayer: o.layer, sourceId: f.sourceId, reason: reason, geometry: f.geometry))
@@ -108,14 +132,21 @@ public enum Ingest {
             var seen: [UInt64: String] = [:]
             var feats = raw[layer] ?? []
             counts[layer, default: LayerCount()].read = feats.count
+            let projErrors = reprojectAll(&feats)
+            // Polygon validation (GEOS) runs on all cores, one GEOS context per worker; records are then built in order.
+            let polygonal = ["buildings", "green", "water", "population", "zones", "boundary"].contains(layer)
+            var outcomes: [GeometryValidator.Outcome<MultiPolygon>?] = []
+            if polygonal {
+                outcomes = GeometryValidator.validateAll(feats, skip: projErrors.map { $0 != nil }, repair: config.ingest.repairInvalid)
+            }
             for i in feats.indices {
                 done += 1
                 if done % 512 == 0 { progress.update(done, of: total) }
-                if let err = reproject(&feats[i]) { reject(layer, feats[i], err); continue }
+                if let err = projErrors[i] { reject(layer, feats[i], err); continue }
                 let f = feats[i]
                 switch layer {
                 case "buildings", "green", "water", "population", "zones", "boundary":
-                    switch validator.polygonal(f.geometry, f) {
+                    switch outcomes[i]! {
                     case .reject(let r): reject(layer, f, r)
                     case .ok(let mp, let repaired):
                         var h = FNV64(); h.add(WKB.encode(.multiPolygon(mp)))

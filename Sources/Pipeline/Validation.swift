@@ -1,4 +1,6 @@
 import CityModel
+import Dispatch
+import Foundation
 import GeoBridge
 
 /// Geometry checks of ingest. Reasons are short sentences that go to the `rejects` layer.
@@ -69,6 +71,28 @@ struct GeometryValidator {
         } catch {
             return .reject("geometry error: \(error)")
         }
+    }
+
+    /// Validates the polygons of many features on all cores (one validator, hence one GEOS context, per worker).
+    static func validateAll(_ feats: [RawFeature], skip: [Bool], repair: Bool) -> [Outcome<MultiPolygon>?] {
+        let n = feats.count
+        let workers = n < 2_000 ? 1 : max(1, ProcessInfo.processInfo.activeProcessorCount)
+        final class Box: @unchecked Sendable {
+            var parts: [[Outcome<MultiPolygon>?]]
+            let lock = NSLock()
+            init(_ w: Int) { parts = Array(repeating: [], count: w) }
+        }
+        let box = Box(workers)
+        nonisolated(unsafe) let input = feats
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var v = GeometryValidator(repair: repair)
+            let lo = n * w / workers, hi = n * (w + 1) / workers
+            var local: [Outcome<MultiPolygon>?] = []
+            local.reserveCapacity(hi - lo)
+            for i in lo..<hi { local.append(skip[i] ? nil : v.polygonal(input[i].geometry, input[i])) }
+            box.lock.lock(); box.parts[w] = local; box.lock.unlock()
+        }
+        return box.parts.flatMap { $0 }
     }
 
     /// Line parts with at least 2 distinct points, or the reason none is usable.

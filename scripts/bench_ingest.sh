@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Ingest throughput (issue 2): `cimbase ingest --osm` on the Monaco extract (23k buildings) against
+# `ogr2ogr -t_srs EPSG:32632` of the same OSM layers (points, lines, multipolygons) to a GeoPackage, in the same run.
+# Ours reads, reprojects with PROJ, validates every feature with GEOS (repairs, rejects, duplicates) and writes base.gpkg.
+# Usage: scripts/bench_ingest.sh [osm.pbf]       (default ../shared/data/monaco_osm/monaco.osm.pbf)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pbf="${1:-../shared/data/monaco_osm/monaco.osm.pbf}"
+[ -f "$pbf" ] || { echo "bench_ingest: $pbf not found (../shared absent?)"; exit 0; }
+swift build -c release --product cimbase >/dev/null
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+best() { # best of 3 wall seconds of a command; peak RSS of the last run
+  local b=999999 t
+  for i in 1 2 3; do
+    rm -rf "$work/o"; mkdir -p "$work/o"
+    /usr/bin/time -f "%e %M" -o "$work/t" "$@" >/dev/null 2>&1
+    t=$(cut -d' ' -f1 "$work/t"); b=$(python3 -c "print(min($b,$t))")
+  done
+  echo "$b $(cut -d' ' -f2 "$work/t")"
+}
+read ours_s ours_kb < <(best .build/release/cimbase ingest --osm "$pbf" --out "$work/o" --quiet)
+.build/release/cimbase ingest --osm "$pbf" --out "$work/o" --quiet > "$work/summary.txt"
+feats=$(ogrinfo -ro -q "$work/o/base.gpkg" -sql "SELECT (SELECT COUNT(*) FROM buildings)+(SELECT COUNT(*) FROM roads)+(SELECT COUNT(*) FROM facilities)+(SELECT COUNT(*) FROM green)+(SELECT COUNT(*) FROM water)+(SELECT COUNT(*) FROM pipes)+(SELECT COUNT(*) FROM zones)+(SELECT COUNT(*) FROM rejects) AS n" | awk -F'= ' '/n \(Integer/ {print $2}')
+read gdal_s gdal_kb < <(best ogr2ogr -f GPKG -t_srs EPSG:32632 "$work/o/gdal.gpkg" "$pbf" points lines multipolygons)
+gdal_feats=$(for l in points lines multipolygons; do ogrinfo -ro -so "$work/o/gdal.gpkg" "$l" | awk -F': ' '/Feature Count/ {print $2}'; done | python3 -c "import sys; print(sum(int(x) for x in sys.stdin.read().split()))")
+echo "input: $pbf"
+cat "$work/summary.txt" | head -1
+echo "cimbase ingest:      ${ours_s} s, $feats features kept or rejected → $(python3 -c "print(round($feats/$ours_s))") features/s, peak $((ours_kb/1024)) MB"
+echo "ogr2ogr -t_srs GPKG: ${gdal_s} s, $gdal_feats features copied → $(python3 -c "print(round($gdal_feats/$gdal_s))") features/s, peak $((gdal_kb/1024)) MB"
+echo "RATIO ogr2ogr_time/cimbase_time $(python3 -c "print(round($gdal_s/$ours_s,2))")x  (features/s ratio cimbase/ogr2ogr $(python3 -c "print(round(($feats/$ours_s)/($gdal_feats/$gdal_s),2))")x)"
