@@ -2,7 +2,7 @@
 # Benchmark of the synthetic city generator (module Synth): time and peak memory for 10k, 100k, 1M buildings.
 #
 #   scripts/bench_synth.sh [sizes…]        default sizes: 10000 100000 1000000
-#   BENCH_BIN=/path/to/binary scripts/bench_synth.sh   use an already built binary taking `synth N…` style args
+#   BENCH_BIN=/path/to/cimbase-bench scripts/bench_synth.sh   use an already built cimbase-bench (called as `BIN synth N`)
 #   HASH=1 scripts/bench_synth.sh          also FNV-1a-hash every feature's WKB and values (the cost of a real sink)
 #
 # Builds `cimbase-bench` in release (it dispatches `cimbase-bench synth …` to Synth.runSynthBench) and runs each size
@@ -16,7 +16,7 @@ if [ -z "${BENCH_BIN:-}" ]; then
   swift build -c release --product cimbase-bench >/dev/null
   BIN=(.build/release/cimbase-bench synth)
 else
-  BIN=("$BENCH_BIN")
+  BIN=("$BENCH_BIN" synth)
 fi
 EXTRA=()
 [ "${HASH:-0}" = "1" ] && EXTRA=(--hash)
