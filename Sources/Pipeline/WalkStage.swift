@@ -185,11 +185,23 @@ public enum WalkStage {
             }
         }
 
+        // Population cell centres as a second kind of origin (rows of `access` with origin_kind = cell; coverage
+        // indicators use the buildings, which already hold the cells' residents).
+        var cellRows: CellOrigins? = nil
+        if !base.population.isEmpty {
+            let pts = base.population.map { $0.area.centroid }
+            let cs = index.snap(pts, options: snapOpts)
+            let cr = engine.originDistances(categories: sets, origins: cs.positions, cutoff: cutoff, k: 0)
+            var d: [String: [Float]] = [:]
+            for (c, r) in zip(cats, cr) { d[c] = r.distances.map { $0.isNaN ? .infinity : $0 } }
+            cellRows = CellOrigins(points: pts, snapped: cs, distances: d)
+        }
+
         // Outputs.
         progress.begin("walk: writing walk.gpkg")
         try writeGeoPackage(base: base, outDir: outDir, originIdx: originIdx, snapped: snapped, originPts: originPts, cats: cats,
                             results: results, access: access, engine: engine, sets: sets, k: o.k,
-                            serviceAreas: o.serviceAreas ?? (graph.edgeCount <= 100_000), fire: fire)
+                            serviceAreas: o.serviceAreas ?? (graph.edgeCount <= 100_000), fire: fire, cells: cellRows)
         if o.exportGraph { try exportGraph(graph: graph, base: base, originIdx: originIdx, snapped: snapped, cats: cats, sets: sets, thresholds: thresholds, outDir: outDir) }
         var grids = 0
         if o.gridCellM > 0 { grids = try writeGrids(base: base, graph: graph, index: index, engine: engine, sets: sets, cats: cats, cutoff: cutoff, o: o, outDir: outDir) }
@@ -210,11 +222,11 @@ public enum WalkStage {
 
     static func writeGeoPackage(base: BaseLayer, outDir: String, originIdx: [Int], snapped: SnapBatch, originPts: [Vec2], cats: [String],
                                 results: [CategoryAccess], access: NetworkAccess, engine: WalkAccessEngine, sets: [FacilitySet], k: Int,
-                                serviceAreas: Bool, fire: [Float]?) throws {
+                                serviceAreas: Bool, fire: [Float]?, cells: CellOrigins?) throws {
         let path = (outDir as NSString).appendingPathComponent("walk.gpkg")
         let w = try GeoPackageWriter(path: path, crs: base.crs)
         do {
-            var fields = [FieldDef("origin_id", .integer64, "building id"), FieldDef("origin_kind", .string, "building"),
+            var fields = [FieldDef("origin_id", .integer64, "building id, or population cell id"), FieldDef("origin_kind", .string, "building | cell (population cell centre)"),
                           FieldDef("residents", .real, ""), FieldDef("floor_area_m2", .real, ""), FieldDef("snap_m", .real, "straight leg to the network"),
                           FieldDef("snap_status", .string, "main | moved_to_main | island | failed")]
             // Every searched category, and required life-circle categories with no facility at all (all NULL).
@@ -231,6 +243,16 @@ public enum WalkStage {
                 for c in dcats { let d = access.distances[c]![n]; vals.append(d.isFinite ? .real(Double(d)) : .null) }
                 if k > 0 { for r in results { for j in 0..<k { let id = r.nearestIds[n * k + j]; vals.append(id >= 0 ? .int(id) : .null) } } }
                 t.append(.point(originPts[n]), vals)
+            }
+            if let cells {
+                for (n, cell) in base.population.enumerated() {
+                    let p = cells.snapped.positions[n]
+                    var vals: [FieldValue] = [.int(cell.id), .string("cell"), .real(cell.population), .null, p.isSnapped ? .real(p.leg) : .null,
+                                              .string(p.isSnapped ? "main" : "failed")]
+                    for c in dcats { let d = cells.distances[c]?[n] ?? .infinity; vals.append(d.isFinite ? .real(Double(d)) : .null) }
+                    if k > 0 { for _ in results { for _ in 0..<k { vals.append(.null) } } }
+                    t.append(.point(cells.points[n]), vals)
+                }
             }
             try w.write(table: t)
             var un = FeatureTable(name: "unsnapped", geometryType: "Point", fields: [FieldDef("origin_id", .integer64, ""), FieldDef("reason", .string, "")])
@@ -339,6 +361,7 @@ public enum WalkStage {
             let cats = acc.fields.map(\.name).filter { $0.hasPrefix("d_") }
             for c in cats { distances[String(c.dropFirst(2))] = [] }
             try acc.forEach { f in
+                if f.value("origin_kind").string == "cell" { return }
                 guard let id = f.value("origin_id").int, let i = index[id] else {
                     throw PipelineError.input(file: path, layer: "access", message: "origin \(f.value("origin_id").string ?? "?") is not a building of base.gpkg (rerun walk)")
                 }
@@ -367,5 +390,12 @@ public enum WalkStage {
             extra.append(("d_" + c, col))
         }
         return Output(access: access, fireDrive: fire, extraColumns: extra, nodes: 0, unsnapped: unsnapped, islands: islands)
+    }
+
+    /// Population cell centres searched like buildings.
+    struct CellOrigins {
+        var points: [Vec2]
+        var snapped: SnapBatch
+        var distances: [String: [Float]]
     }
 }

@@ -45,6 +45,18 @@ import Testing
         // Required life-circle categories absent from the data are searched as unreachable, never dropped.
         #expect(w.access.distances["primary_school"]?.allSatisfy { $0 == .infinity } == true)
 
+        // With a population layer, cell centres are origins too (rows of kind "cell"), not mixed into coverage.
+        var withCells = base
+        withCells.population = [PopulationCell(id: 77, population: 12, area: MultiPolygon([Polygon([[Vec2(190, 240), Vec2(230, 240), Vec2(230, 280), Vec2(190, 280)]])]))]
+        let dir2 = tempDir("cells")
+        let w2 = try #require(try WalkStage.run(config: cfg, base: withCells, outDir: dir2, progress: Progress(quiet: true)))
+        #expect(w2.access.origins == w.access.origins)
+        let ds = try VectorDataset(path: dir2 + "/walk.gpkg")
+        var cellD: Double? = nil
+        try ds.layer("access").forEach { f in if f.value("origin_kind").string == "cell" { cellD = f.value("d_kindergarten").real } }
+        // Cell centre (210, 260): 10 m leg to the N–S street, 60 m south to the crossing, 150 m west, 10 m leg = 230.
+        #expect(cellD.map { abs($0 - 230) < 1e-3 } == true)
+
         // walk.gpkg round trip gives the same access table.
         let back = try WalkStage.read(path: dir + "/walk.gpkg", base: base)
         #expect(back.access.origins == w.access.origins)
@@ -65,3 +77,4 @@ import Testing
 }
 
 import Indicators
+import GeoBridge
