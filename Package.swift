@@ -39,7 +39,7 @@ let package = Package(
         ]),
         .executableTarget(name: "cimbase-bench", dependencies: ["GridCore", "WalkNetwork", "CityModel", "Synth", "Tiles"], swiftSettings: simd),
         .executableTarget(name: "cimbase", dependencies: [
-            "Pipeline", "Scoring", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Pipeline", "Scoring", "CityModel", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "GeoBridgeTests", dependencies: ["GeoBridge", "CityModel"]),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import CityModel
 import Pipeline
 import Scoring
 
@@ -21,6 +22,29 @@ struct CommonOptions: ParsableArguments {
 
     @Flag(name: .long, help: "No progress on stderr.")
     var quiet = false
+}
+
+/// Where the city comes from, shared by every city stage.
+struct CityOptions: ParsableArguments {
+    @Argument(help: "City config (city.yaml).") var config: String?
+    @Option(name: .long, help: "Run on an OpenStreetMap extract with the OSM preset instead of a config.") var osm: String?
+    @Option(name: .long, help: "Population grid (GeoPackage with a `population` field, or a GeoTIFF) for --osm.") var population: String?
+    @Option(name: .long, help: "Working CRS (EPSG code or auto); overrides the config.") var crs: String?
+
+    func load() throws -> CityConfig { try loadConfig(config, osm: osm, population: population, crs: crs) }
+}
+
+/// The common prologue of a city stage: config, progress, output folder, and (unless `needsBase` is false) the base
+/// layer — reused from DIR/base.gpkg when it is fresh, else ingested.
+func cityStage(_ city: CityOptions, _ common: CommonOptions, needsBase: Bool = true,
+               _ body: (CityConfig, BaseLayer, Pipeline.Progress) throws -> Void) throws {
+    try guarded {
+        let cfg = try city.load()
+        let progress = Progress(quiet: common.quiet)
+        try FileManager.default.createDirectory(atPath: common.out, withIntermediateDirectories: true)
+        let base = needsBase ? try Stages.baseLayer(config: cfg, outDir: common.out, progress: progress) : BaseLayer()
+        try body(cfg, base, progress)
+    }
 }
 
 /// Runs `body`, turning errors into one clear line on stderr and a non-zero exit.
@@ -56,51 +80,30 @@ func loadConfig(_ path: String?, osm: String?, population: String?, crs: String?
 extension CIMBaseCommand {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run every stage: ingest, walk, indicators, tiles, score.")
-        @Argument(help: "City config (city.yaml).") var config: String?
-        @Option(name: .long, help: "Run on an OpenStreetMap extract with the OSM preset instead of a config.") var osm: String?
-        @Option(name: .long, help: "Population grid (GeoPackage with a `population` field, or a GeoTIFF) for --osm.") var population: String?
-        @Option(name: .long, help: "Working CRS (EPSG code or auto); overrides the config.") var crs: String?
+        @OptionGroup var city: CityOptions
         @OptionGroup var common: CommonOptions
-
         func run() throws {
-            try guarded {
-                let cfg = try loadConfig(config, osm: osm, population: population, crs: crs)
-                try Stages.runAll(config: cfg, outDir: common.out, progress: Progress(quiet: common.quiet))
-            }
+            try cityStage(city, common, needsBase: false) { cfg, _, progress in try Stages.runAll(config: cfg, outDir: common.out, progress: progress) }
         }
     }
 
     struct Ingest: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Read, reproject and validate every layer into DIR/base.gpkg.")
-        @Argument(help: "City config (city.yaml).") var config: String?
-        @Option(name: .long, help: "OpenStreetMap extract (OSM preset) instead of a config.") var osm: String?
-        @Option(name: .long, help: "Population grid for --osm.") var population: String?
-        @Option(name: .long, help: "Working CRS (EPSG code or auto); overrides the config.") var crs: String?
+        @OptionGroup var city: CityOptions
         @OptionGroup var common: CommonOptions
-
         func run() throws {
-            try guarded {
-                let cfg = try loadConfig(config, osm: osm, population: population, crs: crs)
-                try Pipeline.Ingest.run(config: cfg, outDir: common.out, progress: Progress(quiet: common.quiet))
-            }
+            try cityStage(city, common, needsBase: false) { cfg, _, progress in try Pipeline.Ingest.run(config: cfg, outDir: common.out, progress: progress) }
         }
     }
 }
 
 extension CIMBaseCommand {
     struct Indicators: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Compute the indicator table (reusing DIR/base.gpkg when it is newer than the config and sources).")
-        @Argument(help: "City config (city.yaml).") var config: String?
-        @Option(name: .long, help: "OpenStreetMap extract (OSM preset) instead of a config.") var osm: String?
-        @Option(name: .long, help: "Population grid for --osm.") var population: String?
+        static let configuration = CommandConfiguration(abstract: "Compute the indicator table (reusing DIR/base.gpkg and DIR/walk.gpkg when they are newer than the config and sources).")
+        @OptionGroup var city: CityOptions
         @OptionGroup var common: CommonOptions
-
         func run() throws {
-            try guarded {
-                let cfg = try loadConfig(config, osm: osm, population: population, crs: nil)
-                let progress = Progress(quiet: common.quiet)
-                try FileManager.default.createDirectory(atPath: common.out, withIntermediateDirectories: true)
-                let base = try Stages.baseLayer(config: cfg, outDir: common.out, progress: progress)
+            try cityStage(city, common) { cfg, base, progress in
                 let walk = try Stages.walk(config: cfg, base: base, outDir: common.out, progress: progress)
                 try Stages.indicators(config: cfg, base: base, walk: walk?.access, fireDrive: walk?.fireDrive, outDir: common.out, progress: progress)
             }
@@ -151,16 +154,10 @@ extension CIMBaseCommand {
 extension CIMBaseCommand {
     struct Tiles: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Export buildings as OGC 3D Tiles 1.1 → DIR/tiles/buildings/tileset.json (reusing DIR/base.gpkg when fresh).")
-        @Argument(help: "City config (city.yaml).") var config: String?
-        @Option(name: .long, help: "OpenStreetMap extract (OSM preset) instead of a config.") var osm: String?
+        @OptionGroup var city: CityOptions
         @OptionGroup var common: CommonOptions
-
         func run() throws {
-            try guarded {
-                let cfg = try loadConfig(config, osm: osm, population: nil, crs: nil)
-                let progress = Progress(quiet: common.quiet)
-                try FileManager.default.createDirectory(atPath: common.out, withIntermediateDirectories: true)
-                let base = try Stages.baseLayer(config: cfg, outDir: common.out, progress: progress)
+            try cityStage(city, common) { cfg, base, progress in
                 let walkPath = (common.out as NSString).appendingPathComponent("walk.gpkg")
                 let walk = Stages.isFresh(walkPath, config: cfg) ? try? WalkStage.read(path: walkPath, base: base) : nil
                 try TilesStage.run(config: cfg, base: base, extraColumns: TilesStage.columns(walk), outDir: common.out, progress: progress)
@@ -241,19 +238,10 @@ extension CIMBaseCommand {
 extension CIMBaseCommand {
     struct Walk: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Walk distances from residential buildings to every facility category over the streets → DIR/walk.gpkg, grids/walk_*.tif.")
-        @Argument(help: "City config (city.yaml).") var config: String?
-        @Option(name: .long, help: "OpenStreetMap extract (OSM preset) instead of a config.") var osm: String?
-        @Option(name: .long, help: "Population grid for --osm.") var population: String?
+        @OptionGroup var city: CityOptions
         @OptionGroup var common: CommonOptions
-
         func run() throws {
-            try guarded {
-                let cfg = try loadConfig(config, osm: osm, population: population, crs: nil)
-                let progress = Progress(quiet: common.quiet)
-                try FileManager.default.createDirectory(atPath: common.out, withIntermediateDirectories: true)
-                let base = try Stages.baseLayer(config: cfg, outDir: common.out, progress: progress)
-                _ = try WalkStage.run(config: cfg, base: base, outDir: common.out, progress: progress)
-            }
+            try cityStage(city, common) { cfg, base, progress in _ = try WalkStage.run(config: cfg, base: base, outDir: common.out, progress: progress) }
         }
     }
 }
