@@ -211,6 +211,15 @@ public enum Ingest {
             notes.append("facilities: \(total) web-map POIs of \(unmappedWebTypes.count) unmapped types → rejects: \(list)")
         }
 
+        // The boundary is one area: its features (e.g. 713 subcatchments sharing edges) are dissolved, since a
+        // multipolygon whose parts share edges is not valid geometry for overlay or for other tools.
+        if let bd = base.boundary, bd.polygons.count > 1 {
+            let g = GEOSContext()
+            do { base.boundary = try g.unaryUnion(try g.read(.multiPolygon(bd))).geometry().polygons } catch {
+                throw PipelineError.input(file: origins.first?.file ?? "boundary", layer: "boundary", message: "cannot dissolve the boundary polygons: \(error)")
+            }
+        }
+
         // 5. Residents.
         let (method, unassigned) = assignResidents(&base, config.ingest)
         var cats: [String: Int] = [:]
