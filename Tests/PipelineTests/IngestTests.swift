@@ -285,3 +285,24 @@ import Testing
         #expect(sawNone, "at least the earliest kill happens before the output is complete")
     }
 }
+
+@Suite struct BoundaryTests {
+    /// A boundary given as several features sharing edges (subcatchments, sub-districts) is dissolved into valid geometry.
+    @Test func boundaryPartsAreDissolved() throws {
+        let dir = tempDir()
+        try writeGeoJSON(dir + "/b.geojson", epsg: 32635, features: [
+            ([:], polygonJSON([rect(388000, 6672000, 100, 100)])),
+            ([:], polygonJSON([rect(388100, 6672000, 100, 100)])),
+            ([:], polygonJSON([rect(388500, 6672000, 50, 50)])),
+        ])
+        try writeGeoJSON(dir + "/r.geojson", epsg: 32635, features: [
+            (["cls": "residential"], ["type": "LineString", "coordinates": [[388000.0, 6672000.0], [388200.0, 6672000.0]]]),
+        ])
+        let cfg = try CityConfig.parse("city: t\nyear: 2026\nlayers:\n  roads: {source: r.geojson, highway: cls}\n  boundary: {source: b.geojson}\n",
+                                       file: dir + "/c.yaml", baseDirectory: dir)
+        let (base, r) = try Ingest.build(config: cfg, progress: Progress(quiet: true))
+        #expect(r.counts["boundary"]?.accepted == 3)
+        #expect(base.boundary?.polygons.count == 2)          // the two touching squares became one
+        #expect(abs((base.boundary?.area ?? 0) - 22_500) < 1e-6)
+    }
+}
