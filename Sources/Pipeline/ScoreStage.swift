@@ -55,7 +55,7 @@ public enum ScoreStage {
     }
 
     /// Map panels for a city's report from the indicator stage's outputs.
-    static func maps(base: BaseLayer, indicators: IndicatorStage.Output) -> [MapPanel] {
+    static func maps(base: BaseLayer, indicators: IndicatorStage.Output, outDir: String) -> [MapPanel] {
         func rings(_ m: MultiPolygon) -> [[[SIMD2<Double>]]] { m.polygons.map(\.rings) }
         var panels: [MapPanel] = []
         var green: [MapPolygon] = rings(indicators.builtUp).map { MapPolygon(rings: $0, fill: .outline) }
@@ -72,6 +72,9 @@ public enum ScoreStage {
                                    legend: [MapLegendEntry(fill: .covered, labelZh: "管网覆盖", labelEn: "served"),
                                             MapLegendEntry(fill: .gap, labelZh: "空白区", labelEn: "gap")]))
         }
+        // Life-circle completeness from the walk grids: per cell, how many of the required categories are within their
+        // threshold (downsampled to at most 400 cells a side to keep the report small).
+        if let lc = lifeCirclePanel(outDir: outDir) { panels.append(lc) }
         // Buildings (the largest 4,000 footprints keep the report small).
         let bs = base.buildings.sorted { $0.footprint.area > $1.footprint.area }.prefix(4000)
         var b: [MapPolygon] = rings(indicators.builtUp).map { MapPolygon(rings: $0, fill: .outline) }
@@ -79,5 +82,39 @@ public enum ScoreStage {
         panels.append(MapPanel(titleZh: "建筑", titleEn: "Buildings", polygons: b,
                                legend: [MapLegendEntry(fill: .building, labelZh: "建筑", labelEn: "building")]))
         return panels
+    }
+
+    static func lifeCirclePanel(outDir: String) -> MapPanel? {
+        let required = FacilityCategory.all.filter(\.requiredFor15)
+        var count: [Float]? = nil
+        var geo: (w: Int, h: Int, gt: [Double])? = nil
+        var used = 0
+        for c in required {
+            let path = (outDir as NSString).appendingPathComponent("grids/walk_\(c.id).tif")
+            guard FileManager.default.fileExists(atPath: path), let (g, _) = try? GridIO.read(path) else { continue }
+            let w = g.geometry.cols, h = g.geometry.rows
+            if geo == nil { geo = (w, h, g.geometry.geoTransform); count = [Float](repeating: 0, count: w * h) }
+            guard geo!.w == w, geo!.h == h else { continue }
+            used += 1
+            g.withUnsafeBufferPointer { v in
+                for i in v.indices where v[i] >= 0 && Double(v[i]) <= c.thresholdM { count![i] += 1 }
+                // cells off the network stay marked below
+                for i in v.indices where v[i] < 0 && count![i] == 0 { count![i] = -1 }
+            }
+        }
+        guard used > 0, var cnt = count, let geo else { return nil }
+        // Cells off the network (every grid −1) are transparent; a cell reached by some category is not.
+        for i in cnt.indices where cnt[i] < 0 { cnt[i] = -1 }
+        let step = max(1, max(geo.w, geo.h) / 400)
+        let w2 = (geo.w + step - 1) / step, h2 = (geo.h + step - 1) / step
+        var small = [Float](repeating: -1, count: w2 * h2)
+        for r in 0..<h2 { for c in 0..<w2 { small[r * w2 + c] = cnt[(r * step) * geo.w + c * step] } }
+        let gt = geo.gt
+        let raster = MapRaster(width: w2, height: h2, values: small, minX: gt[0], minY: gt[3] + Double(geo.h) * gt[5],
+                               maxX: gt[0] + Double(geo.w) * gt[1], maxY: gt[3], nodata: -1, valueRange: 0...Float(required.count), ramp: .coverage)
+        let absent = required.count - used
+        return MapPanel(titleZh: "15分钟生活圈：步行可达的必备设施类别数（共\(required.count)类\(absent > 0 ? "，其中\(absent)类数据中没有" : "")）",
+                        titleEn: "15-minute life circle: required categories within walking reach (of \(required.count)\(absent > 0 ? "; \(absent) absent from the data" : ""))",
+                        raster: raster, legend: [])
     }
 }
