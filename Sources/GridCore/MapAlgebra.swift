@@ -1,9 +1,13 @@
 /// Map algebra over whole grids with SIMD inner loops: sums, masked sums and means, weighted sums, thresholds to masks,
 /// boolean and/or/not, min/max and counts.
 ///
-/// Every kernel is one streaming pass, O(n), memory-bound: inner loops load 16 lanes at a time (SIMD16), sums are
-/// accumulated in Float lanes over blocks of 1024 cells and then in Double (a plain Float sum stalls at 2^24), and
-/// comparisons go through Float lane masks, never UInt8 lane compares (slow here; see swift-gdal-notes.md). Masks are
+/// Every kernel is one streaming pass, O(n), memory-bound: inner loops load 16 lanes at a time (SIMD16), 64 cells per
+/// step; sums are accumulated in four Float-lane accumulators over blocks of 1024 cells and then in Double (a plain
+/// Float sum stalls at 2^24), and comparisons go through Float lane masks, never UInt8 lane compares (slow here; see
+/// swift-gdal-notes.md). Per-cell terms are generic structs (`LaneKernel`, `LaneCompare`) rather than closures, and the
+/// comparison and the no-data test are chosen once outside the loop: closures were left as out-of-line calls, a
+/// `switch` in the loop became an indirect jump, and lane-type conversions (`SIMD16<Int32>(truncatingIfNeeded:)` of
+/// bytes) went out of line with stack spills; each of those cost 20–40 % of the bandwidth. Masks are
 /// UInt8 grids, 1 = set, 0 = clear (any non-zero counts as set on input). No-data cells of value grids (when `noData`
 /// is set) are skipped by sums, means, counts and min/max, and give 0 in thresholds. `MapAlgebra.Scalar` holds plain
 /// loop twins used by tests and by the benchmark's scalar-vs-SIMD comparison.
@@ -19,9 +23,13 @@ public enum MapAlgebra {
         UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
     }
     @inline(__always) static func loadMask(_ p: UnsafePointer<UInt8>, _ i: Int) -> SIMDMask<SIMD16<Int32>> {
-        // Bytes widened to Int32 lanes (vpmovzxbd) and compared there: byte-lane compares are slow in Swift here.
-        let b = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<UInt8>.self)
-        return SIMD16<Int32>(truncatingIfNeeded: b) .!= SIMD16<Int32>()
+        // Bytes widened to Int32 lanes and compared there: byte-lane compares are slow in Swift here. The widening
+        // is written as 16 scalar loads, which LLVM turns into one vpmovzxbd; `SIMD16<Int32>(truncatingIfNeeded:)` of
+        // a SIMD16<UInt8> was left as an out-of-line call with the vectors spilled to the stack (masked sum at 62 %).
+        let q = p + i
+        var w = SIMD16<Int32>()
+        for k in 0..<16 { w[k] = Int32(q[k]) }
+        return w .!= SIMD16<Int32>()
     }
     @inline(__always) static func validMask(_ v: V, _ nd: Float?) -> SIMDMask<SIMD16<Int32>> {
         guard let nd else { return SIMDMask(repeating: true) }
@@ -39,10 +47,9 @@ public enum MapAlgebra {
     public static func sum(_ a: Grid<Float>) -> Double {
         let nd = a.noData
         return a.withUnsafeBufferPointer { p in
-            reduceSum(p.count) { i in
-                let v = load(p.baseAddress!, i)
-                return v.replacing(with: 0, where: .!validMask(v, nd))
-            } scalar: { i in let v = p[i]; return a.isNoData(v) ? 0 : v }
+            guard let base = p.baseAddress else { return 0 }
+            if let nd { return reduceSum(p.count, SumNoData(p: base, nd: nd)) }
+            return reduceSum(p.count, SumAll(p: base))
         }
     }
 
@@ -51,10 +58,9 @@ public enum MapAlgebra {
         check(values, mask)
         let nd = values.noData
         return values.withUnsafeBufferPointer { p in mask.withUnsafeBufferPointer { m in
-            reduceSum(p.count) { i in
-                let v = load(p.baseAddress!, i)
-                return v.replacing(with: 0, where: .!(loadMask(m.baseAddress!, i) .& validMask(v, nd)))
-            } scalar: { i in let v = p[i]; return (m[i] != 0 && !values.isNoData(v)) ? v : 0 }
+            guard let base = p.baseAddress, let mb = m.baseAddress else { return 0 }
+            if let nd { return reduceSum(p.count, MaskedSumNoData(p: base, m: mb, nd: nd)) }
+            return reduceSum(p.count, MaskedSum(p: base, m: mb))
         } }
     }
 
@@ -69,10 +75,9 @@ public enum MapAlgebra {
         check(values, weights)
         let n1 = values.noData, n2 = weights.noData
         return values.withUnsafeBufferPointer { p in weights.withUnsafeBufferPointer { w in
-            reduceSum(p.count) { i in
-                let v = load(p.baseAddress!, i), x = load(w.baseAddress!, i)
-                return (v * x).replacing(with: 0, where: .!(validMask(v, n1) .& validMask(x, n2)))
-            } scalar: { i in (values.isNoData(p[i]) || weights.isNoData(w[i])) ? 0 : p[i] * w[i] }
+            guard let base = p.baseAddress, let wb = w.baseAddress else { return 0 }
+            if n1 == nil && n2 == nil { return reduceSum(p.count, Product(p: base, w: wb)) }
+            return reduceSum(p.count, ProductNoData(p: base, w: wb, n1: n1, n2: n2))
         } }
     }
 
@@ -93,7 +98,12 @@ public enum MapAlgebra {
                     acc &-= unsafeBitCast(v .!= SIMD64<UInt8>(), to: SIMD64<UInt8>.self)
                     i += 64; k += 1
                 }
-                total += Int(SIMD64<UInt16>(truncatingIfNeeded: acc).wrappedSum())
+                // Horizontal byte sums by SWAR on 8 UInt64 lanes (no lane-type conversion: those went out of line).
+                var x = unsafeBitCast(acc, to: SIMD8<UInt64>.self)
+                x = (x & 0x00FF_00FF_00FF_00FF) &+ ((x &>> 8) & 0x00FF_00FF_00FF_00FF)
+                x = (x & 0x0000_FFFF_0000_FFFF) &+ ((x &>> 16) & 0x0000_FFFF_0000_FFFF)
+                x = (x & 0x0000_0000_FFFF_FFFF) &+ (x &>> 32)
+                total += Int(x.wrappedSum())
             }
             while i < n { if base[i] != 0 { total += 1 }; i += 1 }
             return total
@@ -104,20 +114,16 @@ public enum MapAlgebra {
     public static func count(_ a: Grid<Float>, _ op: Comparison, _ t: Float) -> Int {
         let nd = a.noData
         return Int(a.withUnsafeBufferPointer { p in
-            reduceSum(p.count) { i in
-                let v = load(p.baseAddress!, i)
-                return V(repeating: 1).replacing(with: 0, where: .!(compare(v, op, t) .& validMask(v, nd)))
-            } scalar: { i in (!a.isNoData(p[i]) && Scalar.holds(p[i], op, t)) ? 1 : 0 }
+            guard let base = p.baseAddress else { return 0 }
+            return reduceSum(p.count, CountCompare(p: base, op: op, t: t, nd: nd))
         })
     }
 
     static func countValid(_ values: Grid<Float>, mask: Grid<UInt8>) -> Int {
         let nd = values.noData
         return Int(values.withUnsafeBufferPointer { p in mask.withUnsafeBufferPointer { m in
-            reduceSum(p.count) { i in
-                let v = load(p.baseAddress!, i)
-                return V(repeating: 1).replacing(with: 0, where: .!(loadMask(m.baseAddress!, i) .& validMask(v, nd)))
-            } scalar: { i in (m[i] != 0 && !values.isNoData(p[i])) ? 1 : 0 }
+            guard let base = p.baseAddress, let mb = m.baseAddress else { return 0 }
+            return reduceSum(p.count, CountValid(p: base, m: mb, nd: nd))
         } })
     }
 
@@ -128,12 +134,30 @@ public enum MapAlgebra {
             let n = p.count, base = p.baseAddress!
             var lo = V(repeating: .infinity), hi = V(repeating: -.infinity)
             var i = 0
-            while i + lanes <= n {
-                let v = load(base, i)
-                let ok = validMask(v, nd) .& (v .== v)
-                lo.replace(with: v, where: ok .& (v .< lo))
-                hi.replace(with: v, where: ok .& (v .> hi))
-                i += lanes
+            if let nd {
+                while i + lanes <= n {
+                    let v = load(base, i)
+                    let ok = validMask(v, nd)
+                    lo.replace(with: v, where: ok .& (v .< lo))
+                    hi.replace(with: v, where: ok .& (v .> hi))
+                    i += lanes
+                }
+            } else {
+                // No no-data: `v < lo` is false for NaN, so NaN cells are skipped without a mask (one vminps-like
+                // compare-and-blend per bound); two accumulator pairs, 32 cells per step.
+                var lo2 = lo, hi2 = hi
+                while i + 2 * lanes <= n {
+                    let v = load(base, i), w = load(base, i + lanes)
+                    lo.replace(with: v, where: v .< lo); hi.replace(with: v, where: v .> hi)
+                    lo2.replace(with: w, where: w .< lo2); hi2.replace(with: w, where: w .> hi2)
+                    i += 2 * lanes
+                }
+                lo.replace(with: lo2, where: lo2 .< lo); hi.replace(with: hi2, where: hi2 .> hi)
+                while i + lanes <= n {
+                    let v = load(base, i)
+                    lo.replace(with: v, where: v .< lo); hi.replace(with: v, where: v .> hi)
+                    i += lanes
+                }
             }
             var l = lo.min(), h = hi.max()
             while i < n { let v = base[i]; if !a.isNoData(v) && v == v { l = Swift.min(l, v); h = Swift.max(h, v) }; i += 1 }
@@ -155,17 +179,39 @@ public enum MapAlgebra {
         check(a, out)
         let nd = a.noData
         out.withUnsafeMutableBufferPointer { o in a.withUnsafeBufferPointer { p in
-            let n = p.count, base = p.baseAddress!, ob = o.baseAddress!
-            var i = 0
-            while i + lanes <= n {
-                let v = load(base, i)
-                let m = compare(v, op, t) .& validMask(v, nd)
-                let bits = unsafeBitCast(m, to: SIMD16<Int32>.self) & 1
-                UnsafeMutableRawPointer(ob + i).storeBytes(of: SIMD16<UInt8>(truncatingIfNeeded: bits), as: SIMD16<UInt8>.self)
-                i += lanes
+            guard let base = p.baseAddress, let ob = o.baseAddress else { return }
+            // The comparison and the no-data test are chosen once, outside the loop (a `switch` per 16 lanes compiled
+            // to an indirect jump in the loop); each specialisation is a straight-line loop.
+            let n = p.count
+            switch (op, nd) {
+            case (.less, nil): thresholdLoop(base, ob, n, Cmp<IsLess>(t: t))
+            case (.lessOrEqual, nil): thresholdLoop(base, ob, n, Cmp<IsLessOrEqual>(t: t))
+            case (.greater, nil): thresholdLoop(base, ob, n, Cmp<IsGreater>(t: t))
+            case (.greaterOrEqual, nil): thresholdLoop(base, ob, n, Cmp<IsGreaterOrEqual>(t: t))
+            case (.equal, nil): thresholdLoop(base, ob, n, Cmp<IsEqual>(t: t))
+            case (.notEqual, nil): thresholdLoop(base, ob, n, Cmp<IsNotEqual>(t: t))
+            case (_, let nd?): thresholdLoop(base, ob, n, CmpNoData(op: op, t: t, nd: nd))
             }
-            while i < n { ob[i] = (!a.isNoData(base[i]) && Scalar.holds(base[i], op, t)) ? 1 : 0; i += 1 }
         } }
+    }
+
+    /// One threshold pass: 64 cells per step, four 16-lane narrowings to bytes and 16-byte stores; tail scalar.
+    @inline(__always) static func thresholdLoop<C: LaneCompare>(_ base: UnsafePointer<Float>, _ ob: UnsafeMutablePointer<UInt8>,
+                                                                 _ n: Int, _ c: C) {
+        @inline(__always) func bytes(_ i: Int) -> SIMD16<UInt8> {
+            SIMD16<UInt8>(truncatingIfNeeded: SIMD16<Int32>().replacing(with: 1, where: c.lanes(load(base, i))))
+        }
+        var i = 0
+        while i + 4 * lanes <= n {
+            let o = UnsafeMutableRawPointer(ob + i)
+            o.storeBytes(of: bytes(i), as: SIMD16<UInt8>.self)
+            o.storeBytes(of: bytes(i + lanes), toByteOffset: 16, as: SIMD16<UInt8>.self)
+            o.storeBytes(of: bytes(i + 2 * lanes), toByteOffset: 32, as: SIMD16<UInt8>.self)
+            o.storeBytes(of: bytes(i + 3 * lanes), toByteOffset: 48, as: SIMD16<UInt8>.self)
+            i += 4 * lanes
+        }
+        while i + lanes <= n { UnsafeMutableRawPointer(ob + i).storeBytes(of: bytes(i), as: SIMD16<UInt8>.self); i += lanes }
+        while i < n { ob[i] = c.holds(base[i]) ? 1 : 0; i += 1 }
     }
 
     /// Boolean operators on masks.
@@ -277,37 +323,99 @@ public enum MapAlgebra {
         }
     }
 
-    /// Σ over 16-lane chunks (`simd(i)`), Float lanes per 1024-cell block, Double across blocks; tail by `scalar`.
-    @inline(__always) static func reduceSum(_ n: Int, _ simd: (Int) -> V, scalar: (Int) -> Float) -> Double {
+    /// Σ over 16-lane chunks (`k.lanes(i)`), four accumulators (64 cells per step) in Float lanes per 1024-cell
+    /// block, Double across blocks; tail by `k.scalar(i)`. Generic over the kernel (a struct, always specialised and
+    /// inlined): an earlier closure-taking version left each 16-lane chunk as an out-of-line closure call (sum at 75 %
+    /// of triad, masked sum 62 %).
+    @inline(__always) static func reduceSum<K: LaneKernel>(_ n: Int, _ k: K) -> Double {
         var total = 0.0
-        // Two halves walked side by side: two independent memory streams keep more cache misses in flight than one.
-        let half = (n / (2 * block)) * block
         var i = 0
-        while i < half {
-            var a0 = V(), a1 = V(), b0 = V(), b1 = V()
+        let full = n - n % block
+        while i < full {
+            var a0 = V(), a1 = V(), a2 = V(), a3 = V()
             let end = i + block
             while i < end {
-                a0 += simd(i); a1 += simd(i + lanes)
-                b0 += simd(half + i); b1 += simd(half + i + lanes)
-                i += 2 * lanes
+                a0 += k.lanes(i); a1 += k.lanes(i + lanes); a2 += k.lanes(i + 2 * lanes); a3 += k.lanes(i + 3 * lanes)
+                i += 4 * lanes
             }
-            total += Double((a0 + a1).sum()) + Double((b0 + b1).sum())
+            total += Double(((a0 + a1) + (a2 + a3)).sum())
         }
-        i = 2 * half
-        while i + lanes <= n {
-            var acc0 = V()
-            let end = Swift.min(n - n % lanes, i + block)
-            while i + lanes <= end { acc0 += simd(i); i += lanes }
-            total += Double(acc0.sum())
-        }
-        while i < n { total += Double(scalar(i)); i += 1 }
+        var acc = V()
+        while i + lanes <= n { acc += k.lanes(i); i += lanes }
+        total += Double(acc.sum())
+        while i < n { total += Double(k.scalar(i)); i += 1 }
         return total
+    }
+}
+
+/// A per-cell term of a `MapAlgebra.reduceSum`: 16 lanes at `i`, or one cell.
+protocol LaneKernel {
+    func lanes(_ i: Int) -> MapAlgebra.V
+    func scalar(_ i: Int) -> Float
+}
+
+extension MapAlgebra {
+    struct SumAll: LaneKernel {
+        let p: UnsafePointer<Float>
+        @inline(__always) func lanes(_ i: Int) -> V { load(p, i) }
+        @inline(__always) func scalar(_ i: Int) -> Float { p[i] }
+    }
+    struct SumNoData: LaneKernel {
+        let p: UnsafePointer<Float>, nd: Float
+        @inline(__always) func lanes(_ i: Int) -> V { let v = load(p, i); return v.replacing(with: 0, where: .!validMask(v, nd)) }
+        @inline(__always) func scalar(_ i: Int) -> Float { let v = p[i]; return v == nd || (v != v && nd != nd) ? 0 : v }
+    }
+    struct MaskedSum: LaneKernel {
+        let p: UnsafePointer<Float>, m: UnsafePointer<UInt8>
+        @inline(__always) func lanes(_ i: Int) -> V { load(p, i).replacing(with: 0, where: .!loadMask(m, i)) }
+        @inline(__always) func scalar(_ i: Int) -> Float { m[i] != 0 ? p[i] : 0 }
+    }
+    struct MaskedSumNoData: LaneKernel {
+        let p: UnsafePointer<Float>, m: UnsafePointer<UInt8>, nd: Float
+        @inline(__always) func lanes(_ i: Int) -> V {
+            let v = load(p, i); return v.replacing(with: 0, where: .!(loadMask(m, i) .& validMask(v, nd)))
+        }
+        @inline(__always) func scalar(_ i: Int) -> Float { let v = p[i]; return m[i] != 0 && !(v == nd || (v != v && nd != nd)) ? v : 0 }
+    }
+    struct Product: LaneKernel {
+        let p: UnsafePointer<Float>, w: UnsafePointer<Float>
+        @inline(__always) func lanes(_ i: Int) -> V { load(p, i) * load(w, i) }
+        @inline(__always) func scalar(_ i: Int) -> Float { p[i] * w[i] }
+    }
+    struct ProductNoData: LaneKernel {
+        let p: UnsafePointer<Float>, w: UnsafePointer<Float>, n1: Float?, n2: Float?
+        @inline(__always) func lanes(_ i: Int) -> V {
+            let v = load(p, i), x = load(w, i)
+            return (v * x).replacing(with: 0, where: .!(validMask(v, n1) .& validMask(x, n2)))
+        }
+        @inline(__always) func scalar(_ i: Int) -> Float { Scalar.isND(p[i], n1) || Scalar.isND(w[i], n2) ? 0 : p[i] * w[i] }
+    }
+    struct CountCompare: LaneKernel {
+        let p: UnsafePointer<Float>, op: Comparison, t: Float, nd: Float?
+        @inline(__always) func lanes(_ i: Int) -> V {
+            let v = load(p, i)
+            return V(repeating: 1).replacing(with: 0, where: .!(compare(v, op, t) .& validMask(v, nd)))
+        }
+        @inline(__always) func scalar(_ i: Int) -> Float { !Scalar.isND(p[i], nd) && Scalar.holds(p[i], op, t) ? 1 : 0 }
+    }
+    struct CountValid: LaneKernel {
+        let p: UnsafePointer<Float>, m: UnsafePointer<UInt8>, nd: Float?
+        @inline(__always) func lanes(_ i: Int) -> V {
+            let v = load(p, i)
+            return V(repeating: 1).replacing(with: 0, where: .!(loadMask(m, i) .& validMask(v, nd)))
+        }
+        @inline(__always) func scalar(_ i: Int) -> Float { m[i] != 0 && !Scalar.isND(p[i], nd) ? 1 : 0 }
     }
 }
 
 extension MapAlgebra {
     /// Plain scalar loops: the reference twins of the SIMD kernels (tests, benchmark baselines).
     public enum Scalar {
+        /// True when `v` is the no-data value `nd` (NaN matches NaN), as `Grid.isNoData`.
+        @inline(__always) static func isND(_ v: Float, _ nd: Float?) -> Bool {
+            guard let nd else { return false }
+            return v == nd || (v != v && nd != nd)
+        }
         @inline(__always) static func holds(_ v: Float, _ op: Comparison, _ t: Float) -> Bool {
             switch op {
             case .less: return v < t
@@ -360,4 +468,31 @@ extension MapAlgebra {
             return out
         }
     }
+}
+
+/// A threshold test on 16 lanes and on one cell (no-data cells fail), for `MapAlgebra.thresholdLoop`.
+protocol LaneCompare {
+    func lanes(_ v: MapAlgebra.V) -> SIMDMask<SIMD16<Int32>>
+    func holds(_ v: Float) -> Bool
+}
+/// A comparison fixed at compile time.
+protocol FixedComparison { static var op: MapAlgebra.Comparison { get } }
+enum IsLess: FixedComparison { static var op: MapAlgebra.Comparison { .less } }
+enum IsLessOrEqual: FixedComparison { static var op: MapAlgebra.Comparison { .lessOrEqual } }
+enum IsGreater: FixedComparison { static var op: MapAlgebra.Comparison { .greater } }
+enum IsGreaterOrEqual: FixedComparison { static var op: MapAlgebra.Comparison { .greaterOrEqual } }
+enum IsEqual: FixedComparison { static var op: MapAlgebra.Comparison { .equal } }
+enum IsNotEqual: FixedComparison { static var op: MapAlgebra.Comparison { .notEqual } }
+
+/// `value ⋄ t` with ⋄ fixed by the type (the switch folds away after specialisation), no no-data value.
+struct Cmp<O: FixedComparison>: LaneCompare {
+    let t: Float
+    @inline(__always) func lanes(_ v: MapAlgebra.V) -> SIMDMask<SIMD16<Int32>> { MapAlgebra.compare(v, O.op, t) }
+    @inline(__always) func holds(_ v: Float) -> Bool { MapAlgebra.Scalar.holds(v, O.op, t) }
+}
+/// `value ⋄ t` and value ≠ no-data (NaN no-data excludes NaN cells).
+struct CmpNoData: LaneCompare {
+    let op: MapAlgebra.Comparison, t: Float, nd: Float
+    @inline(__always) func lanes(_ v: MapAlgebra.V) -> SIMDMask<SIMD16<Int32>> { MapAlgebra.compare(v, op, t) .& MapAlgebra.validMask(v, nd) }
+    @inline(__always) func holds(_ v: Float) -> Bool { !MapAlgebra.Scalar.isND(v, nd) && MapAlgebra.Scalar.holds(v, op, t) }
 }

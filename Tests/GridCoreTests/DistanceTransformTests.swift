@@ -36,6 +36,45 @@ import Testing
         }
     }
 
+    @Test func bandedPassEqualsBruteForce() throws {
+        // The fused banded pass (used for a finite max distance on tall grids) called directly with small bands, so
+        // bands shorter than, equal to and longer than the look-behind/ahead all occur, against a brute-force minimum.
+        var rng = SplitMix64(seed: 77)
+        for t in 0..<48 {
+            let (dx, dy): (Double, Double) = [(1, 1), (2, 3), (5, 5), (1, 4), (0.5, 0.25), (0.7, 0.3)][t % 6]
+            let g = try GridGeometry(minX: 0, maxY: 100, dx: dx, dy: dy, rows: Int.random(in: 1...45, using: &rng),
+                                     cols: Int.random(in: 1...30, using: &rng))
+            let s = randomSources(g, density: [0.003, 0.03, 0.25][t % 3], &rng)
+            let maxD = Double.random(in: 0...(t % 4 == 0 ? 40 : 8), using: &rng)
+            let band = Int.random(in: 1...12, using: &rng)
+            let integral = dx == dx.rounded() && dy == dy.rounded()
+            var d = Grid<Float>(geometry: g, repeating: -7)
+            d.withUnsafeMutableBufferPointer { o in
+                s.withUnsafeBufferPointer { DistanceTransform.bandedPass($0, o, g, maxDistance: maxD, bandRows: band, integral: integral) }
+            }
+            let ref = s.distanceTransform()   // serial column pass, no max distance
+            for r in 0..<g.rows { for c in 0..<g.cols {
+                let b = brute(s, r, c)
+                if integral {
+                    let exp: Float = b <= maxD * maxD ? Float(b.squareRoot()) : .infinity
+                    #expect(d[r, c] == exp, "case \(t) band \(band) (\(r),\(c)): \(d[r, c]) vs \(exp)")
+                } else {
+                    let exp: Float = b <= maxD * maxD ? ref[r, c] : .infinity
+                    #expect(d[r, c] == exp, "case \(t) band \(band) (\(r),\(c)): \(d[r, c]) vs \(exp)")
+                }
+            } }
+        }
+        // The public entry point takes the banded pass on a grid tall enough for it, and agrees with brute force.
+        let g = try GridGeometry(minX: 0, maxY: 300, dx: 1, dy: 1, rows: 300, cols: 20)
+        #expect(DistanceTransform.bandRows(g, 5) == 32 && DistanceTransform.bandRows(g, nil) == nil && DistanceTransform.bandRows(g, 100) == nil)
+        let s = randomSources(g, density: 0.01, &rng)
+        let d = s.distanceTransform(maxDistance: 5)
+        for r in 0..<g.rows { for c in 0..<g.cols {
+            let b = brute(s, r, c)
+            #expect(d[r, c] == (b <= 25 ? Float(b.squareRoot()) : .infinity))
+        } }
+    }
+
     @Test func nonIntegerCellSizeWithinRounding() throws {
         var rng = SplitMix64(seed: 3)
         let g = try GridGeometry(minX: 0, maxY: 10, dx: 0.7, dy: 0.3, rows: 30, cols: 25)

@@ -59,6 +59,22 @@ import Testing
         #expect(hi[0, 0] == 19 && hi[0, 3] == 16 && hi[0, 17] == 17)
     }
 
+    @Test func countSaturatedByteCountersAndWeightNoData() {
+        // Every byte set (any non-zero value) over several 255-step flushes of the per-lane byte counters, plus a tail.
+        let n = 255 * 64 * 3 + 77
+        let g = geom(0, 1, 1, 1, n)
+        var m = Grid<UInt8>(geometry: g, repeating: 200)
+        #expect(MapAlgebra.count(m) == n)
+        m[0, 5] = 0; m[0, n - 1] = 0
+        #expect(MapAlgebra.count(m) == n - 2 && MapAlgebra.Scalar.count(m) == n - 2)
+        // Weighted sum with a no-data value on the weights only (the values grid has none).
+        var rng = SplitMix64(seed: 9)
+        let (a, _, _) = randomGrids(&rng, rows: 13, cols: 97)
+        var w = Grid<Float>(geometry: a.geometry, noData: -1)
+        for r in 0..<13 { for c in 0..<97 { w[r, c] = (r * 97 + c) % 11 == 0 ? -1 : Float((r + c) % 8) / 8 } }
+        #expect(MapAlgebra.weightedSum(a, weights: w) == MapAlgebra.Scalar.weightedSum(a, weights: w))
+    }
+
     @Test func largeSumDoesNotStall() {
         // 2^24 + 1000 ones: a plain Float accumulator would stop at 16777216.
         let n = (1 << 24) + 1000
