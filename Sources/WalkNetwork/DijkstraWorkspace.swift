@@ -105,14 +105,7 @@ public final class DijkstraWorkspace {
         self.cutoff = cutoff
         setFacilities(facilities)
         let g = graph
-        // Facilities in Hilbert order of their edge's start node.
-        var keyed = [KeyedItem]()
-        keyed.reserveCapacity(facilities.positions.count)
-        for (fi, pos) in facilities.positions.enumerated() where pos.edge >= 0 {
-            keyed.append(KeyedItem(key: UInt64(g.edgeFrom[Int(pos.edge)]), payload: Int32(fi)))
-        }
-        radixSortByKey(&keyed)
-        let batch = max(1, batchSize ?? max(16, keyed.count / 512))
+        let (keyed, batch) = seedingOrder(facilities, batchSize: batchSize)
         var b0 = 0
         while b0 < keyed.count {
             let b1 = min(keyed.count, b0 + batch)
@@ -353,4 +346,18 @@ struct HeapItem {
     var key: Double
     var node: Int32
     var src: Int32
+}
+
+extension DijkstraWorkspace {
+    /// Snapped facilities in Hilbert order of their edge's start node (nodes are numbered along a Hilbert curve), and
+    /// the seeding batch size (nil = about 1/512 of the category, at least 16). Shared by the 1- and k-nearest searches.
+    func seedingOrder(_ facilities: FacilitySet, batchSize: Int?) -> (keyed: [KeyedItem], batch: Int) {
+        var keyed = [KeyedItem]()
+        keyed.reserveCapacity(facilities.positions.count)
+        for (fi, pos) in facilities.positions.enumerated() where pos.edge >= 0 {
+            keyed.append(KeyedItem(key: UInt64(graph.edgeFrom[Int(pos.edge)]), payload: Int32(fi)))
+        }
+        radixSortByKey(&keyed)
+        return (keyed, max(1, batchSize ?? max(16, keyed.count / 512)))
+    }
 }

@@ -35,13 +35,7 @@ extension DijkstraWorkspace {
             return c < k || d < kd[w * k + k - 1]
         }
 
-        var keyed = [KeyedItem]()
-        keyed.reserveCapacity(facilities.positions.count)
-        for (fi, pos) in facilities.positions.enumerated() where pos.edge >= 0 {
-            keyed.append(KeyedItem(key: UInt64(g.edgeFrom[Int(pos.edge)]), payload: Int32(fi)))
-        }
-        radixSortByKey(&keyed)
-        let batch = max(1, batchSize ?? max(16, keyed.count / 512))
+        let (keyed, batch) = seedingOrder(facilities, batchSize: batchSize)
         var b0 = 0
         while b0 < keyed.count {
             let b1 = min(keyed.count, b0 + batch)
