@@ -2,15 +2,23 @@
 // CIMBase: city checkup (城市体检) base layer, spatial indicators, 3D Tiles and scoring.
 import PackageDescription
 
-/// Pure modules are compiled for AVX2 (x86-64-v3): the grid kernels rely on wide SIMD lanes.
-/// Every machine this project runs on (developers', CI) is of one kind (AMD Zen 4), see BENCHMARKS.md.
-let simd: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
+// No unsafe flags: the package builds for any CPU Swift supports (x86-64 baseline, aarch64) and can be a versioned
+// dependency. Native builds are opt-in from the command line, e.g. `swift build -c release -Xcc -march=native`
+// (scripts/bench_*.sh do so when CIMBASE_NATIVE=1); BENCHMARKS.md gives both figures.
+let libm: [LinkerSetting] = [.linkedLibrary("m", .when(platforms: [.linux]))]
 
 let package = Package(
     name: "CIMBase",
-    platforms: [.macOS(.v13)],
+    // Synchronization.Mutex (WalkNetwork) needs macOS 15; Linux is the platform this is built and tested on.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "cimbase", targets: ["cimbase"]),
+        // Pure Swift libraries: no C library needed to use them.
+        .library(name: "CityModel", targets: ["CityModel"]),
+        .library(name: "GridCore", targets: ["GridCore"]),
+        .library(name: "WalkNetwork", targets: ["WalkNetwork"]),
+        .library(name: "Scoring", targets: ["Scoring"]),
+        // The whole pipeline (needs GDAL, GEOS and PROJ from the system).
         .library(name: "CIMBase", targets: ["Pipeline", "Indicators", "GridCore", "WalkNetwork", "Scoring", "Synth", "Tiles", "CityModel", "GeoBridge"]),
     ],
     dependencies: [
@@ -24,20 +32,20 @@ let package = Package(
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
         .target(name: "GeoBridge", dependencies: ["CGDAL", "CGEOS", "CPROJ", "CityModel"]),
 
-        // Pure Swift: no C imports.
-        .target(name: "CityModel", swiftSettings: simd),
-        .target(name: "GridCore", swiftSettings: simd),
-        .target(name: "WalkNetwork", swiftSettings: simd),
-        .target(name: "Indicators", dependencies: ["CityModel", "GridCore"], swiftSettings: simd),
+        // Pure Swift: no C imports (libm is linked for sqrt and friends, which Glibc declares but does not link).
+        .target(name: "CityModel", linkerSettings: libm),
+        .target(name: "GridCore", linkerSettings: libm),
+        .target(name: "WalkNetwork", linkerSettings: libm),
+        .target(name: "Indicators", dependencies: ["CityModel", "GridCore"]),
         .target(name: "Scoring", dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(name: "Synth", dependencies: ["CityModel"], swiftSettings: simd),
-        .target(name: "Tiles", dependencies: ["CityModel"], swiftSettings: simd),
+        .target(name: "Synth", dependencies: ["CityModel"]),
+        .target(name: "Tiles", dependencies: ["CityModel"]),
 
         .target(name: "Pipeline", dependencies: [
             "GeoBridge", "CityModel", "GridCore", "WalkNetwork", "Indicators", "Scoring", "Synth", "Tiles",
             .product(name: "Yams", package: "Yams"),
         ]),
-        .executableTarget(name: "cimbase-bench", dependencies: ["GridCore", "WalkNetwork", "CityModel", "Synth", "Tiles"], swiftSettings: simd),
+        .executableTarget(name: "cimbase-bench", dependencies: ["GridCore", "WalkNetwork", "CityModel", "Synth", "Tiles"]),
         .executableTarget(name: "cimbase", dependencies: [
             "Pipeline", "Scoring", "CityModel", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -18,8 +18,7 @@ mkdir -p "$WORK"
 cd "$WORK"
 
 if [[ -z "${BENCH:-}" ]]; then
-  (cd "$ROOT" && swift build -c release --product cimbase-bench >&2)
-  BENCH="$ROOT/.build/release/cimbase-bench grid"
+  BENCH="$("$ROOT/scripts/release-build" cimbase-bench)/cimbase-bench grid"
 fi
 
 peak() { grep "Maximum resident" "$1" | awk '{printf "%.0f MB", $6/1024}'; }

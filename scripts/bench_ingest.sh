@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pbf="${1:-../shared/data/monaco_osm/monaco.osm.pbf}"
 [ -f "$pbf" ] || { echo "bench_ingest: $pbf not found (../shared absent?)"; exit 0; }
-swift build -c release --product cimbase >/dev/null
+bin=$(scripts/release-build cimbase)
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 best() { # best of 3 wall seconds of a command; peak RSS of the last run
   local b=999999 t
@@ -18,8 +18,8 @@ best() { # best of 3 wall seconds of a command; peak RSS of the last run
   done
   echo "$b $(cut -d' ' -f2 "$work/t")"
 }
-read ours_s ours_kb < <(best .build/release/cimbase ingest --osm "$pbf" --out "$work/o" --quiet)
-.build/release/cimbase ingest --osm "$pbf" --out "$work/o" --quiet > "$work/summary.txt"
+read ours_s ours_kb < <(best "$bin/cimbase" ingest --osm "$pbf" --out "$work/o" --quiet)
+"$bin/cimbase" ingest --osm "$pbf" --out "$work/o" --quiet > "$work/summary.txt"
 feats=$(ogrinfo -ro -q "$work/o/base.gpkg" -sql "SELECT (SELECT COUNT(*) FROM buildings)+(SELECT COUNT(*) FROM roads)+(SELECT COUNT(*) FROM facilities)+(SELECT COUNT(*) FROM green)+(SELECT COUNT(*) FROM water)+(SELECT COUNT(*) FROM pipes)+(SELECT COUNT(*) FROM zones)+(SELECT COUNT(*) FROM rejects) AS n" | awk -F'= ' '/n \(Integer/ {print $2}')
 read gdal_s gdal_kb < <(best ogr2ogr -f GPKG -t_srs EPSG:32632 "$work/o/gdal.gpkg" "$pbf" points lines multipolygons)
 gdal_feats=$(for l in points lines multipolygons; do ogrinfo -ro -so "$work/o/gdal.gpkg" "$l" | awk -F': ' '/Feature Count/ {print $2}'; done | python3 -c "import sys; print(sum(int(x) for x in sys.stdin.read().split()))")

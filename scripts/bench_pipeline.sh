@@ -6,16 +6,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-100000}"
-swift build -c release --product cimbase >/dev/null
+bin=$(scripts/release-build cimbase)
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 run() { # name config-or-args…
   local name=$1; shift
   echo "== $name"
-  CIMBASE_TIMINGS=1 /usr/bin/time -f "peak %M KB, wall %e s" -o "$work/t" .build/release/cimbase run "$@" --out "$work/$name" --quiet 2> "$work/err" | sed 's/^/  /'
+  CIMBASE_TIMINGS=1 /usr/bin/time -f "peak %M KB, wall %e s" -o "$work/t" "$bin/cimbase" run "$@" --out "$work/$name" --quiet 2> "$work/err" | sed 's/^/  /'
   grep '^timing' "$work/err" | sed 's/^timing indicator/  indicator/' | head -25
   echo "  run: $(cat "$work/t" | awk '{printf "peak %d MB, wall %s s\n", $2/1024, $5}')"
 }
 pbf=../shared/data/monaco_osm/monaco.osm.pbf
 if [ -f "$pbf" ]; then run monaco --osm "$pbf"; else echo "== monaco: ../shared absent, skipped"; fi
-.build/release/cimbase synth --buildings "$n" --seed 42 --out "$work/synth" --quiet | sed 's/^/  /'
+"$bin/cimbase" synth --buildings "$n" --seed 42 --out "$work/synth" --quiet | sed 's/^/  /'
 run "synth$n" "$work/synth/city.yaml"

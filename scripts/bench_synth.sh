@@ -13,8 +13,7 @@ cd "$(dirname "$0")/.."
 SIZES=("$@")
 [ ${#SIZES[@]} -eq 0 ] && SIZES=(10000 100000 1000000)
 if [ -z "${BENCH_BIN:-}" ]; then
-  swift build -c release --product cimbase-bench >/dev/null
-  BIN=(.build/release/cimbase-bench synth)
+  BIN=("$(scripts/release-build cimbase-bench)/cimbase-bench" synth)
 else
   BIN=("$BENCH_BIN" synth)
 fi

@@ -15,8 +15,7 @@ sizes="${*:-23000 1000000}"
 if [ -n "${CIMBASE_BENCH:-}" ]; then
   bin="$CIMBASE_BENCH"
 else
-  (cd "$root" && swift build -c release --product cimbase-bench >/dev/null)
-  bin="$root/.build/release/cimbase-bench"
+  bin="$("$root/scripts/release-build" cimbase-bench)/cimbase-bench"
 fi
 work="${TILES_BENCH_DIR:-}"
 if [ -z "$work" ]; then work="$(mktemp -d /tmp/cimbase-tiles-bench.XXXXXX)"; trap 'rm -rf "$work"' EXIT; fi

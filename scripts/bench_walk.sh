@@ -14,8 +14,7 @@ PANDANA_SIDE=${PANDANA_SIDE:-300}
 THREADS=${THREADS:-2}
 OUT=${OUT:-/tmp/cimbase_walk_bench}
 if [ -z "${BENCH_BIN:-}" ]; then
-    swift build -c release --product cimbase-bench
-    BENCH_BIN=.build/release/cimbase-bench
+    BENCH_BIN="$(scripts/release-build cimbase-bench)/cimbase-bench"
 fi
 VENV=scripts/.venv
 if ! "$VENV/bin/python" -c "import scipy, pandana" 2>/dev/null; then
