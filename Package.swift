@@ -35,7 +35,7 @@ let package = Package(
         // Pure Swift: no C imports (libm is linked for sqrt and friends, which Glibc declares but does not link).
         .target(name: "CityModel", linkerSettings: libm),
         .target(name: "GridCore", linkerSettings: libm),
-        .target(name: "WalkNetwork", linkerSettings: libm),
+        .target(name: "WalkNetwork", dependencies: ["GridCore"], linkerSettings: libm),
         .target(name: "Indicators", dependencies: ["CityModel", "GridCore"]),
         .target(name: "Scoring", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Synth", dependencies: ["CityModel"]),

@@ -13,18 +13,14 @@
 /// Hilbert-ordered by ``WalkGraph`` for the same reason.
 ///
 /// Complexity: O((V' + E') log V') for the V' nodes and E' arcs within the cutoff; memory 24 B per node (+1 + 12·k B
-/// for the k-nearest variant) plus the heap. Not thread-safe: use one workspace per worker.
+/// for the k-nearest variant) plus the heap. Not thread-safe: use one workspace per worker. The raw memory sits in one
+/// owner, ``SearchStorage``; public entry points check node, edge and facility-set arguments against this graph.
 public final class DijkstraWorkspace {
+    /// The graph this workspace searches (facility sets and origins must be snapped to it).
     public let graph: WalkGraph
     let n: Int
-    /// Per-node search state: distance and the node's incoming-arc range (copied from the graph so that one cache
-    /// line serves both the stale-entry check and the arc lookup).
-    let state: UnsafeMutablePointer<NodeState>
-    let label: UnsafeMutablePointer<Int32>
-    /// Touched nodes (capacity n: a node is appended once per search).
-    let touchedBuf: UnsafeMutablePointer<Int32>
-    var touchedCount = 0
-    var heap = BinaryHeap()
+    /// Every raw buffer of the workspace, owned in one place.
+    var storage: SearchStorage
     /// Keeps the prefetch loads observable (never read).
     var prefetchSink: Int32 = 0
     /// Cutoff of the last search (costs above it were not explored).
@@ -33,62 +29,43 @@ public final class DijkstraWorkspace {
     public internal(set) var facilities: FacilitySet?
     var sameEdge: [EdgeFacility] = []
     var facilityPositions: [EdgePosition] = []
-    /// One bit per edge: the edge carries a facility of the current search (same-edge case filter).
-    let facilityEdgeBits: UnsafeMutablePointer<UInt64>
 
-    // k-nearest state (allocated on first use).
-    var kMax = 0
-    var kCount: UnsafeMutablePointer<UInt8>?
-    var kDist: UnsafeMutablePointer<Double>?
-    var kSrc: UnsafeMutablePointer<Int32>?
-
+    /// Allocates the per-node state for `graph`: O(V) time, 24 B per node plus one bit per edge.
     public init(graph: WalkGraph) {
         self.graph = graph
         n = graph.nodeCount
-        state = .allocate(capacity: max(n, 1))
-        state.initialize(repeating: NodeState(dist: .infinity, arcStart: 0, arcEnd: 0), count: max(n, 1))
-        for v in 0 ..< n { state[v].arcStart = graph.inStart[v]; state[v].arcEnd = graph.inStart[v + 1] }
-        label = .allocate(capacity: max(n, 1))
-        label.initialize(repeating: -1, count: max(n, 1))
-        touchedBuf = .allocate(capacity: max(n, 1))
-        let words = (graph.edgeCount + 63) / 64 + 1
-        facilityEdgeBits = .allocate(capacity: words)
-        facilityEdgeBits.initialize(repeating: 0, count: words)
+        storage = SearchStorage(graph: graph)
     }
 
-    deinit {
-        state.deallocate(); label.deallocate(); touchedBuf.deallocate(); heap.deallocate(); facilityEdgeBits.deallocate()
-        kCount?.deallocate(); kDist?.deallocate(); kSrc?.deallocate()
+    /// Nodes reached by the last search (their distances are ≤ cutoff), in the order they were reached.
+    public var touchedNodes: [Int32] { storage.withHandle { Array($0.touchedNodes) } }
+
+    /// Number of nodes reached by the last search.
+    public var touchedCount: Int { storage.withHandle { $0.touchedCount } }
+
+    /// Cost from node `v` to the nearest facility of the last search; `.infinity` when beyond the cutoff. O(1).
+    public func distance(node v: Int) -> Double {
+        precondition(v >= 0 && v < n, "node \(v) is not a node of this graph (0..<\(n))")
+        return storage.withHandle { $0.state[v].dist }
     }
 
-    /// Nodes reached by the last search (their distances are ≤ cutoff).
-    public var touchedNodes: [Int32] { Array(UnsafeBufferPointer(start: touchedBuf, count: touchedCount)) }
-
-    /// The touched nodes without copying (valid until the next search).
-    var touched: UnsafeBufferPointer<Int32> { UnsafeBufferPointer(start: touchedBuf, count: touchedCount) }
-
-    @inline(__always) func touch(_ v: Int32) { touchedBuf[touchedCount] = v; touchedCount += 1 }
-
-    /// Cost from node `v` to the nearest facility of the last search; `.infinity` when beyond the cutoff.
-    public func distance(node v: Int) -> Double { state[v].dist }
-    /// Index (into the facility set) of the nearest facility from node `v`; -1 when none within the cutoff.
-    public func nearestFacility(node v: Int) -> Int32 { label[v] }
-
-    // MARK: heap
-
-    @inline(__always) func push(_ item: HeapItem) { heap.push(item) }
-    @inline(__always) func pop() -> HeapItem { heap.pop() }
-    var heapCount: Int { heap.count }
+    /// Index (into the facility set) of the nearest facility from node `v`; -1 when none within the cutoff. O(1).
+    public func nearestFacility(node v: Int) -> Int32 {
+        precondition(v >= 0 && v < n, "node \(v) is not a node of this graph (0..<\(n))")
+        return storage.withHandle { $0.label[v] }
+    }
 
     // MARK: search
 
     /// Resets the nodes touched by the previous search.
     func reset() {
-        for x in sameEdge { facilityEdgeBits[Int(x.edge) >> 6] = 0 }
-        for v in touched { state[Int(v)].dist = .infinity; label[Int(v)] = -1 }
-        if let kc = kCount { for v in touched { kc[Int(v)] = 0 } }
-        touchedCount = 0
-        heap.count = 0
+        storage.withHandle { h in
+            for x in sameEdge { h.clearEdgeWord(Int(x.edge)) }
+            for v in h.touchedNodes { h.state[Int(v)].dist = .infinity; h.label[Int(v)] = -1 }
+            if let kc = h.kCount { for v in h.touchedNodes { kc[Int(v)] = 0 } }
+            h.touchedCount = 0
+            h.counters.pointee.heap.count = 0
+        }
     }
 
     /// Runs one bounded multi-source search from all facilities of `facilities`.
@@ -100,58 +77,69 @@ public final class DijkstraWorkspace {
     /// batch, then the next batch is seeded into the same distance array and only improves nodes. The result is exact
     /// — a node that a later batch does not improve cannot lead to an improvement elsewhere (pruned Dijkstra) — and
     /// each batch works in a small region of memory, which is what makes large graphs fast.
+    ///
+    /// Precondition: every snapped facility lies on an edge of this graph (a set snapped to another graph traps here,
+    /// before any memory is written).
     public func search(_ facilities: FacilitySet, cutoff: Double, trackNearest: Bool = true, batchSize: Int? = nil) {
         reset()
         self.cutoff = cutoff
         setFacilities(facilities)
         let g = graph
         let (keyed, batch) = seedingOrder(facilities, batchSize: batchSize)
-        var b0 = 0
-        while b0 < keyed.count {
-            let b1 = min(keyed.count, b0 + batch)
-            for item in keyed[b0 ..< b1] {
-                let fi = Int(item.payload)
-                let pos = facilities.positions[fi]
-                let e = Int(pos.edge)
-                let f = g.edgeCostFactor[e]
-                seed(Int(g.edgeFrom[e]), pos.leg + pos.offset * f, Int32(fi))
-                // A facility exactly at the end of a one-way edge is at that node: seed it there too.
-                if !g.edgeOneWay[e] || pos.offset >= g.edgeLength[e] {
-                    seed(Int(g.edgeTo[e]), pos.leg + max(0, g.edgeLength[e] - pos.offset) * f, Int32(fi))
+        storage.withHandle { h in
+            var b0 = 0
+            while b0 < keyed.count {
+                let b1 = min(keyed.count, b0 + batch)
+                for item in keyed[b0 ..< b1] {
+                    let fi = Int(item.payload)
+                    let pos = facilities.positions[fi]
+                    let e = Int(pos.edge)
+                    let f = g.edgeCostFactor[e]
+                    seed(h, Int(g.edgeFrom[e]), pos.leg + pos.offset * f, Int32(fi))
+                    // A facility exactly at the end of a one-way edge is at that node: seed it there too.
+                    if !g.edgeOneWay[e] || pos.offset >= g.edgeLength[e] {
+                        seed(h, Int(g.edgeTo[e]), pos.leg + max(0, g.edgeLength[e] - pos.offset) * f, Int32(fi))
+                    }
                 }
+                settle(h, cutoff: cutoff, trackNearest: trackNearest)
+                b0 = b1
             }
-            settle(cutoff: cutoff, trackNearest: trackNearest)
-            b0 = b1
         }
     }
 
-    /// Records the facility set of a new search (after `reset()`).
+    /// Records the facility set of a new search (after `reset()`), checking that it belongs to this graph.
     func setFacilities(_ facilities: FacilitySet) {
+        let edges = Int32(graph.edgeCount)
+        for p in facilities.positions where p.edge >= edges {
+            preconditionFailure("facility set '\(facilities.name)' was snapped to another graph: edge \(p.edge) ≥ \(edges) edges")
+        }
         self.facilities = facilities
         self.sameEdge = facilities.byEdge()
         self.facilityPositions = facilities.positions
-        for x in sameEdge { facilityEdgeBits[Int(x.edge) >> 6] |= 1 << UInt64(Int(x.edge) & 63) }
+        storage.withHandle { h in for x in sameEdge { h.setEdgeBit(Int(x.edge)) } }
     }
 
     /// True when edge `e` carries a facility of the current search.
-    @inline(__always) func edgeHasFacility(_ e: Int) -> Bool { facilityEdgeBits[e >> 6] & (1 << UInt64(e & 63)) != 0 }
+    @inline(__always) func edgeHasFacility(_ e: Int) -> Bool { storage.withHandle { $0.edgeHasFacility(e) } }
 
     /// Runs the Dijkstra loop until the heap is empty.
-    func settle(cutoff: Double, trackNearest: Bool) {
+    func settle(_ h: SearchHandle, cutoff: Double, trackNearest: Bool) {
         let g = graph
         // Hot loop on locals only (no class-property access, hence no exclusivity checks).
-        var heap = self.heap
-        var tc = touchedCount
-        let touchedBuf = self.touchedBuf
+        var heap = h.counters.pointee.heap
+        var tc = h.touchedCount
+        let touchedBuf = h.touched
+        let n = self.n
         g.inArcs.withUnsafeBufferPointer { arcsB in
             guard let arcs = arcsB.baseAddress else { heap.count = 0; return }
-            let state = self.state, label = self.label
+            let state = h.state, label = h.label
             let lastArc = max(0, arcsB.count - 1)
             var sink: Int32 = 0
             defer { prefetchSink = sink }
             while heap.count > 0 {
                 let top = heap.pop()
                 let u = Int(top.node)
+                internalCheck(u >= 0 && u < n, "heap node \(u) outside the graph")
                 let su = state[u]
                 if top.key > su.dist { continue }
                 // Software prefetch: load the state and first arc of the likely next nodes (the new heap top and its
@@ -164,12 +152,13 @@ public final class DijkstraWorkspace {
                 let lu = trackNearest ? label[u] : 0
                 var j = Int(su.arcStart)
                 let end = Int(su.arcEnd)
+                internalCheck(end <= arcsB.count, "arc range of node \(u) outside the arcs")
                 while j < end {
                     let arc = arcs[j]
                     let nd = top.key + arc.cost
                     let w = Int(arc.node)
                     if nd <= cutoff && nd < state[w].dist {
-                        if state[w].dist == .infinity { touchedBuf[tc] = arc.node; tc += 1 }
+                        if state[w].dist == .infinity { internalCheck(tc < n, "touched overflow"); touchedBuf[tc] = arc.node; tc += 1 }
                         state[w].dist = nd
                         if trackNearest { label[w] = lu }
                         heap.push(HeapItem(key: nd, node: arc.node, src: lu))
@@ -178,52 +167,72 @@ public final class DijkstraWorkspace {
                 }
             }
         }
-        touchedCount = tc
-        self.heap = heap
+        h.touchedCount = tc
+        h.counters.pointee.heap = heap
     }
 
-    @inline(__always) func seed(_ v: Int, _ d: Double, _ fi: Int32) {
-        guard d <= cutoff, d < state[v].dist else { return }
-        if state[v].dist == .infinity { touch(Int32(v)) }
-        state[v].dist = d
-        label[v] = fi
-        push(HeapItem(key: d, node: Int32(v), src: fi))
+    @inline(__always) func seed(_ h: SearchHandle, _ v: Int, _ d: Double, _ fi: Int32) {
+        h.checkNode(v)
+        guard d <= cutoff, d < h.state[v].dist else { return }
+        if h.state[v].dist == .infinity { h.touched[h.touchedCount] = Int32(v); h.touchedCount += 1 }
+        h.state[v].dist = d
+        h.label[v] = fi
+        h.counters.pointee.heap.push(HeapItem(key: d, node: Int32(v), src: fi))
     }
 
     /// Walking cost from a snapped origin to its nearest facility of the last search, with that facility's index:
     /// leg + min(forward to the edge end, backward to the edge start if two-way, same-edge facilities).
-    /// Returns (`.infinity`, -1) beyond the cutoff and (`.nan`, -1) for a failed origin.
+    /// Returns (`.infinity`, -1) beyond the cutoff and (`.nan`, -1) for a failed origin. O(1) plus O(log F) on
+    /// an edge that carries facilities.
     public func distance(at pos: EdgePosition) -> (distance: Double, facility: Int32) {
-        graph.withView { view in
-            facilityPositions.withUnsafeBufferPointer { fp in
-                sameEdge.withUnsafeBufferPointer { se in evaluate(pos, view, fp, se, cutoff) }
-            }
-        }
-    }
-
-    /// Bulk form of ``distance(at:)``: writes `Float` costs (+∞ beyond the cutoff, NaN for failed origins) and, when
-    /// `facility` is given, the nearest facility's index (-1 when none).
-    /// `order` (optional) is a permutation of the origin indices giving the evaluation order (results still go to
-    /// the origin's own slot); ordering origins by node id makes the node-state reads cache-friendly.
-    public func distances(at origins: UnsafeBufferPointer<EdgePosition>, order: UnsafeBufferPointer<Int32>? = nil,
-                          into out: UnsafeMutablePointer<Float>, facility: UnsafeMutablePointer<Int32>?) {
-        graph.withView { view in
-            facilityPositions.withUnsafeBufferPointer { fp in
-                sameEdge.withUnsafeBufferPointer { se in
-                    let cutoff = self.cutoff
-                    for r0 in 0 ..< origins.count {
-                        let i = order.map { Int($0[r0]) } ?? r0
-                        let r = evaluate(origins[i], view, fp, se, cutoff)
-                        out[i] = Float(r.distance)
-                        facility?[i] = r.facility
-                    }
+        precondition(pos.edge < Int32(graph.edgeCount), "origin on edge \(pos.edge), not an edge of this graph")
+        return storage.withHandle { h in
+            graph.withView { view in
+                facilityPositions.withUnsafeBufferPointer { fp in
+                    sameEdge.withUnsafeBufferPointer { se in evaluate(h, pos, view, fp, se, cutoff) }
                 }
             }
         }
     }
 
+    /// Bulk form of ``distance(at:)``: `Float` costs per origin (+∞ beyond the cutoff, NaN for failed origins) and the
+    /// nearest facility's index (-1 when none). `order` (optional) is a permutation of the origin indices giving the
+    /// evaluation order (results still go to the origin's own slot); ordering origins by node id makes the node-state
+    /// reads cache-friendly. O(m).
+    public func distances(at origins: [EdgePosition], order: [Int32]? = nil) -> (distances: [Float], facilities: [Int32]) {
+        let m = origins.count
+        let edges = Int32(graph.edgeCount)
+        for o in origins where o.edge >= edges { preconditionFailure("origin on edge \(o.edge), not an edge of this graph") }
+        if let order {
+            precondition(order.count == m, "order has \(order.count) entries for \(m) origins")
+            var seen = [Bool](repeating: false, count: m)
+            for i in order {
+                precondition(i >= 0 && Int(i) < m && !seen[Int(i)], "order is not a permutation of 0..<\(m)")
+                seen[Int(i)] = true
+            }
+        }
+        var out = [Float](repeating: .infinity, count: m)
+        var fac = [Int32](repeating: -1, count: m)
+        storage.withHandle { h in
+            graph.withView { view in
+                facilityPositions.withUnsafeBufferPointer { fp in
+                    sameEdge.withUnsafeBufferPointer { se in
+                        let cutoff = self.cutoff
+                        for r0 in 0 ..< m {
+                            let i = order.map { Int($0[r0]) } ?? r0
+                            let r = evaluate(h, origins[i], view, fp, se, cutoff)
+                            out[i] = Float(r.distance)
+                            fac[i] = r.facility
+                        }
+                    }
+                }
+            }
+        }
+        return (out, fac)
+    }
+
     @inline(__always)
-    func evaluate(_ pos: EdgePosition, _ g: GraphView, _ fac: UnsafeBufferPointer<EdgePosition>,
+    func evaluate(_ h: SearchHandle, _ pos: EdgePosition, _ g: GraphView, _ fac: UnsafeBufferPointer<EdgePosition>,
                   _ sameEdge: UnsafeBufferPointer<EdgeFacility>, _ cutoff: Double) -> (distance: Double, facility: Int32) {
         guard pos.edge >= 0 else { return (.nan, -1) }
         let e = Int(pos.edge)
@@ -231,14 +240,14 @@ public final class DijkstraWorkspace {
         let a = Int(g.from[e]), b = Int(g.to[e])
         let oneWay = g.oneWay[e]
         var best = Double.infinity, who: Int32 = -1
-        let db = state[b].dist + max(0, len - s) * f
-        if db < best { best = db; who = label[b] }
+        let db = h.state[b].dist + max(0, len - s) * f
+        if db < best { best = db; who = h.label[b] }
         // Backward along a one-way edge is not allowed, except from offset 0, which is the start node itself.
         if !oneWay || s <= 0 {
-            let da = state[a].dist + max(0, s) * f
-            if da < best { best = da; who = label[a] }
+            let da = h.state[a].dist + max(0, s) * f
+            if da < best { best = da; who = h.label[a] }
         }
-        if edgeHasFacility(e) {
+        if h.edgeHasFacility(e) {
             for j in sameEdge.range(ofEdge: pos.edge) {
                 let fi = sameEdge[j].facility
                 let fp = fac[Int(fi)]
@@ -280,72 +289,6 @@ extension WalkGraph {
             }
         }
     }
-}
-
-/// Binary min-heap of (key, node, src) on a manually managed buffer (lazy deletion: stale entries are skipped by the caller).
-struct BinaryHeap {
-    var buf: UnsafeMutablePointer<HeapItem>
-    var count = 0
-    var capacity: Int
-
-    init() {
-        capacity = 1024
-        buf = .allocate(capacity: capacity)
-    }
-
-    func deallocate() { buf.deallocate() }
-
-    @inline(__always) mutating func push(_ item: HeapItem) {
-        if count == capacity {
-            let nc = capacity * 2
-            let nb = UnsafeMutablePointer<HeapItem>.allocate(capacity: nc)
-            nb.moveInitialize(from: buf, count: count)
-            buf.deallocate()
-            buf = nb; capacity = nc
-        }
-        var i = count
-        count += 1
-        while i > 0 {
-            let p = (i - 1) >> 1
-            let pe = buf[p]
-            if pe.key <= item.key { break }
-            buf[i] = pe
-            i = p
-        }
-        buf[i] = item
-    }
-
-    @inline(__always) mutating func pop() -> HeapItem {
-        let top = buf[0]
-        count -= 1
-        let last = buf[count]
-        let cnt = count
-        var i = 0
-        while true {
-            var c = 2 * i + 1
-            if c >= cnt { break }
-            if c + 1 < cnt && buf[c + 1].key < buf[c].key { c += 1 }
-            let ce = buf[c]
-            if ce.key >= last.key { break }
-            buf[i] = ce
-            i = c
-        }
-        buf[i] = last
-        return top
-    }
-}
-
-/// Per-node search state (16 bytes).
-struct NodeState {
-    var dist: Double
-    var arcStart: Int32
-    var arcEnd: Int32
-}
-
-struct HeapItem {
-    var key: Double
-    var node: Int32
-    var src: Int32
 }
 
 extension DijkstraWorkspace {

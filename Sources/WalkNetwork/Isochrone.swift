@@ -39,7 +39,7 @@ extension DijkstraWorkspace {
         for x in sameEdge { facilityEdges.insert(x.edge) }
         for e in 0 ..< g.edgeCount {
             let a = Int(g.edgeFrom[e]), b = Int(g.edgeTo[e])
-            let da = state[a].dist, db = state[b].dist
+            let (da, db) = storage.withHandle { ($0.state[a].dist, $0.state[b].dist) }
             let hasFacility = facilityEdges.contains(Int32(e))
             if !(da <= t) && !(db <= t) && !hasFacility { continue }
             let len = g.edgeLength[e], f = g.edgeCostFactor[e], oneWay = g.edgeOneWay[e]

@@ -43,9 +43,11 @@ struct OriginRecords {
 extension DijkstraWorkspace {
     /// Evaluates prepared origins after `search`: writes `out[index]` (+∞ beyond the cutoff) and, when given,
     /// `facility[index]` (nearest facility index, -1 when none). Failed origins are not touched.
-    func evaluate(_ rec: OriginRecords, origins: [EdgePosition], into out: UnsafeMutablePointer<Float>,
-                  facility: UnsafeMutablePointer<Int32>?) {
-        let state = self.state, label = self.label, cutoff = self.cutoff
+    func evaluate(_ rec: OriginRecords, origins: [EdgePosition], into out: UnsafeMutableBufferPointer<Float>,
+                  facility: UnsafeMutableBufferPointer<Int32>?) {
+        precondition(out.count == origins.count && (facility.map { $0.count == origins.count } ?? true), "one output slot per origin")
+        storage.withHandle { h in
+        let state = h.state, label = h.label, cutoff = self.cutoff
         let g = graph
         rec.records.withUnsafeBufferPointer { rs in
             for r in rs {
@@ -53,7 +55,7 @@ extension DijkstraWorkspace {
                 var who = label[Int(r.b)]
                 let da = state[Int(r.a)].dist + r.toA
                 if da < best { best = da; who = label[Int(r.a)] }
-                if edgeHasFacility(Int(r.edge)) {
+                if h.edgeHasFacility(Int(r.edge)) {
                     let o = origins[Int(r.index)]
                     let e = Int(r.edge)
                     let f = g.edgeCostFactor[e], oneWay = g.edgeOneWay[e]
@@ -69,6 +71,7 @@ extension DijkstraWorkspace {
                 let i = Int(r.index)
                 if best <= cutoff { out[i] = Float(best); facility?[i] = who } else { out[i] = .infinity; facility?[i] = -1 }
             }
+        }
         }
     }
 }

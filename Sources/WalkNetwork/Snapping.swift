@@ -1,4 +1,4 @@
-import Dispatch
+import GridCore
 
 /// Snapping points to the nearest point on the nearest edge, with the island-component rule.
 ///
@@ -43,12 +43,12 @@ extension EdgeSegmentIndex {
                 let srcBase = SendablePointer(UnsafeMutablePointer(mutating: src.baseAddress))
                 order.withUnsafeBufferPointer { ord in
                     let ordBase = SendablePointer(UnsafeMutablePointer(mutating: ord.baseAddress))
-                    parallelFor(chunks, threads: threads) { c in
+                    Parallel.forEach(chunks, threads: threads) { c in
                         let lo = c * chunk, hi = min(n, lo + chunk)
                         self.withPointers { ptr in
                             for r in lo ..< hi {
-                                let i = Int(ordBase.pointer![r])
-                                dstBase.pointer![i] = self.snap(srcBase.pointer![i], options: options, ptr)
+                                let i = Int(ordBase.value![r])
+                                dstBase.value![i] = self.snap(srcBase.value![i], options: options, ptr)
                             }
                         }
                     }

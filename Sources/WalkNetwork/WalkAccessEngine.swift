@@ -1,3 +1,4 @@
+import GridCore
 /// Walk access for many origins and facility categories: one bounded multi-source search per category, categories in
 /// parallel on all cores, each worker reusing a ``DijkstraWorkspace`` from a pool.
 ///
@@ -43,8 +44,8 @@ public final class WalkAccessEngine: Sendable {
         var results = [CategoryAccess?](repeating: nil, count: categories.count)
         results.withUnsafeMutableBufferPointer { out in
             let outP = SendablePointer(out.baseAddress)
-            parallelFor(categories.count, threads: threads) { c in
-                outP.pointer![c] = self.withWorkspace { ws in
+            Parallel.forEach(categories.count, threads: threads) { c in
+                outP.value![c] = self.withWorkspace { ws in
                     self.evaluate(ws, categories[c], origins: origins, records: rec, order: order, cutoff: cutoff, k: k)
                 }
             }
@@ -64,7 +65,7 @@ public final class WalkAccessEngine: Sendable {
             for i in records.failed { d[Int(i)] = Self.notSnapped }
             d.withUnsafeMutableBufferPointer { dp in
                 fi.withUnsafeMutableBufferPointer { fp in
-                    ws.evaluate(records, origins: origins, into: dp.baseAddress!, facility: k == 1 ? fp.baseAddress : nil)
+                    ws.evaluate(records, origins: origins, into: dp, facility: k == 1 ? fp : nil)
                 }
             }
             if k == 1 {
@@ -78,7 +79,7 @@ public final class WalkAccessEngine: Sendable {
                         let i = Int(order[r])
                         let o = origins[i]
                         if o.edge < 0 { d[i] = Self.notSnapped; continue }
-                        let c = ws.nearest(at: o, ids: fip.baseAddress!, distances: fdp.baseAddress!)
+                        let c = ws.nearest(at: o, fip, fdp)
                         if c > 0 { d[i] = Float(fdp[0]) }
                         for j in 0 ..< c { ids[i * k + j] = cat.ids[Int(fip[j])]; nd[i * k + j] = Float(fdp[j]) }
                     }
@@ -86,7 +87,7 @@ public final class WalkAccessEngine: Sendable {
             }
         }
         return CategoryAccess(name: cat.name, k: k, distances: d, nearestIds: ids, nearestDistances: nd,
-                              reachedNodes: ws.touched.count,
+                              reachedNodes: ws.touchedCount,
                               unsnappedFacilities: cat.positions.reduce(0) { $0 + ($1.edge < 0 ? 1 : 0) })
     }
 
@@ -96,8 +97,8 @@ public final class WalkAccessEngine: Sendable {
         var results = [[Float]](repeating: [], count: categories.count)
         results.withUnsafeMutableBufferPointer { out in
             let outP = SendablePointer(out.baseAddress)
-            parallelFor(categories.count, threads: threads) { c in
-                outP.pointer![c] = self.withWorkspace { ws in
+            Parallel.forEach(categories.count, threads: threads) { c in
+                outP.value![c] = self.withWorkspace { ws in
                     ws.search(categories[c], cutoff: cutoff, trackNearest: false, batchSize: self.batchSize)
                     return ws.nodeDistanceArray()
                 }
@@ -130,8 +131,8 @@ extension DijkstraWorkspace {
     /// Per-node distances of the last search as `Float` (+∞ beyond the cutoff); writes only the touched nodes.
     public func nodeDistanceArray() -> [Float] {
         var out = [Float](repeating: .infinity, count: n)
-        out.withUnsafeMutableBufferPointer { o in
-            for v in touched { o[Int(v)] = Float(state[Int(v)].dist) }
+        storage.withHandle { h in
+            for v in h.touchedNodes { out[Int(v)] = Float(h.state[Int(v)].dist) }
         }
         return out
     }

@@ -2,7 +2,7 @@
 ///
 /// Pure-Swift walk network for life-circle coverage (issue 5): graph from polylines, snapping along edges, bounded
 /// multi-source Dijkstra per facility category, k nearest facilities, per-node distances and isochrone edge pieces.
-/// Imports only the Swift runtime's Dispatch and Synchronization (no project modules, no C).
+/// Imports GridCore (for its shared parallel loop) and the Swift runtime's Synchronization; no C.
 ///
 /// Typical use (the Pipeline supplies lines in metres from the base layer's roads):
 /// ```swift
