@@ -50,12 +50,15 @@ let package = Package(
             "Pipeline", "Scoring", "CityModel", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "GeoBridgeTests", dependencies: ["GeoBridge", "CityModel"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "GeoBridge", "CityModel", "Indicators", "Scoring"]),
-        .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
-        .testTarget(name: "GridCoreTests", dependencies: ["GridCore"]),
-        .testTarget(name: "WalkNetworkTests", dependencies: ["WalkNetwork"]),
+        // One test-support module (seeded random generator, temporary folders, a process runner) for every test target.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "GeoBridgeTests", dependencies: ["GeoBridge", "CityModel", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "GeoBridge", "CityModel", "Indicators", "Scoring", "TestSupport"]),
+        .testTarget(name: "ScoringTests", dependencies: ["Scoring", "TestSupport"]),
+        .testTarget(name: "GridCoreTests", dependencies: ["GridCore", "TestSupport"]),
+        .testTarget(name: "WalkNetworkTests", dependencies: ["WalkNetwork", "TestSupport"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "CityModel"]),
-        .testTarget(name: "TilesTests", dependencies: ["Tiles", "CityModel"]),
+        .testTarget(name: "TilesTests", dependencies: ["Tiles", "CityModel", "TestSupport"]),
+        .testTarget(name: "CityModelTests", dependencies: ["CityModel", "GeoBridge", "TestSupport"]),
     ]
 )

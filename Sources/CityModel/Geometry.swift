@@ -79,7 +79,9 @@ public struct Polygon: Sendable, Equatable, Codable {
         var a = 0.0, c = Vec2.zero
         for (i, r) in rings.enumerated() {
             let (ra, rc) = ringMoment(r)
-            let sign: Double = (i == 0) == (ra >= 0) ? 1 : -1   // holes subtract whatever their orientation
+            // The exterior adds and holes subtract, whatever their orientation: each ring's area and moment are taken
+            // with the sign of a counter-clockwise ring (holes used to be added when they were clockwise).
+            let sign: Double = i == 0 ? 1 : -1
             a += sign * abs(ra); c += sign * (ra >= 0 ? rc : -rc)
         }
         if abs(a) < 1e-12 {

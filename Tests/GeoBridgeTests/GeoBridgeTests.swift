@@ -4,11 +4,7 @@ import GeoBridge
 import Testing
 
 /// A fresh temporary folder per test.
-func tempDir(_ name: String = #function) -> String {
-    let d = NSTemporaryDirectory() + "cimbase-geobridge-\(name.filter { $0.isLetter })-\(UUID().uuidString.prefix(8))"
-    try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-    return d
-}
+func tempDir(_ name: String = #function) -> String { temporaryFolder("cimbase-geobridge", name) }
 
 @Suite struct GDALBindingTests {
     @Test func missingFileSurfacesGDALMessage() throws {

@@ -1,19 +1,6 @@
 /// Test helpers: a seeded SplitMix64 generator, random simple polygons with holes, brute-force geometry twins.
 import GridCore
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a small seeded generator so random tests are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A star-shaped (hence simple) ring around `c` with radii in [rMin, rMax], `n` vertices, random orientation.
 func starRing(_ c: SIMD2<Double>, rMin: Double, rMax: Double, n: Int, rng: inout SplitMix64) -> [SIMD2<Double>] {
     // Evenly spread angles with ±30 % jitter keep the ring star-shaped and its edges away from the centre.

@@ -35,11 +35,7 @@ enum Paths {
     }
 }
 
-func tempDir(_ name: String = #function) -> String {
-    let d = NSTemporaryDirectory() + "cimbase-pipeline-\(name.filter { $0.isLetter })-\(UUID().uuidString.prefix(8))"
-    try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-    return d
-}
+func tempDir(_ name: String = #function) -> String { temporaryFolder("cimbase-pipeline", name) }
 
 /// Writes a GeoJSON FeatureCollection in a projected CRS (GDAL honours the legacy `crs` member).
 func writeGeoJSON(_ path: String, epsg: Int, features: [(props: [String: Any], geometry: [String: Any]?)]) throws {
@@ -62,17 +58,9 @@ func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double) -> [(Double, Doubl
     [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
 }
 
-/// Runs a process, returning exit status, stdout and stderr.
+/// Runs a process, returning exit status, stdout and stderr (both read at once: TestSupport's runner).
 @discardableResult
 func runProcess(_ exe: String, _ args: [String]) throws -> (Int32, String, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: exe)
-    p.arguments = args
-    let o = Pipe(), e = Pipe()
-    p.standardOutput = o; p.standardError = e
-    try p.run()
-    let od = o.fileHandleForReading.readDataToEndOfFile()
-    let ed = e.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: od, as: UTF8.self), String(decoding: ed, as: UTF8.self))
+    let r = try runChildProcess(exe, args)
+    return (r.status, r.stdout, r.stderr)
 }

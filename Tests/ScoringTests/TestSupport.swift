@@ -1,19 +1,6 @@
 import Foundation
 @testable import Scoring
 
-/// SplitMix64: a small seeded generator for reproducible random inputs.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// The package root (resolving the scratch package's symlinks), for shipped data files.
 let packageRoot: URL = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -21,12 +8,7 @@ let packageRoot: URL = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
 let defaultDefinitionURL = packageRoot.appendingPathComponent("data/indicator-systems/default.yaml")
 
 /// A fresh temporary directory.
-func tempDir(_ name: String = #function) -> URL {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("scoring-tests-\(name.filter { $0.isLetter || $0.isNumber })-\(UInt32.random(in: 0...UInt32.max))")
-    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
+func tempDir(_ name: String = #function) -> URL { URL(fileURLWithPath: temporaryFolder("scoring-tests", name)) }
 
 /// The small golden system: dimension A (0.6) with a1 higher T=50 (w .5) and a2 lower T=10 (w .5);
 /// dimension B (0.4) with b1 range [10, 20] (w 1).
