@@ -5,10 +5,21 @@ import Testing
 
 /// The Chinese samples in ../shared/data/china_samples end to end: ingest, walk, 3D tiles (skipped when absent).
 @Suite struct ChinaSamplesTests {
-    /// Suzhou (Gusu) footprints with floor counts: fields recognised (Floor, height), CGCS2000 GK zone chosen, tiles valid.
-    @Test func suzhouBuildings() throws {
-        guard let src = Paths.shared("china_samples/bd_demo_2.json") else { return }
-        let dir = tempDir()
+    static let suzhou = "china_samples/bd_demo_2.json", shanghai = "china_samples/shangHai.js"
+
+    /// Suzhou (Gusu) footprints with floor counts: fields recognised (Floor, height), CGCS2000 GK zone chosen.
+    @Test(.enabled(if: Available.shared(suzhou), "needs ../shared/data/china_samples")) func suzhouBuildings() throws {
+        _ = try suzhouTileset(tempDir())
+    }
+
+    /// The validator reports 0 errors on the Suzhou tileset.
+    @Test(.enabled(if: Available.shared(suzhou), "needs ../shared/data/china_samples"), .enabled(if: Available.validator, Validator.reason))
+    func suzhouTilesetValidates() throws {
+        try validateTileset(try suzhouTileset(tempDir()))
+    }
+
+    func suzhouTileset(_ dir: String) throws -> String {
+        let src = try #require(Paths.shared(Self.suzhou))
         let cfg = try CityConfig.parse("city: 苏州姑苏\nyear: 2026\ncrs: auto\nlayers:\n  buildings: {source: \(src)}\n", file: dir + "/c.yaml", baseDirectory: dir)
         let (base, r) = try Ingest.run(config: cfg, outDir: dir, progress: Progress(quiet: true))
         #expect(r.crs == "EPSG:4549")          // CGCS2000 / 3-degree GK CM 120°E
@@ -21,14 +32,23 @@ import Testing
         #expect(walk == nil)                    // no streets in this sample: reported, not faked
         let s = try TilesStage.run(config: cfg, base: base, extraColumns: [], outDir: dir, progress: Progress(quiet: true))
         #expect(s.buildings == base.buildings.count)
-        try runValidatorIfPresent(dir + "/tiles/buildings/tileset.json")
+        return dir + "/tiles/buildings/tileset.json"
     }
 
     /// The Shanghai (Bund/Lujiazui) OSM vector-tile dump: features deduplicated by id across tiles (clipped parts
     /// gathered), then ingest → walk → indicators → tiles.
-    @Test func shanghaiOSMTiles() throws {
-        guard let js = Paths.shared("china_samples/shangHai.js") else { return }
-        let dir = tempDir()
+    @Test(.enabled(if: Available.shared(shanghai), "needs ../shared/data/china_samples")) func shanghaiOSMTiles() throws {
+        _ = try shanghaiTileset(tempDir())
+    }
+
+    /// The validator reports 0 errors on the Shanghai tileset (with walking-distance metadata).
+    @Test(.enabled(if: Available.shared(shanghai), "needs ../shared/data/china_samples"), .enabled(if: Available.validator, Validator.reason))
+    func shanghaiTilesetValidates() throws {
+        try validateTileset(try shanghaiTileset(tempDir()))
+    }
+
+    func shanghaiTileset(_ dir: String) throws -> String {
+        let js = try #require(Paths.shared(Self.shanghai))
         let layers = try ShanghaiDump.convert(js, into: dir)
         // Independent count (Python json on the same text, unique ids): 1,321 building + 129 building_part polygons.
         #expect(layers["buildings"] == 1450)
@@ -57,7 +77,7 @@ import Testing
         #expect(ind.table.rows.contains { $0.indicator == "walk_cov.primary_school.500" && $0.value != nil })
         let s = try TilesStage.run(config: cfg, base: base, extraColumns: TilesStage.columns(walk), outDir: dir, progress: Progress(quiet: true))
         #expect(s.buildings == base.buildings.count)
-        try runValidatorIfPresent(dir + "/tiles/buildings/tileset.json")
+        return dir + "/tiles/buildings/tileset.json"
     }
 }
 

@@ -1,5 +1,6 @@
 import CityModel
 import Foundation
+import Testing
 @testable import Pipeline
 
 /// Paths the tests need.
@@ -33,6 +34,37 @@ enum Paths {
         }
         return nil
     }
+}
+
+/// Conditions for tests that need something this machine may lack; used with `.enabled(if:)` so a run reports
+/// them as skipped with the reason, never as passed.
+enum Available {
+    /// A file under ../shared/data exists.
+    static func shared(_ rel: String) -> Bool { Paths.sharedData.map { FileManager.default.fileExists(atPath: $0 + "/" + rel) } ?? false }
+    /// The built CLI exists (swift build --build-tests builds it).
+    static var cli: Bool { Paths.cli != nil }
+    /// The offline 3D Tiles validator (../shared/tools/3dtiles) and scripts/.venv with its packages.
+    static let validator: Bool = Validator.python != nil
+}
+
+/// The offline 3D Tiles validator of ../shared/tools/3dtiles, run with scripts/.venv's Python (scripts/test prepares it).
+enum Validator {
+    static let tool: String? = Paths.sharedData.map { ($0 as NSString).deletingLastPathComponent + "/tools/3dtiles/validate_3dtiles.py" }
+    static let python: String? = {
+        let py = Paths.root.appendingPathComponent("scripts/.venv/bin/python").path
+        guard let tool, FileManager.default.fileExists(atPath: tool), FileManager.default.isExecutableFile(atPath: py) else { return nil }
+        // A venv that exists but lacks the validator's packages (no PyPI when scripts/test made it) cannot run it.
+        guard (try? runChildProcess(py, ["-c", "import numpy, jsonschema, pyproj"]))?.status == 0 else { return nil }
+        return py
+    }()
+    static let reason: Comment = "needs ../shared/tools/3dtiles and scripts/.venv with numpy, jsonschema, pyproj"
+}
+
+/// Runs the validator on a tileset and records an issue unless it reports 0 errors.
+func validateTileset(_ tileset: String) throws {
+    let (status, out, err) = try runProcess(try #require(Validator.python), [try #require(Validator.tool), tileset, "-q"])
+    #expect(status == 0, "validator: \(out) \(err)")
+    #expect(out.contains("0 errors") || out.isEmpty, "validator: \(out)")
 }
 
 func tempDir(_ name: String = #function) -> String { temporaryFolder("cimbase-pipeline", name) }

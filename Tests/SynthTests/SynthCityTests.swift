@@ -76,12 +76,9 @@ struct SynthCityTests {
     func network() throws { try checkNetwork(10_000, seed: 42) }
 
     /// Opt-in (SYNTH_BIG=1, best with `swift test -c release`): the same checks on 100k-building cities.
-    @Test("large cities (opt-in): validity, no overlaps, network")
+    @Test("large cities (opt-in): validity, no overlaps, network",
+          .enabled(if: ProcessInfo.processInfo.environment["SYNTH_BIG"] == "1", "opt-in: set SYNTH_BIG=1 to check 100k-building cities"))
     func large() throws {
-        guard ProcessInfo.processInfo.environment["SYNTH_BIG"] == "1" else {
-            print("SynthTests.large skipped: set SYNTH_BIG=1 to check 100k-building cities")
-            return
-        }
         for seed: UInt64 in [1, 42] {
             try checkBuildings(100_000, seed: seed)
             try checkNetwork(100_000, seed: seed)
