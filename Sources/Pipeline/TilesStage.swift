@@ -3,32 +3,13 @@ import Foundation
 import GeoBridge
 import Tiles
 
-/// Working CRS → ECEF (EPSG:4978) through PROJ, for the 3D Tiles writer. The writer calls it from several threads:
-/// each call checks a transformer (own PROJ context) out of a small pool, so no PROJ object is shared between threads.
-final class PROJECEFProjector: ECEFProjector, @unchecked Sendable {
-    let crs: String
-    private var pool: [ProjTransformer] = []
-    private let lock = NSLock()
-
-    init(crs: String) throws {
-        self.crs = crs
-        // 3D source: the working CRS with ellipsoidal heights (PROJ promotes a 2D projected CRS to 3D).
-        pool.append(try Self.make(crs))
-    }
-
-    static func make(_ crs: String) throws -> ProjTransformer {
-        try ProjTransformer(from: crs, to: "EPSG:4978")
-    }
-
+/// Working CRS (+ ellipsoidal height) → ECEF (EPSG:4978) for the 3D Tiles writer, through GeoBridge's PROJ pool (the
+/// writer calls it from several threads; the pool keeps each PROJ object on one thread at a time).
+struct PROJECEFProjector: ECEFProjector {
+    let pool: ProjTransformerPool
+    init(crs: String) throws { pool = try ProjTransformerPool(from: crs, to: "EPSG:4978") }
     func toECEF(_ points: [SIMD3<Double>]) throws -> [SIMD3<Double>] {
-        lock.lock()
-        let t = pool.popLast()
-        lock.unlock()
-        let tr = try t ?? Self.make(crs)
-        defer { lock.lock(); pool.append(tr); lock.unlock() }
-        var p = points
-        do { try tr.transform(&p) } catch { throw TilesError.projection("\(error)") }
-        return p
+        do { return try pool.transform(points) } catch { throw TilesError.projection("\(error)") }
     }
 }
 
