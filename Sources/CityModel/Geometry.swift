@@ -107,7 +107,8 @@ public struct Polygon: Sendable, Equatable, Codable {
         }
         return Polygon(out)
     }
-    /// Area-weighted centroid of exterior minus holes; the exterior's vertex mean when the net area is ~0 (< 1e-12). O(n).
+    /// Area-weighted centroid of exterior minus holes; the exterior's vertex mean when the net area is ~0 (< 1e-12).
+    /// O(n).
     public var centroid: Vec2 {
         var a = 0.0, c = Vec2.zero
         for (i, r) in rings.enumerated() {
@@ -190,7 +191,7 @@ public enum Geometry: Sendable, Equatable, Codable {
     /// Several polygons.
     case multiPolygon(MultiPolygon)
 
-    /// Bounding box of every coordinate. O(n).
+    /// Bounding box of every coordinate (of polygons, the exterior rings; holes lie inside them). O(n).
     public var bbox: BBox {
         switch self {
         case .point(let p): return BBox(points: [p])
@@ -217,7 +218,8 @@ public enum Geometry: Sendable, Equatable, Codable {
         default: return []
         }
     }
-    /// A representative point: the point itself, the vertex mean of points, the midpoint along a line (of the longest line for several), the area-weighted centroid of polygons (may lie outside a concave shape); .zero when empty.
+    /// A representative point: the point itself, the vertex mean of points, the midpoint along a line (of the longest
+    /// line for several), the area-weighted centroid of polygons (may lie outside a concave shape); .zero when empty.
     public var representativePoint: Vec2 {
         switch self {
         case .point(let p): return p
@@ -264,7 +266,8 @@ public enum Geometry: Sendable, Equatable, Codable {
 }
 
 extension LineString {
-    /// The point at a fraction (0…1, clamped) of the length along the line; the only point (or .zero) for fewer than two. O(n).
+    /// The point at a fraction (0…1, clamped) of the length along the line; the only point (or .zero) for fewer than
+    /// two. O(n).
     public func pointAt(fraction f: Double) -> Vec2 {
         guard points.count > 1 else { return points.first ?? .zero }
         let target = length * Swift.min(Swift.max(f, 0), 1)

@@ -4,7 +4,7 @@ public enum WKBError: Error, Equatable, CustomStringConvertible {
     case truncated(offset: Int)
     /// A geometry type code other than Point … GeometryCollection (1–7), after removing Z/M/EWKB flags.
     case unsupportedType(UInt32)
-    /// A NaN or infinite coordinate (for callers that reject them; `WKB.decode` itself does not check).
+    /// A NaN or infinite coordinate (not raised by `WKB.decode`, which does not check: test `Geometry.isFinite`).
     case nonFinite
     /// Human-readable message for error reports.
     public var description: String {

@@ -131,7 +131,8 @@ public struct Trend: Sendable, Equatable {
 
 /// A monitoring warning (监测预警) with its reason.
 public struct ScoreWarning: Sendable, Equatable {
-    /// Which rule fired: red light, worsened beyond the margin, or grade band dropped (raw values as written to outputs).
+    /// Which rule fired: red light, worsened beyond the margin, or grade band dropped (raw values as written to
+    /// outputs).
     public enum Kind: String, Sendable { case red, worsened, bandDrop = "band_drop" }
     /// Id of the indicator warned about.
     public var indicator: String

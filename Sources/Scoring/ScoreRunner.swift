@@ -52,7 +52,8 @@ public struct ScoreResult: Sendable {
 /// + non-spatial tables) → `score.json`, `score.csv`, report(s), and `ranking.csv`/`ranking.html` when several
 /// cities are scored. Every file is written atomically (temporary file + rename).
 public enum ScoreRunner {
-    /// Scores in memory (no files). Throws on conflicting rows or when a requested year has no data. Complexity: O(rows) to pool, then per city O(indicators × years²) (each year is scored with its history).
+    /// Scores in memory (no files). Throws on conflicting rows or when a requested year has no data. Complexity:
+    /// O(rows) to pool, then per city O(indicators × years²) (each year is scored with its history).
     public static func score(_ req: ScoreRequest) throws(ScoringError) -> (scores: [CityScore], ranking: [RankingRow]) {
         let pool = try IndicatorPool(tables: req.tables + req.nonSpatial + req.previous)
         // Cities and their scored year (latest city-level year) come from the current tables.

@@ -3,7 +3,8 @@
 // City health scoring (城市体检), pure Swift: indicator tables (indicators.csv/json, the contract with the Indicators
 // stage) + an indicator-system definition (YAML, `IndicatorSystem.load`) → scores, grades, lights, warnings.
 // - IndicatorTable(+CSV/+JSON): the table and its single codec; IndicatorPool merges tables and rejects repeats;
-// - IndicatorSystem(+YAML): dimensions, weights, targets (MOHURD city-checkup, GB 50180-2018), grade bands, warning rules;
+// - IndicatorSystem(+YAML): dimensions, weights, targets (MOHURD city-checkup, GB 50180-2018), grade bands, warning
+//   rules;
 // - Normalization, ScoringEngine, YearOverYear: 0–100 scores against targets, re-weighting for missing data (never
 //   scored as 0), the index, year-over-year change, least-squares trend and monitoring warnings (监测预警);
 // - ProvinceRanking: competition ranking of several cities;
@@ -120,7 +121,8 @@ public struct ScoringEngine: Sendable {
     }
 
     /// Scores a city's history as a series: every year is scored with the years before it as history, and each
-    /// result's `history` lists the index of the earlier years. Returned in ascending year order. O(indicators × years²).
+    /// result's `history` lists the index of the earlier years. Returned in ascending year order. O(indicators ×
+    /// years²).
     public func scoreSeries(city: String, yearly: [Int: [String: Double?]],
                             sources: [Int: [String: String]] = [:]) -> [CityScore] {
         var out: [CityScore] = []

@@ -30,7 +30,8 @@ extension EdgeSegmentIndex {
     /// Snaps many points in parallel (`threads` workers, nil = all cores); positions are in input order.
     ///
     /// Points are processed in Hilbert order of their location (one radix sort) so that consecutive queries touch the
-    /// same index cells and edges, which keeps them in cache. Complexity: O(n) for the sort and O(1) expected per point.
+    /// same index cells and edges, which keeps them in cache. Complexity: O(n) for the sort and O(1) expected per
+    /// point.
     public func snap(_ points: [SIMD2<Double>], options: SnapOptions = SnapOptions(), threads: Int? = nil) -> SnapBatch {
         let n = points.count
         var out = [EdgePosition](repeating: .failed, count: n)

@@ -133,7 +133,8 @@ public struct CategoryAccess: Sendable {
 }
 
 extension DijkstraWorkspace {
-    /// Per-node distances of the last search as `Float` (+∞ beyond the cutoff); writes only the touched nodes. Complexity: O(V) to allocate, O(V') to fill.
+    /// Per-node distances of the last search as `Float` (+∞ beyond the cutoff); writes only the touched nodes.
+    /// Complexity: O(V) to allocate, O(V') to fill.
     public func nodeDistanceArray() -> [Float] {
         var out = [Float](repeating: .infinity, count: n)
         storage.withHandle { h in

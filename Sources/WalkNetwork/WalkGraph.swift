@@ -62,7 +62,8 @@ public struct WalkGraph: Sendable {
         geometry[Int(geometryStart[e]) ..< Int(geometryStart[e + 1])]
     }
 
-    /// The point `offset` metres along edge `e` from its start (clamped to the edge). Complexity: O(points of the edge).
+    /// The point `offset` metres along edge `e` from its start (clamped to the edge). Complexity: O(points of the
+    /// edge).
     public func point(onEdge e: Int, offset: Double) -> SIMD2<Double> {
         let lo = Int(geometryStart[e]), hi = Int(geometryStart[e + 1]) - 1
         if offset <= 0 { return geometry[lo] }
@@ -74,7 +75,8 @@ public struct WalkGraph: Sendable {
         return geometry[i] + (geometry[i + 1] - geometry[i]) * t
     }
 
-    /// The sub-polyline of edge `e` between offsets `a ≤ b` (metres from the edge start, clamped), in edge direction. Complexity: O(points of the edge).
+    /// The sub-polyline of edge `e` between offsets `a ≤ b` (metres from the edge start, clamped), in edge direction.
+    /// Complexity: O(points of the edge).
     public func subPolyline(edge e: Int, from a: Double, to b: Double) -> [SIMD2<Double>] {
         let len = edgeLength[e]
         let a = max(0, min(a, len)), b = max(a, min(b, len))
@@ -92,7 +94,8 @@ public struct WalkGraph: Sendable {
     }
 
     /// Builds the graph from lines (see the type's documentation for the rules). Non-walkable lines and lines with
-    /// fewer than two distinct (quantised) vertices are skipped. Throws ``WalkGraphError``. Complexity: O(P + E), see above.
+    /// fewer than two distinct (quantised) vertices are skipped. Throws ``WalkGraphError``. Complexity: O(P + E), see
+    /// above.
     public init(lines: [WalkLine], options: WalkGraphOptions = WalkGraphOptions()) throws {
         let q = options.quantum
         precondition(q > 0 && q.isFinite, "quantum must be positive")
