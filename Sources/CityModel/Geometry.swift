@@ -1,3 +1,15 @@
+// # CityModel
+//
+// The pure-Swift data model every stage shares (no C imports, no I/O):
+// - Geometry.swift: planar simple-features geometry (points, lines, polygons with holes) in the working metric CRS,
+//   with areas (m²), lengths (m), centroids and point-in-polygon;
+// - WKB.swift: ISO/OGC well-known binary, the format GeoBridge exchanges with GDAL and GEOS;
+// - Records.swift: the canonical base-layer records (buildings, roads, facilities, green, water, pipes, population,
+//   zones, rejects) and `BaseLayer`;
+// - Schema.swift: the documented base.gpkg schema per layer (`CanonicalLayer`, the README's table);
+// - FeatureTable.swift: format-independent attribute tables and the streaming `FeatureSink` writers implement;
+// - FacilityCategory.swift: life-circle facility categories (GB 50180-2018) with their walking thresholds.
+
 /// Planar geometry in a metric working CRS (metres), the shape every pure module exchanges.
 ///
 /// Conventions: rings are stored *open* (the first point is not repeated at the end); ring 0 of a polygon is the
@@ -7,65 +19,86 @@ public typealias Vec2 = SIMD2<Double>
 
 /// An axis-aligned bounding box.
 public struct BBox: Sendable, Equatable, Hashable, Codable {
+    /// Bounds in CRS units (metres in the working CRS); min > max on either axis means empty.
     public var minX: Double, minY: Double, maxX: Double, maxY: Double
+    /// A box from its bounds (not checked: pass min > max for an empty box).
     public init(minX: Double, minY: Double, maxX: Double, maxY: Double) {
         self.minX = minX; self.minY = minY; self.maxX = maxX; self.maxY = maxY
     }
     /// The empty box (min > max), the identity of `union`.
     public static let empty = BBox(minX: .infinity, minY: .infinity, maxX: -.infinity, maxY: -.infinity)
+    /// True when the box holds no point (min > max on an axis, or a NaN bound).
     public var isEmpty: Bool { !(minX <= maxX && minY <= maxY) }
+    /// Extent along x (0 when empty).
     public var width: Double { isEmpty ? 0 : maxX - minX }
+    /// Extent along y (0 when empty).
     public var height: Double { isEmpty ? 0 : maxY - minY }
+    /// Midpoint of the box (meaningless for an empty box).
     public var center: Vec2 { Vec2((minX + maxX) / 2, (minY + maxY) / 2) }
+    /// The smallest box holding all `points` (`.empty` for none). O(n).
     public init<S: Sequence>(points: S) where S.Element == Vec2 {
         self = .empty
         for p in points { expand(p) }
     }
+    /// Grows the box to include `p`.
     public mutating func expand(_ p: Vec2) {
         if p.x < minX { minX = p.x }; if p.x > maxX { maxX = p.x }
         if p.y < minY { minY = p.y }; if p.y > maxY { maxY = p.y }
     }
+    /// The smallest box holding both boxes (`.empty` is the identity).
     public func union(_ o: BBox) -> BBox {
         BBox(minX: Swift.min(minX, o.minX), minY: Swift.min(minY, o.minY), maxX: Swift.max(maxX, o.maxX), maxY: Swift.max(maxY, o.maxY))
     }
+    /// The box grown by `d` on every side (an empty box stays empty).
     public func expanded(by d: Double) -> BBox {
         isEmpty ? self : BBox(minX: minX - d, minY: minY - d, maxX: maxX + d, maxY: maxY + d)
     }
+    /// True when the boxes overlap or touch (closed intervals).
     public func intersects(_ o: BBox) -> Bool {
         !(o.minX > maxX || o.maxX < minX || o.minY > maxY || o.maxY < minY)
     }
+    /// True when `p` is inside or on the border.
     public func contains(_ p: Vec2) -> Bool { p.x >= minX && p.x <= maxX && p.y >= minY && p.y <= maxY }
 }
 
 /// A polyline.
 public struct LineString: Sendable, Equatable, Codable {
+    /// Vertices in order, in CRS units.
     public var points: [Vec2]
+    /// A line through `points`.
     public init(_ points: [Vec2]) { self.points = points }
-    /// Euclidean length in CRS units.
+    /// Euclidean length in CRS units (metres in the working CRS). O(n).
     public var length: Double {
         var s = 0.0
         if points.count > 1 { for i in 1..<points.count { s += simdLength(points[i] - points[i - 1]) } }
         return s
     }
+    /// Bounding box of the vertices. O(n).
     public var bbox: BBox { BBox(points: points) }
 }
 
 /// A polygon: ring 0 is the exterior, the others are holes. Rings are open (no repeated closing point).
 public struct Polygon: Sendable, Equatable, Codable {
+    /// Open rings: `rings[0]` the exterior, the rest holes; any orientation (see ``normalized()``).
     public var rings: [[Vec2]]
+    /// A polygon from its rings (exterior first), taken as given.
     public init(_ rings: [[Vec2]]) { self.rings = rings }
+    /// A polygon from an exterior ring and optional holes (all open).
     public init(exterior: [Vec2], holes: [[Vec2]] = []) { self.rings = [exterior] + holes }
+    /// The exterior ring (empty for a polygon without rings).
     public var exterior: [Vec2] { rings.first ?? [] }
+    /// The interior rings.
     public var holes: ArraySlice<[Vec2]> { rings.dropFirst() }
-    /// Area (exterior minus holes), independent of ring orientation.
+    /// Area in CRS units² (m² in the working CRS): exterior minus holes, independent of ring orientation. O(n).
     public var area: Double {
         guard let e = rings.first else { return 0 }
         var a = abs(signedArea(e))
         for h in rings.dropFirst() { a -= abs(signedArea(h)) }
         return a
     }
+    /// Bounding box of the exterior ring. O(n).
     public var bbox: BBox { BBox(points: exterior) }
-    /// Exterior counter-clockwise, holes clockwise.
+    /// A copy with the exterior counter-clockwise and holes clockwise (OGC right-hand rule). O(n).
     public func normalized() -> Polygon {
         var out = rings
         for i in out.indices {
@@ -74,7 +107,8 @@ public struct Polygon: Sendable, Equatable, Codable {
         }
         return Polygon(out)
     }
-    /// Area-weighted centroid (of exterior minus holes). Falls back to the vertex mean for degenerate rings.
+    /// Area-weighted centroid of exterior minus holes; the exterior's vertex mean when the net area is ~0 (< 1e-12).
+    /// O(n).
     public var centroid: Vec2 {
         var a = 0.0, c = Vec2.zero
         for (i, r) in rings.enumerated() {
@@ -90,7 +124,7 @@ public struct Polygon: Sendable, Equatable, Codable {
         }
         return c / a
     }
-    /// Even-odd point-in-polygon test over all rings (boundary points may go either way).
+    /// Even-odd point-in-polygon test over all rings (boundary points may go either way). O(n) for n vertices.
     public func contains(_ p: Vec2) -> Bool {
         var inside = false
         for r in rings where r.count >= 3 {
@@ -106,7 +140,7 @@ public struct Polygon: Sendable, Equatable, Codable {
         }
         return inside
     }
-    /// Total boundary length.
+    /// Total boundary length (exterior and holes, rings closed), CRS units. O(n).
     public var perimeter: Double {
         rings.reduce(0) { s, r in
             guard r.count > 1 else { return s }
@@ -119,32 +153,45 @@ public struct Polygon: Sendable, Equatable, Codable {
 
 /// A set of polygons.
 public struct MultiPolygon: Sendable, Equatable, Codable {
+    /// The parts, in order.
     public var polygons: [Polygon]
+    /// A multipolygon of `polygons` (not checked for overlap).
     public init(_ polygons: [Polygon]) { self.polygons = polygons }
+    /// Sum of the parts' areas (m² in the working CRS); overlapping parts count twice.
     public var area: Double { polygons.reduce(0) { $0 + $1.area } }
+    /// Union of the parts' boxes (`.empty` for no parts).
     public var bbox: BBox { polygons.reduce(BBox.empty) { $0.union($1.bbox) } }
+    /// True when some part contains `p` (even-odd per part). O(total vertices).
     public func contains(_ p: Vec2) -> Bool { polygons.contains { $0.contains(p) } }
-    /// Area-weighted centroid of all parts.
+    /// Area-weighted centroid of all parts (the first part's centroid when the total area is 0). O(n).
     public var centroid: Vec2 {
         var a = 0.0, c = Vec2.zero
         for p in polygons { let pa = p.area; a += pa; c += pa * p.centroid }
         if a <= 0 { return polygons.first?.centroid ?? .zero }
         return c / a
     }
-    /// The largest part, e.g. for labels.
+    /// The part with the largest area, e.g. for labels; nil for no parts.
     public var largest: Polygon? { polygons.max { $0.area < $1.area } }
+    /// Sum of the parts' boundary lengths, holes included.
     public var perimeter: Double { polygons.reduce(0) { $0 + $1.perimeter } }
 }
 
 /// Any 2D simple-features geometry.
 public enum Geometry: Sendable, Equatable, Codable {
+    /// A single point.
     case point(Vec2)
+    /// Several points.
     case multiPoint([Vec2])
+    /// One polyline.
     case lineString(LineString)
+    /// Several polylines.
     case multiLineString([LineString])
+    /// One polygon (with holes).
     case polygon(Polygon)
+    /// Several polygons.
     case multiPolygon(MultiPolygon)
 
+    /// Bounding box of every coordinate (of polygons, the exterior rings; holes lie inside them). O(n).
     public var bbox: BBox {
         switch self {
         case .point(let p): return BBox(points: [p])
@@ -171,7 +218,8 @@ public enum Geometry: Sendable, Equatable, Codable {
         default: return []
         }
     }
-    /// A representative point: the point itself, the vertex mean of points, the midpoint along a line, the centroid of polygons.
+    /// A representative point: the point itself, the vertex mean of points, the midpoint along a line (of the longest
+    /// line for several), the area-weighted centroid of polygons (may lie outside a concave shape); .zero when empty.
     public var representativePoint: Vec2 {
         switch self {
         case .point(let p): return p
@@ -218,7 +266,8 @@ public enum Geometry: Sendable, Equatable, Codable {
 }
 
 extension LineString {
-    /// The point at a fraction (0…1) of the length along the line.
+    /// The point at a fraction (0…1, clamped) of the length along the line; the only point (or .zero) for fewer than
+    /// two. O(n).
     public func pointAt(fraction f: Double) -> Vec2 {
         guard points.count > 1 else { return points.first ?? .zero }
         let target = length * Swift.min(Swift.max(f, 0), 1)
@@ -269,4 +318,5 @@ func ringMoment(_ r: [Vec2]) -> (Double, Vec2) {
     return (a, c + a * o)
 }
 
+/// Euclidean length of a vector.
 @inlinable public func simdLength(_ v: Vec2) -> Double { (v * v).sum().squareRoot() }

@@ -1,17 +1,24 @@
 /// Field types of the canonical base-layer schema.
 public enum FieldType: String, Sendable, Codable {
+    /// 32-bit integer (OGR Integer), 64-bit integer (OGR Integer64), double (OGR Real), text (OGR String).
     case integer, integer64, real, string
 }
 
+/// One attribute field of a layer: name, type and the one-line meaning documented in the README.
 public struct FieldDef: Sendable, Equatable {
+    /// Column name as written to the GeoPackage (snake_case, units as a suffix: `_m`, `_m2`).
     public var name: String
+    /// Storage type.
     public var type: FieldType
+    /// Meaning of the field in one line (goes into the README's schema table).
     public var doc: String
+    /// A field definition: name, type, documentation.
     public init(_ name: String, _ type: FieldType, _ doc: String) { self.name = name; self.type = type; self.doc = doc }
 }
 
 /// The documented schema of every layer in base.gpkg (the README's table is generated from the same list).
 public enum CanonicalLayer: String, Sendable, CaseIterable {
+    /// Layer names as written to base.gpkg (`rejects` holds features that could not be used, with the reason).
     case buildings, roads, facilities, facility_areas, green, water, pipes, population, zones, boundary, rejects
 
     /// OGC geometry type name written to the GeoPackage.
@@ -24,6 +31,7 @@ public enum CanonicalLayer: String, Sendable, CaseIterable {
         }
     }
 
+    /// The layer's attribute fields in column order, each with its meaning and unit.
     public var fields: [FieldDef] {
         switch self {
         case .buildings:

@@ -1,12 +1,12 @@
-/// Well-known binary (ISO / OGC 06-103r4) for 2D geometries: the format GeoBridge exchanges with GDAL and GEOS.
-///
-/// Reading accepts little- and big-endian, ISO Z/M/ZM codes and EWKB flags (extra ordinates are dropped) and
-/// closed rings (the closing point is removed, since `Polygon` rings are open). Writing emits little-endian 2D ISO WKB
-/// with closed rings.
+/// Why a WKB blob could not be decoded.
 public enum WKBError: Error, Equatable, CustomStringConvertible {
+    /// The blob ends before the geometry does (byte offset of the failed read).
     case truncated(offset: Int)
+    /// A geometry type code other than Point … GeometryCollection (1–7), after removing Z/M/EWKB flags.
     case unsupportedType(UInt32)
+    /// A NaN or infinite coordinate (not raised by `WKB.decode`, which does not check: test `Geometry.isFinite`).
     case nonFinite
+    /// Human-readable message for error reports.
     public var description: String {
         switch self {
         case .truncated(let o): return "WKB truncated at byte \(o)"
@@ -16,15 +16,23 @@ public enum WKBError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// Well-known binary (ISO / OGC 06-103r4) for 2D geometries: the format GeoBridge exchanges with GDAL and GEOS.
+///
+/// Reading accepts little- and big-endian, ISO Z/M/ZM codes and EWKB flags (extra ordinates are dropped) and
+/// closed rings (the closing point is removed, since `Polygon` rings are open). A GeometryCollection is reduced to its
+/// polygons, else its lines, else its points. Writing emits little-endian 2D ISO WKB with closed rings.
 public enum WKB {
+    /// Decodes one geometry; throws ``WKBError`` for truncated blobs and unsupported types. O(bytes).
     public static func decode(_ bytes: [UInt8]) throws -> Geometry {
         var r = Reader(bytes: bytes)
         return try r.geometry()
     }
+    /// Decodes one geometry from raw memory (copied first), e.g. a blob returned by GDAL or GEOS. O(bytes).
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> Geometry {
         try decode(Array(bytes))
     }
 
+    /// Encodes as little-endian 2D ISO WKB, closing every ring. O(points).
     public static func encode(_ g: Geometry) -> [UInt8] {
         var w = Writer()
         w.geometry(g)

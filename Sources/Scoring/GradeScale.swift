@@ -6,11 +6,15 @@
 /// - basis `value`: thresholds on the raw value; `min` strictly decreasing for a `higher` indicator,
 ///   `max` strictly increasing for a `lower` one (reached when value ≤ max); not allowed for `range`.
 public struct GradeScale: Sendable, Equatable {
+    /// What the thresholds apply to: the 0–100 normalised score or the raw indicator value.
     public enum Basis: String, Sendable, Equatable { case score, value }
 
+    /// Score or value thresholds.
     public var basis: Basis
+    /// The bands, best first.
     public var bands: [GradeBand]
 
+    /// A scale from its basis and bands (validated by the YAML loader, not here).
     public init(basis: Basis = .score, bands: [GradeBand]) { self.basis = basis; self.bands = bands }
 
     /// 很好 ≥ 95, 较好 ≥ 80, 一般 ≥ 60, 不足 below (on the score; ours, "(default)").
@@ -34,10 +38,15 @@ public struct GradeScale: Sendable, Equatable {
 
 /// One grade band: names and its threshold (`min` to reach it from above, or `max` from below).
 public struct GradeBand: Sendable, Equatable {
+    /// Chinese name (e.g. 很好).
     public var nameZh: String
+    /// English name (e.g. "very good").
     public var nameEn: String
+    /// Reached when the score/value ≥ `min` (1e-9 slack); nil for none.
     public var min: Double?
+    /// Reached when the value ≤ `max` (1e-9 slack; basis value, lower-is-better indicators); nil for none.
     public var max: Double?
+    /// A band from its names and threshold (neither threshold: a catch-all last band).
     public init(nameZh: String, nameEn: String, min: Double? = nil, max: Double? = nil) {
         self.nameZh = nameZh; self.nameEn = nameEn; self.min = min; self.max = max
     }

@@ -6,7 +6,9 @@
 public struct IndicatorPool: Sendable {
     /// One stored row with where it came from.
     public struct Entry: Sendable {
+        /// The row as read.
         public var row: IndicatorRow
+        /// Where it was read ("file:line"), named in conflict errors and score sources.
         public var location: String
     }
     private struct Key: Hashable { var city: String; var year: Int; var zone: String; var indicator: String }
@@ -18,6 +20,7 @@ public struct IndicatorPool: Sendable {
     /// Cities in order of first appearance.
     public private(set) var cities: [String] = []
 
+    /// An empty pool.
     public init() {}
 
     /// Builds a pool from tables; throws `ScoringError.conflict` on a repeated key.

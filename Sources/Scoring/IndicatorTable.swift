@@ -18,23 +18,36 @@ public enum IndicatorDirection: String, Sendable, Hashable, Codable, CaseIterabl
 /// `zoneID` is empty for the city level. `params` is a compact JSON object of the parameters used
 /// (e.g. `{"threshold_m":300,"weighting":"population"}`), `inputsHash` a digest of the inputs read.
 public struct IndicatorRow: Sendable, Hashable {
+    /// City name (the key scoring groups by).
     public var city: String
+    /// Year of the data.
     public var year: Int
+    /// Zone code (`zones.zone_id` of the base layer); empty for the city level.
     public var zoneID: String
+    /// Zone name; empty for the city level.
     public var zoneName: String
+    /// Indicator id (e.g. `green_cov`, `walk_cov.kindergarten.300`), matched against the indicator system.
     public var indicator: String
+    /// Chinese name of the indicator.
     public var nameZh: String
+    /// English name of the indicator.
     public var nameEn: String
     /// The indicator's value; `nil` when it could not be computed (empty CSV cell, JSON null).
     public var value: Double?
+    /// Unit of the value (e.g. "%", "m²/人"); empty for none.
     public var unit: String
+    /// Which way the indicator is better (`none` when only reported).
     public var direction: IndicatorDirection
+    /// Numerator of a ratio indicator (e.g. covered residents); nil when not a ratio or unknown.
     public var numerator: Double?
+    /// Denominator of a ratio indicator (e.g. all residents); nil when not a ratio or unknown.
     public var denominator: Double?
     /// Parameters as a compact JSON object text (`{}` or empty when none).
     public var params: String
+    /// Digest of the inputs read to compute the row (empty when unknown), for provenance.
     public var inputsHash: String
 
+    /// A row from its fields; only city, year, indicator and value are required (city level by default).
     public init(city: String, year: Int, zoneID: String = "", zoneName: String = "", indicator: String,
                 nameZh: String = "", nameEn: String = "", value: Double?, unit: String = "",
                 direction: IndicatorDirection = .none, numerator: Double? = nil, denominator: Double? = nil,
@@ -62,12 +75,14 @@ public struct IndicatorTable: Sendable, Hashable {
     /// Columns a reader requires; the others default to empty (so a hand-made non-spatial CSV may omit them).
     public static let requiredColumns: Set<String> = ["city", "year", "indicator", "value"]
 
+    /// The rows, in file order.
     public var rows: [IndicatorRow]
     /// Where the rows came from (a path or a label), named in errors.
     public var source: String
     /// 1-based CSV line of each row when read from CSV (parallel to `rows`), else empty.
     public var lines: [Int]
 
+    /// A table of `rows` read from `source` (`lines`: 1-based CSV line per row, or empty).
     public init(rows: [IndicatorRow], source: String = "<memory>", lines: [Int] = []) {
         self.rows = rows; self.source = source; self.lines = lines
     }

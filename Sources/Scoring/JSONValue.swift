@@ -5,13 +5,20 @@ import Foundation
 ///
 /// Numbers use the same formatting as the CSV writer (shortest round trip); non-finite numbers become `null`.
 public indirect enum JSONValue: Sendable, Equatable {
+    /// JSON `null`.
     case null
+    /// `true` / `false`.
     case bool(Bool)
+    /// A number (non-finite values are written as `null`).
     case number(Double)
+    /// A string (escaped on output).
     case string(String)
+    /// An array.
     case array([JSONValue])
+    /// An object with its keys in the order given (written in that order).
     case object([(String, JSONValue)])
 
+    /// Structural equality; objects compare key by key in order (so key order matters), numbers by `==` (NaN ≠ NaN).
     public static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
         case (.null, .null): return true

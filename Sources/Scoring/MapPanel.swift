@@ -3,13 +3,18 @@ import Foundation
 /// A small map for the report, supplied by the caller: polygons in projected coordinates and/or a raster grid,
 /// drawn as inline SVG (north up, equal x/y scale).
 public struct MapPanel: Sendable {
+    /// Chinese title.
     public var titleZh: String
+    /// English title.
     public var titleEn: String
+    /// Polygons drawn over the raster, in order.
     public var polygons: [MapPolygon]
+    /// Optional background raster; nil = polygons only.
     public var raster: MapRaster?
     /// Legend entries (fill class → label); empty = none.
     public var legend: [MapLegendEntry]
 
+    /// A panel with titles and any of polygons, raster and legend.
     public init(titleZh: String, titleEn: String, polygons: [MapPolygon] = [], raster: MapRaster? = nil,
                 legend: [MapLegendEntry] = []) {
         self.titleZh = titleZh; self.titleEn = titleEn; self.polygons = polygons; self.raster = raster; self.legend = legend
@@ -18,8 +23,11 @@ public struct MapPanel: Sendable {
 
 /// A polygon: rings (ring 0 exterior, others holes; open or closed) in projected coordinates, and a fill class.
 public struct MapPolygon: Sendable {
+    /// Rings in projected coordinates (metres of the working CRS): ring 0 exterior, others holes.
     public var rings: [[SIMD2<Double>]]
+    /// Fill class.
     public var fill: MapFill
+    /// A polygon with the given fill.
     public init(rings: [[SIMD2<Double>]], fill: MapFill) { self.rings = rings; self.fill = fill }
 }
 
@@ -43,9 +51,13 @@ public enum MapFill: String, Sendable, CaseIterable {
 
 /// One legend line.
 public struct MapLegendEntry: Sendable {
+    /// Fill class shown as the swatch.
     public var fill: MapFill
+    /// Chinese label.
     public var labelZh: String
+    /// English label.
     public var labelEn: String
+    /// A legend line.
     public init(fill: MapFill, labelZh: String, labelEn: String) { self.fill = fill; self.labelZh = labelZh; self.labelEn = labelEn }
 }
 
@@ -57,17 +69,24 @@ public struct MapRaster: Sendable {
     /// (rectangles up to 5,000 cells, else PNG).
     public enum Encoding: String, Sendable { case auto, rects, png }
 
+    /// Columns.
     public var width: Int
+    /// Rows.
     public var height: Int
+    /// Row-major cell values, `width × height`, row 0 north.
     public var values: [Float]
+    /// Extent of the raster in projected coordinates (metres of the working CRS).
     public var minX: Double, minY: Double, maxX: Double, maxY: Double
     /// Cells equal to this (or NaN) are transparent.
     public var nodata: Float?
     /// Values mapped to the ends of the ramp; nil = data min…max.
     public var valueRange: ClosedRange<Float>?
+    /// Colour ramp.
     public var ramp: Ramp
+    /// How the raster is embedded.
     public var encoding: Encoding
 
+    /// A raster from `Float` values; precondition `values.count == width × height`.
     public init(width: Int, height: Int, values: [Float], minX: Double, minY: Double, maxX: Double, maxY: Double,
                 nodata: Float? = nil, valueRange: ClosedRange<Float>? = nil, ramp: Ramp = .coverage,
                 encoding: Encoding = .auto) {

@@ -7,6 +7,7 @@
 ///   s = 100·max(0, 1 − d/w) where d is the distance to the nearer end.
 /// O(1).
 public enum Normalization {
+    /// The 0–100 score of value `x` against `target` (formulas above). O(1).
     public static func score(_ x: Double, target: Target) -> Double {
         switch target {
         case let .higher(t):
@@ -32,6 +33,8 @@ public enum Normalization {
 
 /// Traffic light (红黄绿灯) of an indicator.
 public enum Light: String, Sendable, Equatable, CaseIterable {
+    /// Target met (green), close to it (yellow), or far from it (red), by ``LightThresholds``.
     case green, yellow, red
+    /// Chinese name: 绿 / 黄 / 红.
     public var nameZh: String { switch self { case .green: "绿"; case .yellow: "黄"; case .red: "红" } }
 }

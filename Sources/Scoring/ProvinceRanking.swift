@@ -1,20 +1,27 @@
-/// Province ranking (全省排名) of several scored cities: by index, descending; ties share a rank (competition
-/// ranking 1, 2, 2, 4); cities without an index are listed last without a rank.
+/// One line of the province ranking: a city's rank, index, grade, dimension scores and counts.
 public struct RankingRow: Sendable, Equatable {
     /// 1-based rank; 0 for a city without an index.
     public var rank: Int
+    /// City name.
     public var city: String
+    /// Year scored.
     public var year: Int
+    /// City health index (0–100); nil when the city had no data.
     public var index: Double?
+    /// Grade band of the index; nil without an index.
     public var grade: GradeBand?
     /// Dimension scores in definition order (nil = dropped).
     public var dimensionScores: [Double?]
+    /// Number of monitoring warnings.
     public var warningCount: Int
+    /// Number of the definition's indicators without a value.
     public var missingCount: Int
 }
 
+/// Province ranking (全省排名) of several scored cities: by index, descending; ties share a rank (competition
+/// ranking 1, 2, 2, 4); cities without an index are listed last without a rank.
 public enum ProvinceRanking {
-    /// Ranks the scores. O(n log n).
+    /// Ranks the scores: by index descending, then city name; indices within 1e-9 tie. O(n log n).
     public static func rank(_ scores: [CityScore]) -> [RankingRow] {
         let sorted = scores.sorted { a, b in
             switch (a.index, b.index) {

@@ -7,6 +7,8 @@ public enum ScoreCSV {
                                  "index", "previous_year", "previous_value", "change_abs", "change_pct", "trend",
                                  "status", "warnings", "source"]
 
+    /// score.csv text for the scores (header, then one row per city × indicator; status `ok` / `missing`). O(rows ×
+    /// (columns + the city's warnings)).
     public static func text(_ scores: [CityScore]) -> String {
         var rows: [[String]] = [columns]
         for s in scores {

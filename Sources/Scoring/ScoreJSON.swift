@@ -4,6 +4,7 @@
 /// cities[{city, year, index, grade{zh,en}, dimensions[…], indicators[…], missing[], notes[{zh,en}],
 /// warnings[{indicator,kind,zh,en}], unscored_indicators[], history[{year,index}]}], ranking[…]}`.
 public enum ScoreJSON {
+    /// Value of the document's `schema` key.
     public static let schemaVersion = "cimbase.score/1"
 
     /// The whole document.
@@ -94,9 +95,14 @@ public enum ScoreJSON {
 
 /// An input file of a scoring run, for the record in `score.json`.
 public struct ScoreInput: Sendable, Equatable {
+    /// What the file was: a current indicator table, an earlier year's table, a non-spatial table, or the definition.
     public enum Role: String, Sendable { case indicators, previous, nonSpatial = "non_spatial", definition }
+    /// Where the input came from: the table's or definition's `source` (a path, or a label for in-memory input).
     public var path: String
+    /// What the file was used for.
     public var role: Role
+    /// Rows read from it (for the definition: its number of indicators).
     public var rows: Int
+    /// An input record.
     public init(path: String, role: Role, rows: Int) { self.path = path; self.role = role; self.rows = rows }
 }

@@ -2,6 +2,7 @@ import Foundation
 
 /// What to score: tables, the definition, optional earlier years and non-spatial tables, optional map panels.
 public struct ScoreRequest: Sendable {
+    /// The indicator-system definition to score against.
     public var system: IndicatorSystem
     /// Current indicator tables (one or many cities; may also hold earlier years).
     public var tables: [IndicatorTable]
@@ -16,6 +17,7 @@ public struct ScoreRequest: Sendable {
     /// Where reports go; see `ReportLayout`.
     public var reportLayout: ReportLayout
 
+    /// A request; only the definition and the current tables are required.
     public init(system: IndicatorSystem, tables: [IndicatorTable], previous: [IndicatorTable] = [],
                 nonSpatial: [IndicatorTable] = [], year: Int? = nil, maps: [String: [MapPanel]] = [:],
                 reportLayout: ReportLayout = .auto) {
@@ -50,7 +52,8 @@ public struct ScoreResult: Sendable {
 /// + non-spatial tables) → `score.json`, `score.csv`, report(s), and `ranking.csv`/`ranking.html` when several
 /// cities are scored. Every file is written atomically (temporary file + rename).
 public enum ScoreRunner {
-    /// Scores in memory (no files). Throws on conflicting rows or when a requested year has no data.
+    /// Scores in memory (no files). Throws on conflicting rows or when a requested year has no data. Complexity:
+    /// O(rows) to pool, then per city O(indicators × years²) (each year is scored with its history).
     public static func score(_ req: ScoreRequest) throws(ScoringError) -> (scores: [CityScore], ranking: [RankingRow]) {
         let pool = try IndicatorPool(tables: req.tables + req.nonSpatial + req.previous)
         // Cities and their scored year (latest city-level year) come from the current tables.

@@ -1,3 +1,16 @@
+// # Scoring
+//
+// City health scoring (城市体检), pure Swift: indicator tables (indicators.csv/json, the contract with the Indicators
+// stage) + an indicator-system definition (YAML, `IndicatorSystem.load`) → scores, grades, lights, warnings.
+// - IndicatorTable(+CSV/+JSON): the table and its single codec; IndicatorPool merges tables and rejects repeats;
+// - IndicatorSystem(+YAML): dimensions, weights, targets (MOHURD city-checkup, GB 50180-2018), grade bands, warning
+//   rules;
+// - Normalization, ScoringEngine, YearOverYear: 0–100 scores against targets, re-weighting for missing data (never
+//   scored as 0), the index, year-over-year change, least-squares trend and monitoring warnings (监测预警);
+// - ProvinceRanking: competition ranking of several cities;
+// - ScoreRunner: the `cimbase score` entry point writing score.json, score.csv, report.html, ranking.csv/html
+//   (ScoreJSON, ScoreCSV, ReportHTML, SVGCharts, MapPanel, PNGEncoder), each atomically (AtomicFile).
+
 /// Scores city-level indicator values against an indicator system: normalisation, re-weighting for missing data,
 /// dimension scores, the health index, grades, lights, year-over-year change, trend and warnings.
 ///
@@ -6,8 +19,10 @@
 /// rescaled to sum to 1. Each case is written to `CityScore.notes`.
 /// Complexity: O(indicators × years).
 public struct ScoringEngine: Sendable {
+    /// The definition scored against.
     public let system: IndicatorSystem
 
+    /// An engine for `system` (assumed validated, e.g. by `IndicatorSystem.load`).
     public init(system: IndicatorSystem) { self.system = system }
 
     /// Scores one city-year.
@@ -106,7 +121,8 @@ public struct ScoringEngine: Sendable {
     }
 
     /// Scores a city's history as a series: every year is scored with the years before it as history, and each
-    /// result's `history` lists the index of the earlier years. Returned in ascending year order.
+    /// result's `history` lists the index of the earlier years. Returned in ascending year order. O(indicators ×
+    /// years²).
     public func scoreSeries(city: String, yearly: [Int: [String: Double?]],
                             sources: [Int: [String: String]] = [:]) -> [CityScore] {
         var out: [CityScore] = []

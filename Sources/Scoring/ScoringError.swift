@@ -16,6 +16,7 @@ public enum ScoringError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Reading or writing a file failed.
     case io(path: String, message: String)
 
+    /// The one-line message the CLI prints: `file:line:column: message`, or the conflict with both places and the fix.
     public var description: String {
         switch self {
         case let .csv(file, line, column, message):

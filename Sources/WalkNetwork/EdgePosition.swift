@@ -15,6 +15,7 @@ public struct EdgePosition: Sendable, Equatable {
     /// How the snap went.
     public var status: SnapStatus
 
+    /// A position `offset` metres along `edge` reached by a straight leg of `leg` metres.
     public init(edge: Int32, offset: Double, leg: Double, status: SnapStatus = .main) {
         self.edge = edge
         self.offset = offset
@@ -47,6 +48,7 @@ public struct SnapOptions: Sendable, Equatable {
     public var maxSnap: Double
     /// Apply the component rule (prefer the largest component within `maxSnap`). Default true.
     public var preferLargestComponent: Bool
+    /// Snap options: at most `maxSnap` metres (default 200), island rule on by default.
     public init(maxSnap: Double = 200, preferLargestComponent: Bool = true) {
         self.maxSnap = maxSnap
         self.preferLargestComponent = preferLargestComponent
@@ -55,6 +57,7 @@ public struct SnapOptions: Sendable, Equatable {
 
 /// Result of snapping many points: one position per input point (same order) and the counts to report.
 public struct SnapBatch: Sendable {
+    /// One position per input point, in input order; `EdgePosition.failed` where nothing was within the snap distance.
     public var positions: [EdgePosition]
     /// Points on the largest component (`.main` + `.movedToMain`).
     public var onMain: Int

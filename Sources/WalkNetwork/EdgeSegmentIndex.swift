@@ -7,6 +7,7 @@
 /// Complexity: build O(S + C) for S segments and C cells (two counting passes); a query costs O(k) for the k segments in
 /// the visited rings — O(1) expected for street data at the default cell size.
 public struct EdgeSegmentIndex: Sendable {
+    /// The graph whose edge segments are indexed (snap results refer to its edges).
     public let graph: WalkGraph
     /// Geometry index of each segment's first point (the segment runs to the next geometry point).
     let segPoint: [Int32]
@@ -19,7 +20,7 @@ public struct EdgeSegmentIndex: Sendable {
     let cellStart: [Int32]
     let cellItems: [Int32]
 
-    /// Builds the index; `cellSize` in metres (nil: automatic).
+    /// Builds the index; `cellSize` in metres (nil: automatic). Complexity: O(S + C) for S segments and C cells.
     public init(graph: WalkGraph, cellSize: Double? = nil) {
         self.graph = graph
         var segPoint: [Int32] = [], segEdge: [Int32] = []

@@ -7,6 +7,7 @@ public struct FacilitySet: Sendable {
     /// Caller's facility ids, same order as `positions` (reported by k-nearest results).
     public var ids: [Int64]
 
+    /// A named set of snapped facilities; `ids` must have one entry per position (precondition).
     public init(name: String, positions: [EdgePosition], ids: [Int64]) {
         precondition(positions.count == ids.count, "one id per position")
         self.name = name

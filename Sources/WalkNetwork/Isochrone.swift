@@ -7,7 +7,8 @@
 /// Each rule is an interval of s; intervals are merged and cut out of the edge geometry.
 /// Complexity: one bounded search plus O(E + output size).
 extension WalkAccessEngine {
-    /// Covered edge intervals for `category` within `threshold`, one entry per covered interval.
+    /// Covered edge intervals for `category` within `threshold` (metres of walking cost), one entry per covered
+    /// interval. Complexity: one bounded search plus O(E + pieces).
     public func reachedPieces(category: FacilitySet, threshold: Double) -> [EdgePiece] {
         withWorkspace { ws in
             ws.search(category, cutoff: threshold, batchSize: batchSize)
@@ -15,7 +16,8 @@ extension WalkAccessEngine {
         }
     }
 
-    /// Covered edge pieces as polylines (points in metres, edge direction).
+    /// Covered edge pieces as polylines (points in metres, edge direction). Complexity: as
+    /// ``reachedPieces(category:threshold:)`` plus the output points.
     public func isochrone(category: FacilitySet, threshold: Double) -> [[SIMD2<Double>]] {
         reachedPieces(category: category, threshold: threshold).map { graph.subPolyline(edge: Int($0.edge), from: $0.from, to: $0.to) }
     }
@@ -23,14 +25,19 @@ extension WalkAccessEngine {
 
 /// A covered interval of one edge: offsets `from ≤ to` in metres from the edge start.
 public struct EdgePiece: Sendable, Equatable {
+    /// Edge index in the graph.
     public var edge: Int32
+    /// Start of the covered interval, metres from the edge start.
     public var from: Double
+    /// End of the covered interval, metres from the edge start (≥ `from`).
     public var to: Double
+    /// The interval `from ... to` of `edge`.
     public init(edge: Int32, from: Double, to: Double) { self.edge = edge; self.from = from; self.to = to }
 }
 
 extension DijkstraWorkspace {
-    /// Covered edge intervals after a search whose cutoff is ≥ `threshold`.
+    /// Covered edge intervals after a search whose cutoff is ≥ `threshold`. Complexity: O(E + pieces), plus a sort of
+    /// each edge's few intervals.
     public func reachedPieces(threshold t: Double) -> [EdgePiece] {
         let g = graph
         var out: [EdgePiece] = []

@@ -9,7 +9,7 @@ import GridCore
 ///
 /// Complexity: O(1) expected per point with the grid index; the batch call runs chunks on all cores.
 extension EdgeSegmentIndex {
-    /// Snaps one point.
+    /// Snaps one point (`.failed` position when no edge lies within `options.maxSnap`). O(1) expected.
     public func snap(_ p: SIMD2<Double>, options: SnapOptions = SnapOptions()) -> EdgePosition {
         withPointers { snap(p, options: options, $0) }
     }
@@ -30,7 +30,8 @@ extension EdgeSegmentIndex {
     /// Snaps many points in parallel (`threads` workers, nil = all cores); positions are in input order.
     ///
     /// Points are processed in Hilbert order of their location (one radix sort) so that consecutive queries touch the
-    /// same index cells and edges, which keeps them in cache.
+    /// same index cells and edges, which keeps them in cache. Complexity: O(n) for the sort and O(1) expected per
+    /// point.
     public func snap(_ points: [SIMD2<Double>], options: SnapOptions = SnapOptions(), threads: Int? = nil) -> SnapBatch {
         let n = points.count
         var out = [EdgePosition](repeating: .failed, count: n)

@@ -7,6 +7,7 @@ import GridCore
 /// that failed to snap. Complexity per category: one search O((V' + E') log V') plus O(1) per origin (O(log F) for the
 /// same-edge lookup).
 public final class WalkAccessEngine: Sendable {
+    /// The graph every search runs on (facility sets and origins must be snapped to it).
     public let graph: WalkGraph
     let pool = ReusePool<DijkstraWorkspace>()
 
@@ -18,12 +19,13 @@ public final class WalkAccessEngine: Sendable {
     /// Facilities per seeding batch (nil = automatic); see ``DijkstraWorkspace/search(_:cutoff:trackNearest:batchSize:)``.
     public let batchSize: Int?
 
+    /// An engine over `graph`; `batchSize` facilities per seeding batch (nil = automatic).
     public init(graph: WalkGraph, batchSize: Int? = nil) {
         self.graph = graph
         self.batchSize = batchSize
     }
 
-    /// Runs `body` with a pooled workspace.
+    /// Runs `body` with a pooled workspace (allocated on first use, O(V), then reused; safe from several threads).
     public func withWorkspace<R>(_ body: (DijkstraWorkspace) throws -> R) rethrows -> R {
         let ws = pool.take { DijkstraWorkspace(graph: graph) }
         defer { pool.put(ws) }
@@ -35,6 +37,8 @@ public final class WalkAccessEngine: Sendable {
     ///   - cutoff: largest threshold, metres of walking cost; farther facilities are not found.
     ///   - k: 0 = distances only; 1...3 = also `nearestIds` / `nearestDistances` (k per origin).
     ///   - threads: nil = all cores.
+    /// - Complexity: per category one bounded search, O((V' + E') log V') (k-nearest: × k), plus O(m) for the m
+    ///   origins (O(log F) more on edges carrying facilities); categories run in parallel.
     public func originDistances(categories: [FacilitySet], origins: [EdgePosition], cutoff: Double, k: Int = 0,
                                 threads: Int? = nil) -> [CategoryAccess] {
         precondition(k >= 0 && k <= DijkstraWorkspace.maxK, "k must be in 0...3")
@@ -92,7 +96,8 @@ public final class WalkAccessEngine: Sendable {
     }
 
     /// Per-node distance to the nearest facility of each category (for coverage grids): `[category][node]`,
-    /// `unreachable` beyond the cutoff.
+    /// `unreachable` beyond the cutoff. Complexity: per category one bounded search O((V' + E') log V') plus O(V) for
+    /// the output array; categories run in parallel.
     public func nodeDistances(categories: [FacilitySet], cutoff: Double, threads: Int? = nil) -> [[Float]] {
         var results = [[Float]](repeating: [], count: categories.count)
         results.withUnsafeMutableBufferPointer { out in
@@ -129,6 +134,7 @@ public struct CategoryAccess: Sendable {
 
 extension DijkstraWorkspace {
     /// Per-node distances of the last search as `Float` (+∞ beyond the cutoff); writes only the touched nodes.
+    /// Complexity: O(V) to allocate, O(V') to fill.
     public func nodeDistanceArray() -> [Float] {
         var out = [Float](repeating: .infinity, count: n)
         storage.withHandle { h in

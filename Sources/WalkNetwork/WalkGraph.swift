@@ -62,7 +62,8 @@ public struct WalkGraph: Sendable {
         geometry[Int(geometryStart[e]) ..< Int(geometryStart[e + 1])]
     }
 
-    /// The point `offset` metres along edge `e` from its start (clamped to the edge).
+    /// The point `offset` metres along edge `e` from its start (clamped to the edge). Complexity: O(points of the
+    /// edge).
     public func point(onEdge e: Int, offset: Double) -> SIMD2<Double> {
         let lo = Int(geometryStart[e]), hi = Int(geometryStart[e + 1]) - 1
         if offset <= 0 { return geometry[lo] }
@@ -75,6 +76,7 @@ public struct WalkGraph: Sendable {
     }
 
     /// The sub-polyline of edge `e` between offsets `a ≤ b` (metres from the edge start, clamped), in edge direction.
+    /// Complexity: O(points of the edge).
     public func subPolyline(edge e: Int, from a: Double, to b: Double) -> [SIMD2<Double>] {
         let len = edgeLength[e]
         let a = max(0, min(a, len)), b = max(a, min(b, len))
@@ -92,7 +94,8 @@ public struct WalkGraph: Sendable {
     }
 
     /// Builds the graph from lines (see the type's documentation for the rules). Non-walkable lines and lines with
-    /// fewer than two distinct (quantised) vertices are skipped.
+    /// fewer than two distinct (quantised) vertices are skipped. Throws ``WalkGraphError``. Complexity: O(P + E), see
+    /// above.
     public init(lines: [WalkLine], options: WalkGraphOptions = WalkGraphOptions()) throws {
         let q = options.quantum
         precondition(q > 0 && q.isFinite, "quantum must be positive")
@@ -226,7 +229,10 @@ public struct WalkGraph: Sendable {
 
 /// One incoming arc of the CSR adjacency: walking from `node` to the owning node costs `cost`.
 public struct WalkArc: Sendable, Equatable {
+    /// Walking cost of the arc: edge metres × the line's cost factor.
     public var cost: Double
+    /// Node the arc comes from (the walker starts here and arrives at the owning node).
     public var node: Int32
+    /// An arc from `node` costing `cost`.
     public init(cost: Double, node: Int32) { self.cost = cost; self.node = node }
 }

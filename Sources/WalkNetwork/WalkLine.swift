@@ -16,6 +16,7 @@ public struct WalkLine: Sendable, Equatable {
     /// Cost multiplier (> 0) applied to this line's length, e.g. a stairs penalty of 1.5.
     public var costFactor: Double
 
+    /// A walkable two-way line at cost factor 1 unless told otherwise; `points` in metres of the working CRS.
     public init(id: Int64, points: [SIMD2<Double>], walkable: Bool = true, oneWay: Bool = false, costFactor: Double = 1) {
         self.id = id
         self.points = points
@@ -32,6 +33,7 @@ public struct WalkGraphOptions: Sendable, Equatable {
     /// Number nodes along a Hilbert curve (default true): faster searches on large graphs. When false, nodes are
     /// numbered in order of first appearance in the lines (handy for tests and debugging).
     public var spatialNodeOrder: Bool
+    /// Options with a 1 mm vertex quantum and Hilbert node order by default.
     public init(quantum: Double = 0.001, spatialNodeOrder: Bool = true) {
         self.quantum = quantum
         self.spatialNodeOrder = spatialNodeOrder
