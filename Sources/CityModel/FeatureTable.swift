@@ -9,15 +9,19 @@ public enum FieldValue: Sendable, Equatable, Hashable {
     /// Text (OGR String).
     case string(String)
 
-    /// As an integer: reals truncated toward zero (nil if not finite; traps beyond the Int64 range), text parsed
+    /// As an integer: reals truncated toward zero (nil if not finite or beyond the Int64 range), text parsed
     /// after trimming spaces (as an integer, else as a number truncated); nil for NULL or unparsable text.
     public var int: Int64? {
         switch self {
         case .int(let v): return v
-        case .real(let v): return v.isFinite ? Int64(v) : nil
-        case .string(let s): return Int64(s.trimmingCharacters(in: " ")) ?? Double(s.trimmingCharacters(in: " ")).flatMap { $0.isFinite ? Int64($0) : nil }
+        case .real(let v): return Self.int64(v)
+        case .string(let s): return Int64(s.trimmingCharacters(in: " ")) ?? Double(s.trimmingCharacters(in: " ")).flatMap(Self.int64)
         case .null: return nil
         }
+    }
+    /// A finite double inside Int64's range, truncated toward zero; nil otherwise (1e20, ±∞, NaN).
+    static func int64(_ v: Double) -> Int64? {
+        v.isFinite && v > -9.223372036854775808e18 && v < 9.223372036854775808e18 ? Int64(v) : nil
     }
     /// As a number: integers converted, text parsed after trimming spaces; nil for NULL or unparsable text.
     public var real: Double? {

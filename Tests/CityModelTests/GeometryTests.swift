@@ -109,3 +109,16 @@ func randomPolygon(_ rng: inout SplitMix64) -> Polygon {
         #expect(abs(q.area - 11) < 1e-12 && simdLength(q.centroid - p.centroid) < 1e-12)
     }
 }
+
+@Suite struct FieldValueTests {
+    /// Attribute values convert without trapping, whatever a source holds (a GIS field of 1e20 used to crash `int`).
+    @Test func integerConversionNeverTraps() {
+        #expect(FieldValue.real(42.9).int == 42 && FieldValue.real(-42.9).int == -42)
+        #expect(FieldValue.real(1e20).int == nil && FieldValue.real(-1e20).int == nil)
+        #expect(FieldValue.real(.infinity).int == nil && FieldValue.real(.nan).int == nil)
+        #expect(FieldValue.string(" 17 ").int == 17 && FieldValue.string("3.7").int == 3)
+        #expect(FieldValue.string("1e20").int == nil && FieldValue.string("inf").int == nil && FieldValue.string("x").int == nil)
+        #expect(FieldValue.string("9223372036854775807").int == Int64.max)
+        #expect(FieldValue.null.int == nil)
+    }
+}
