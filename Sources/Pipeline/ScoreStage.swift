@@ -29,13 +29,21 @@ public enum ScoreStage {
         public init() {}
     }
 
-    static func options(_ config: CityConfig) throws -> Options {
-        let s = try StageSection(config, "score", allowed: ["definition", "previous", "non_spatial"])
-        var o = Options()
-        if let d = try s.string("definition") { o.definition = URL(fileURLWithPath: config.resolve(d)) }
-        o.previous = try (s.strings("previous") ?? []).map { URL(fileURLWithPath: config.resolve($0)) }
-        o.nonSpatial = try (s.strings("non_spatial") ?? []).map { URL(fileURLWithPath: config.resolve($0)) }
-        return o
+    /// The score options, read and validated with the config (`CityConfig.score`).
+    static func options(_ config: CityConfig) throws -> Options { config.score }
+
+    /// Checks up front that the definition exists and is valid and that the tables exist (`file` names the config).
+    static func checkFiles(_ o: Options, file: String) throws {
+        if let d = o.definition {
+            do { _ = try IndicatorSystem.load(from: d) } catch {
+                throw PipelineError.config(file: file, line: nil, message: "score.definition: \(error)")
+            }
+        }
+        for (key, urls) in [("score.previous", o.previous), ("score.non_spatial", o.nonSpatial)] {
+            for u in urls where !FileManager.default.fileExists(atPath: u.path) {
+                throw PipelineError.config(file: file, line: nil, message: "\(key): no such file \(u.path)")
+            }
+        }
     }
 
     /// Scores in-memory tables and writes the outputs into `outDir`.
@@ -85,7 +93,7 @@ public enum ScoreStage {
     }
 
     static func lifeCirclePanel(outDir: String) -> MapPanel? {
-        let required = FacilityCategory.all.filter(\.requiredFor15)
+        let required = FacilityCategory.known.filter(\.requiredFor15)
         var count: [Float]? = nil
         var geo: (w: Int, h: Int, gt: [Double])? = nil
         var used = 0
