@@ -84,14 +84,9 @@ public struct ConfigReader: Sendable {
 
     /// Parses YAML text into a node tree (nil for an empty document); syntax errors name the file and position.
     public func compose(_ text: String) throws(ConfigError) -> Node? {
+        // Yams' message carries the line and column itself.
         do { return try Yams.compose(yaml: text) } catch let e as YamlError {
-            var line: Int? = nil, column: Int? = nil
-            switch e {
-            case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
-                line = mark.line; column = mark.column
-            default: break
-            }
-            throw ConfigError(file: file, key: "(root)", line: line, column: column, message: "not valid YAML (YAML syntax): \(e)")
+            throw ConfigError(file: file, key: "(root)", message: "not valid YAML (YAML syntax): \(e)")
         } catch {
             throw ConfigError(file: file, key: "(root)", message: "not valid YAML (YAML syntax): \(error)")
         }
