@@ -118,8 +118,11 @@ public struct CategoryTable: Sendable, Equatable {
 
     public init(labels: [String: String] = [:], defined: [FacilityCategory] = []) { self.labels = labels; self.defined = defined }
 
-    /// A category by id: the config's definitions first, then the built-in table.
-    public func named(_ id: String) -> FacilityCategory? { defined.first { $0.id == id } ?? FacilityCategory.named(id) }
+    /// A category by id: the config's definitions, then the built-in table (never another config's definitions).
+    public func named(_ id: String) -> FacilityCategory? { defined.first { $0.id == id } ?? FacilityCategory.builtInByID[id] }
+
+    /// The built-in categories followed by the config's definitions.
+    public var all: [FacilityCategory] { FacilityCategory.builtIn + defined }
 
     /// Merges `other` under this table (this table's labels win; definitions of the same id must agree).
     public func merging(_ other: CategoryTable) -> CategoryTable {

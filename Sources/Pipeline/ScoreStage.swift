@@ -63,7 +63,7 @@ public enum ScoreStage {
     }
 
     /// Map panels for a city's report from the indicator stage's outputs.
-    static func maps(base: BaseLayer, indicators: IndicatorStage.Output, outDir: String) -> [MapPanel] {
+    static func maps(base: BaseLayer, indicators: IndicatorStage.Output, outDir: String, categories: CategoryTable = CategoryTable()) -> [MapPanel] {
         func rings(_ m: MultiPolygon) -> [[[SIMD2<Double>]]] { m.polygons.map(\.rings) }
         var panels: [MapPanel] = []
         var green: [MapPolygon] = rings(indicators.builtUp).map { MapPolygon(rings: $0, fill: .outline) }
@@ -82,7 +82,7 @@ public enum ScoreStage {
         }
         // Life-circle completeness from the walk grids: per cell, how many of the required categories are within their
         // threshold (downsampled to at most 400 cells a side to keep the report small).
-        if let lc = lifeCirclePanel(outDir: outDir) { panels.append(lc) }
+        if let lc = lifeCirclePanel(outDir: outDir, categories: categories) { panels.append(lc) }
         // Buildings (the largest 4,000 footprints keep the report small).
         let bs = base.buildings.sorted { $0.footprint.area > $1.footprint.area }.prefix(4000)
         var b: [MapPolygon] = rings(indicators.builtUp).map { MapPolygon(rings: $0, fill: .outline) }
@@ -92,8 +92,8 @@ public enum ScoreStage {
         return panels
     }
 
-    static func lifeCirclePanel(outDir: String) -> MapPanel? {
-        let required = FacilityCategory.known.filter(\.requiredFor15)
+    static func lifeCirclePanel(outDir: String, categories: CategoryTable = CategoryTable()) -> MapPanel? {
+        let required = categories.all.filter(\.requiredFor15)
         var count: [Float]? = nil
         var geo: (w: Int, h: Int, gt: [Double])? = nil
         var used = 0

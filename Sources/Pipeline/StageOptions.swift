@@ -158,6 +158,9 @@ extension CityConfig {
                     throw r.fail(ind.path, ind.keyNode, "unknown indicator '\(ind.name)' (\(hint))")
                 }
                 var p: [String: Double] = [:]
+                if names.isEmpty, let first = try r.entries(ind.value, ind.path).first {
+                    throw r.fail(first.path, first.keyNode, "unknown parameter '\(first.name)': \(ind.name) takes no parameters")
+                }
                 for pe in try r.entries(ind.value, ind.path, allowed: names) {
                     p[pe.name] = try r.number(pe.value, pe.path, paramRange(pe.name))
                 }

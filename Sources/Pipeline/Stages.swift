@@ -84,7 +84,7 @@ public enum Stages {
         let ind = try indicators(config: config, base: base, walk: walk?.access, fireDrive: walk?.fireDrive, outDir: outDir, progress: progress)
         try TilesStage.run(config: config, base: base, extraColumns: TilesStage.columns(walk), outDir: outDir, progress: progress)
         let result = try ScoreStage.run(tables: [ind.table], options: config.score, config: config,
-                                        maps: [config.city: ScoreStage.maps(base: base, indicators: ind, outDir: outDir)], outDir: outDir)
+                                        maps: [config.city: ScoreStage.maps(base: base, indicators: ind, outDir: outDir, categories: config.categories)], outDir: outDir)
         say("score       " + result.summary)
         say(String(format: "done        %.1f s → %@", Date().timeIntervalSince(t0), outDir))
     }

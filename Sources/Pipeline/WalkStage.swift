@@ -53,7 +53,7 @@ public enum WalkStage {
         if o.gridCellM > 0 {
             // Per cell: centre (16 B), snapped position (24 B), search state and one Float per category.
             try GridBudget.check(key: "walk.grid_cell_m", cell: o.gridCellM, extent: GridBudget.extent(base),
-                                 bytesPerCell: 64 + 4 * FacilityCategory.known.count, file: config.file)
+                                 bytesPerCell: 64 + 4 * config.categories.all.count, file: config.file)
         }
         return o
     }
@@ -148,7 +148,7 @@ public enum WalkStage {
             if let fc = FacilityCategory.named(c), fc.requiredFor15 { lifeCircle[c] = fc.thresholdM }
         }
         // Required categories absent from the data still count: nobody has them within reach.
-        for fc in FacilityCategory.known where fc.requiredFor15 && lifeCircle[fc.id] == nil { lifeCircle[fc.id] = fc.thresholdM }
+        for fc in config.categories.all where fc.requiredFor15 && lifeCircle[fc.id] == nil { lifeCircle[fc.id] = fc.thresholdM }
         let cutoff = (thresholds.values.flatMap { $0 } + [o.thresholdsM.max() ?? 1000]).max()!
 
         progress.begin("walk: searching \(cats.count) categories")

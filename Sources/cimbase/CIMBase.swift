@@ -13,6 +13,26 @@ struct CIMBaseCommand: ParsableCommand {
         subcommands: [Run.self, Check.self, Ingest.self, Walk.self, Indicators.self, Tiles.self, Score.self, Batch.self, Synth.self, Grid.self],
         defaultSubcommand: nil
     )
+
+    /// Every failure ends with exit status 1 and one line on stderr (`error: …`), also for arguments the parser
+    /// refuses (ArgumentParser's own status would be 64 and a usage block); `--help` prints the help and exits 0.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let e as ExitCode {
+            Foundation.exit(e.rawValue)
+        } catch {
+            if exitCode(for: error) == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            let msg = message(for: error).split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }.joined(separator: " ")
+            FileHandle.standardError.write("error: \(msg.hasPrefix("Error: ") ? String(msg.dropFirst(7)) : msg) (see cimbase --help)\n".data(using: .utf8)!)
+            Foundation.exit(1)
+        }
+    }
 }
 
 /// Options every stage shares.
@@ -165,6 +185,11 @@ extension CIMBaseCommand {
         @Option(name: .long, help: "Number of buildings (≥ 100), e.g. 10000, 100000, 1000000.") var buildings: Int = 10_000
         @Option(name: .long, help: "Seed: the same seed gives the same bytes.") var seed: UInt64 = 42
         @OptionGroup var common: CommonOptions
+
+        func validate() throws {
+            // Memory grows with the count (about 1 kB per building while generating): 10 million is the cap.
+            guard (100...10_000_000).contains(buildings) else { throw ValidationError("--buildings must be between 100 and 10000000, not \(buildings)") }
+        }
 
         func run() throws {
             try guarded {
