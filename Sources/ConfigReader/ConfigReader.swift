@@ -84,9 +84,17 @@ public struct ConfigReader: Sendable {
 
     /// Parses YAML text into a node tree (nil for an empty document); syntax errors name the file and position.
     public func compose(_ text: String) throws(ConfigError) -> Node? {
-        // Yams' message carries the line and column itself.
+        // One line, with the position in the message (Yams' own description spans several lines).
         do { return try Yams.compose(yaml: text) } catch let e as YamlError {
-            throw ConfigError(file: file, key: "(root)", message: "not valid YAML (YAML syntax): \(e)")
+            var what: String
+            switch e {
+            case .scanner(let c, let p, let m, _), .parser(let c, let p, let m, _), .composer(let c, let p, let m, _):
+                what = "line \(m.line), column \(m.column): \(p)"
+                if let c { what += " (\(c.text) at line \(c.mark.line), column \(c.mark.column))" }
+            case .reader(let p, let offset, _, _): what = "\(p)\(offset.map { " at byte \($0)" } ?? "")"
+            default: what = "\(e)".split(whereSeparator: \.isNewline).joined(separator: " ")
+            }
+            throw ConfigError(file: file, key: "(root)", message: "not valid YAML (YAML syntax): \(what)")
         } catch {
             throw ConfigError(file: file, key: "(root)", message: "not valid YAML (YAML syntax): \(error)")
         }
