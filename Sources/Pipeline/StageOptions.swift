@@ -123,7 +123,9 @@ extension CityConfig {
                 o.gridCellM = c
             case "fire_speed_kmh": o.fireSpeedKmh = try r.number(v, k, .positive(max: 200))
             case "fire_minutes": o.fireMinutes = try r.number(v, k, .positive(max: 120))
-            case "service_areas": o.serviceAreas = try r.bool(v, k)
+            case "service_areas":
+                // auto (the default): only when the graph has ≤ 100,000 edges.
+                o.serviceAreas = v.scalar?.string.lowercased() == "auto" ? nil : try r.bool(v, k)
             default: o.exportGraph = try r.bool(v, k)
             }
         }

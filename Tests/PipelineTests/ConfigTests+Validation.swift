@@ -64,6 +64,8 @@ import Testing
         // Defaults when a section is absent or empty.
         let d = try CityConfig.parse(Self.head + "walk:\nscore: ~\n", file: "city.yaml")
         #expect(d.walk == WalkStage.Options() && d.indicators == IndicatorOptions() && d.score.definition == nil)
+        #expect(try CityConfig.parse(Self.head + "walk: {service_areas: auto}\n").walk.serviceAreas == nil)
+        #expect(try CityConfig.parse(Self.head + "walk: {service_areas: yes}\n").walk.serviceAreas == true)
     }
 
     @Test func scoreFilesAreCheckedWhenTheConfigIsLoaded() throws {
