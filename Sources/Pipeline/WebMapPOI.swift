@@ -109,7 +109,6 @@ public enum WebMapPOI {
         ("汽车服务;充电站", "充电站", "ev_charging"),
         ("生活服务;公共厕所", "公共厕所", "public_toilet"),
         ("生活服务;邮局", "邮局", "parcel"),
-        ("生活服务;物流公司", "物流公司", "parcel"),
     ]
 
     /// A name-keyword rule: when the POI name contains one of `keywords` (and none of `excludes`), the category is
