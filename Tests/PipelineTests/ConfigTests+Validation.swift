@@ -84,6 +84,22 @@ import Testing
         }
     }
 
+    static var cliBuilt: Bool { Paths.cli != nil }
+
+    /// Measured before: a typo under score: was reported only after ingest, walk, indicators and tiles had run.
+    @Test(.enabled(if: cliBuilt, "the cimbase binary is not built (swift build)"))
+    func scoreTypoStopsTheRunBeforeIngest() throws {
+        let dir = tempDir()
+        let yaml = try String(contentsOfFile: Paths.helsinkiSample, encoding: .utf8)
+            .replacingOccurrences(of: "osm: Helsinki.osm.pbf", with: "osm: \(Paths.helsinkiPBF)") + "score: {defintion: my.yaml}\n"
+        try yaml.write(toFile: dir + "/city.yaml", atomically: true, encoding: .utf8)
+        let (status, _, err) = try runProcess(Paths.cli!, ["run", dir + "/city.yaml", "--out", dir + "/out", "--quiet"])
+        #expect(status == 1)
+        #expect(err.hasPrefix("error: \(dir)/city.yaml:") && err.contains("score.defintion: unknown key 'defintion'"))
+        #expect(err.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out/base.gpkg"))
+    }
+
     @Test func gridSizesAreCappedWithSizeAndMemory() throws {
         // 100 km × 50 km at 1 m: 5e9 cells.
         let ext = BBox(minX: 0, minY: 0, maxX: 100_000, maxY: 50_000)
