@@ -69,6 +69,8 @@ public struct CityConfig: Sendable {
     /// The stage sections, decoded and validated when the config is read (before any stage runs).
     public var walk: WalkStage.Options
     public var indicators: IndicatorOptions
+    /// The 3D Tiles options; `defaultGroundHeightM` is `tiles.ground_height_m`, else `ingest.ground_height_m` (resolved
+    /// when the config is read: set it here too when building a config in code).
     public var tiles: TilesetOptions
     public var score: ScoreStage.Options
     /// The config file (absolute), or "<memory>".
