@@ -148,7 +148,9 @@ public enum BatchStage {
     static func runCity(_ job: CityJob, executable: String, force: Bool, categoriesFrom: String? = nil) -> CityResult {
         let t0 = Date()
         let stampPath = (job.outDir as NSString).appendingPathComponent(".cimbase-done")
-        let stamp = inputsStamp(job)
+        var stamp = inputsStamp(job)
+        // The batch file's categories are inputs of every city too.
+        if let f = categoriesFrom, let d = FileManager.default.contents(atPath: f) { var h = FNV64(); h.add(Array(d)); stamp += "+" + h.hex }
         if !force, let old = try? String(contentsOfFile: stampPath, encoding: .utf8), old == stamp,
            FileManager.default.fileExists(atPath: (job.outDir as NSString).appendingPathComponent("indicators.csv")) {
             return CityResult(job: job, status: "skipped (up to date)", message: "", seconds: 0)
