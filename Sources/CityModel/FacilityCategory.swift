@@ -70,11 +70,6 @@ public struct FacilityCategory: Sendable, Equatable, Hashable, Codable {
         return registry.withLock { $0[id] }
     }
 
-    /// Built-in categories followed by the defined ones (sorted by id).
-    public static var known: [FacilityCategory] {
-        builtIn + registry.withLock { r in r.keys.sorted().map { r[$0]! } }
-    }
-
     static let builtInByID: [String: FacilityCategory] = Dictionary(uniqueKeysWithValues: builtIn.map { ($0.id, $0) })
     static let registry = Mutex<[String: FacilityCategory]>([:])
 
