@@ -86,6 +86,20 @@ import Testing
 
     static var cliBuilt: Bool { Paths.cli != nil }
 
+    /// The README's config example (every key with its default) is a valid config.
+    @Test func readmeExampleIsValid() throws {
+        let readme = try String(contentsOf: Paths.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try #require(readme.range(of: "## The city config").map { readme[$0.upperBound...] })
+        let start = try #require(section.range(of: "```yaml\n"))
+        let end = try #require(section[start.upperBound...].range(of: "```"))
+        let c = try CityConfig.parse(String(section[start.upperBound..<end.lowerBound]), file: "README.md", baseDirectory: "/x")
+        // The example shows the defaults: reading it gives the default options.
+        #expect(c.walk == WalkStage.Options())
+        #expect(c.ingest == IngestOptions())
+        #expect(c.indicators.gridCellM == 10)
+        #expect(c.score.definition?.path == "/x/my-system.yaml")
+    }
+
     /// Measured before: a typo under score: was reported only after ingest, walk, indicators and tiles had run.
     @Test(.enabled(if: cliBuilt, "the cimbase binary is not built (swift build)"))
     func scoreTypoStopsTheRunBeforeIngest() throws {
