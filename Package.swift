@@ -19,7 +19,7 @@ let package = Package(
         .library(name: "WalkNetwork", targets: ["WalkNetwork"]),
         .library(name: "Scoring", targets: ["Scoring"]),
         // The whole pipeline (needs GDAL, GEOS and PROJ from the system).
-        .library(name: "CIMBase", targets: ["Pipeline", "Indicators", "GridCore", "WalkNetwork", "Scoring", "Synth", "Tiles", "CityModel", "GeoBridge"]),
+        .library(name: "CIMBase", targets: ["Pipeline", "Indicators", "GridCore", "WalkNetwork", "Scoring", "Synth", "Tiles", "CityModel", "GeoBridge", "ConfigReader"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,12 +37,14 @@ let package = Package(
         .target(name: "GridCore", linkerSettings: libm),
         .target(name: "WalkNetwork", dependencies: ["GridCore"], linkerSettings: libm),
         .target(name: "Indicators", dependencies: ["CityModel", "GridCore"]),
-        .target(name: "Scoring", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // The one YAML reader (city.yaml, batch files, indicator-system definitions): typed, range-checked values.
+        .target(name: "ConfigReader", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Scoring", dependencies: ["ConfigReader", .product(name: "Yams", package: "Yams")]),
         .target(name: "Synth", dependencies: ["CityModel"]),
         .target(name: "Tiles", dependencies: ["CityModel"]),
 
         .target(name: "Pipeline", dependencies: [
-            "GeoBridge", "CityModel", "GridCore", "WalkNetwork", "Indicators", "Scoring", "Synth", "Tiles",
+            "GeoBridge", "CityModel", "GridCore", "WalkNetwork", "Indicators", "Scoring", "Synth", "Tiles", "ConfigReader",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "cimbase-bench", dependencies: ["GridCore", "WalkNetwork", "CityModel", "Synth", "Tiles"]),
@@ -53,7 +55,7 @@ let package = Package(
         // One test-support module (seeded random generator, temporary folders, a process runner) for every test target.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GeoBridgeTests", dependencies: ["GeoBridge", "CityModel", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "GeoBridge", "CityModel", "Indicators", "Scoring", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "GeoBridge", "CityModel", "Indicators", "Scoring", "ConfigReader", "TestSupport"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "TestSupport"]),
         .testTarget(name: "GridCoreTests", dependencies: ["GridCore", "TestSupport"]),
         .testTarget(name: "WalkNetworkTests", dependencies: ["WalkNetwork", "TestSupport"]),

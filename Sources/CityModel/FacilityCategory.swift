@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Facility categories of the community life circles (GB 50180-2018 城市居住区规划设计标准, table 4.0.1 and appendix B)
 /// and the checkup systems, with their default walking thresholds.
 public struct FacilityCategory: Sendable, Equatable, Hashable, Codable {
@@ -43,6 +45,85 @@ public struct FacilityCategory: Sendable, Equatable, Hashable, Codable {
         .init(id: "shelter", nameZh: "应急避难场所", nameEn: "emergency shelter", lifeCircle: 0, thresholdM: 1000, requiredFor15: false),
     ]
 
-    /// Category by id.
-    public static func named(_ id: String) -> FacilityCategory? { all.first { $0.id == id } }
+    /// Categories the checkup systems name besides the life-circle table above (README "Facility categories" gives
+    /// the standard behind each threshold; "default" where it could not be checked). None is required for
+    /// `life_circle_15`, so adding them changes no existing indicator. Not in `all`: the synthetic city provisions `all`
+    /// and its pins depend on that list.
+    public static let checkup: [FacilityCategory] = [
+        .init(id: "infant_care", nameZh: "托育机构/托儿所", nameEn: "infant and toddler care", lifeCircle: 5, thresholdM: 300, requiredFor15: false),
+        .init(id: "elderly_station", nameZh: "社区老年服务站", nameEn: "community elderly service station", lifeCircle: 5, thresholdM: 300, requiredFor15: false),
+        .init(id: "football", nameZh: "社区足球场地", nameEn: "community football field", lifeCircle: 10, thresholdM: 500, requiredFor15: false),
+        .init(id: "public_toilet", nameZh: "公共厕所", nameEn: "public toilet", lifeCircle: 5, thresholdM: 300, requiredFor15: false),
+        .init(id: "bus_stop", nameZh: "公交站点", nameEn: "bus stop", lifeCircle: 0, thresholdM: 500, requiredFor15: false),
+        .init(id: "rail_station", nameZh: "轨道站点", nameEn: "rail transit station", lifeCircle: 0, thresholdM: 800, requiredFor15: false),
+        .init(id: "ev_charging", nameZh: "充电桩", nameEn: "EV charging", lifeCircle: 0, thresholdM: 500, requiredFor15: false),
+        .init(id: "parking", nameZh: "公共停车场", nameEn: "public parking", lifeCircle: 0, thresholdM: 500, requiredFor15: false),
+        .init(id: "parcel", nameZh: "快递/邮政网点", nameEn: "parcel and post point", lifeCircle: 5, thresholdM: 300, requiredFor15: false),
+    ]
+
+    /// Every built-in category: the life-circle table, then the checkup additions.
+    public static let builtIn: [FacilityCategory] = all + checkup
+
+    /// Category by id: a built-in one, else one a config defined (`categories:` in city.yaml, see `register`).
+    public static func named(_ id: String) -> FacilityCategory? {
+        if let c = builtInByID[id] { return c }
+        return registry.withLock { $0[id] }
+    }
+
+    static let builtInByID: [String: FacilityCategory] = Dictionary(uniqueKeysWithValues: builtIn.map { ($0.id, $0) })
+    static let registry = Mutex<[String: FacilityCategory]>([:])
+
+    /// Makes categories defined by a config known to every stage of this process (walk thresholds, `d_<id>`,
+    /// `walk_cov.<id>.*`, life circles, names in the report). Defining an id twice the same way is fine; a built-in id,
+    /// or one already defined differently, is refused (one id means one category throughout a run or a province).
+    /// Returns the ids refused, with the reason.
+    @discardableResult
+    public static func register(_ defined: [FacilityCategory]) -> [(id: String, reason: String)] {
+        registry.withLock { r in
+            var refused: [(String, String)] = []
+            for c in defined {
+                if builtInByID[c.id] != nil { refused.append((c.id, "'\(c.id)' is a built-in category: map labels to it (`label: \(c.id)`) instead of defining it")); continue }
+                if let old = r[c.id], old != c { refused.append((c.id, "'\(c.id)' is already defined differently in this run (\(old.nameEn), \(Int(old.thresholdM)) m)")); continue }
+                r[c.id] = c
+            }
+            return refused
+        }
+    }
+
+    /// Checks that `id` can name a category: lower-case ASCII letters, digits and `_`, starting with a letter, at most
+    /// 40 characters (it becomes a column name `d_<id>` and part of indicator ids). nil when valid, else the reason.
+    public static func invalidID(_ id: String) -> String? {
+        let u = Array(id.unicodeScalars)
+        guard let f = u.first, ("a"..."z").contains(f) else { return "a category id starts with a lower-case letter (a–z)" }
+        guard u.count <= 40 else { return "a category id has at most 40 characters" }
+        guard u.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }) else {
+            return "a category id has only a–z, 0–9 and _ (it becomes the column d_<id> and indicator ids walk_cov.<id>.*)"
+        }
+        return nil
+    }
+}
+
+/// The facility categories of one config: labels found in the data mapped to category ids (`categories:` entries with
+/// a text value), and categories the config defines (entries with a mapping value).
+public struct CategoryTable: Sendable, Equatable {
+    /// Label (as in the data, trimmed) → category id.
+    public var labels: [String: String]
+    /// Categories defined by the config, in the order given.
+    public var defined: [FacilityCategory]
+
+    public init(labels: [String: String] = [:], defined: [FacilityCategory] = []) { self.labels = labels; self.defined = defined }
+
+    /// A category by id: the config's definitions, then the built-in table (never another config's definitions).
+    public func named(_ id: String) -> FacilityCategory? { defined.first { $0.id == id } ?? FacilityCategory.builtInByID[id] }
+
+    /// The built-in categories followed by the config's definitions.
+    public var all: [FacilityCategory] { FacilityCategory.builtIn + defined }
+
+    /// Merges `other` under this table (this table's labels win; definitions of the same id must agree).
+    public func merging(_ other: CategoryTable) -> CategoryTable {
+        var t = self
+        for (k, v) in other.labels where t.labels[k] == nil { t.labels[k] = v }
+        for c in other.defined where !t.defined.contains(where: { $0.id == c.id }) { t.defined.append(c) }
+        return t
+    }
 }

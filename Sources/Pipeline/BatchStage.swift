@@ -1,5 +1,6 @@
 import CityModel
 import Foundation
+import ConfigReader
 import Scoring
 import Yams
 
@@ -14,6 +15,7 @@ import Yams
 ///   - nanchang/city.yaml          # a config file, or a folder holding city.yaml
 ///   - jiujiang
 /// score: {definition: …, previous: […], non_spatial: […]}   # optional, as in city.yaml
+/// categories: {养老服务站: elderly_daycare}                 # optional, as in city.yaml; given to every city
 /// ```
 public enum BatchStage {
     public struct CityJob: Sendable {
@@ -34,31 +36,44 @@ public enum BatchStage {
         public var jobs: [CityJob]
         public var parallel: Int
         public var scoreOptions: ScoreStage.Options
+        /// `categories:` of the batch file: every city gets them (its own `categories:` win for the same label).
+        public var categories: CategoryTable = CategoryTable()
+        /// The batch file (handed to each city's run as `--categories`).
+        public var file: String = ""
     }
+
+    public static let keys: Set<String> = ["province", "year", "jobs", "cities", "score", "categories"]
 
     public static func plan(path: String, outDir: String) throws -> Plan {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw PipelineError.config(file: path, line: nil, message: "cannot read the batch file")
         }
+        do {
+            let p = try readPlan(text, path: path, outDir: outDir)
+            try ScoreStage.checkFiles(p.scoreOptions, file: path)
+            return p
+        } catch let e as ConfigError { throw PipelineError(e) }
+    }
+
+    static func readPlan(_ text: String, path: String, outDir: String) throws(ConfigError) -> Plan {
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
-        let root: Node
-        do { guard let n = try Yams.compose(yaml: text) else { throw PipelineError.config(file: path, line: nil, message: "empty batch file") }; root = n }
-        catch let e as PipelineError { throw e } catch { throw PipelineError.config(file: path, line: nil, message: "YAML syntax: \(error)") }
-        let r = YAMLReader(file: path)
+        let r = ConfigReader(file: path)
+        guard let root = try r.compose(text), !r.isNull(root) else { throw ConfigError(file: path, key: "(root)", message: "empty batch file") }
         var province = "province", parallel = ProcessInfo.processInfo.activeProcessorCount
         var jobs: [CityJob] = []
         var score = ScoreStage.Options()
+        var categories = CategoryTable()
         var seen = Set<String>()
-        for (k, v) in try r.mapping(root, "top level") {
-            let key = try r.string(k, "key")
-            switch key {
-            case "province": province = try r.string(v, key)
-            case "year": _ = try r.int(v, key)
-            case "jobs": parallel = max(1, try r.int(v, key))
+        for e in try r.entries(root, "", allowed: keys) {
+            let v = e.value
+            switch e.name {
+            case "province": province = try r.text(v, e.path, nonEmpty: true)
+            case "year": _ = try r.integer(v, e.path, 1900...2200)
+            case "jobs": parallel = try r.integer(v, e.path, 1...256)
             case "cities":
-                guard case .sequence(let seq) = v else { throw r.error(v, "cities must be a list of configs or folders") }
-                for item in seq {
-                    let rel = try r.string(item, "cities[]")
+                guard let seq = v.sequence else { throw r.fail(e.path, v, "cities must be a list of configs or folders") }
+                for (i, item) in seq.enumerated() {
+                    let rel = try r.text(item, "cities[\(i)]", nonEmpty: true)
                     var p = rel.hasPrefix("/") ? rel : base.appendingPathComponent(rel).standardizedFileURL.path
                     var isDir: ObjCBool = false
                     if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue { p += "/city.yaml" }
@@ -68,25 +83,15 @@ public enum BatchStage {
                     seen.insert(slug)
                     jobs.append(CityJob(config: p, name: slug, outDir: (outDir as NSString).appendingPathComponent(slug)))
                 }
-            case "score":
-                for (sk, sv) in try r.mapping(v, "score") {
-                    let s = try r.string(sk, "key")
-                    func urls() throws -> [URL] {
-                        if case .sequence(let q) = sv { return try q.map { URL(fileURLWithPath: base.appendingPathComponent(try r.string($0, s)).path) } }
-                        return [URL(fileURLWithPath: base.appendingPathComponent(try r.string(sv, s)).path)]
-                    }
-                    switch s {
-                    case "definition": score.definition = URL(fileURLWithPath: base.appendingPathComponent(try r.string(sv, s)).path)
-                    case "previous": score.previous = try urls()
-                    case "non_spatial": score.nonSpatial = try urls()
-                    default: throw r.error(sk, "unknown key 'score.\(s)' (known: definition, previous, non_spatial)")
-                    }
-                }
-            default: throw r.error(k, "unknown key '\(key)' (known: province, year, jobs, cities, score)")
+            case "categories":
+                categories = try CityConfig.readCategories(v, r, key: "categories")
+                try CityConfig.registerCategories(categories, r, node: v)
+            default:
+                score = try CityConfig.readScore(v, r, "score") { base.appendingPathComponent($0).path }
             }
         }
-        if jobs.isEmpty { throw PipelineError.config(file: path, line: nil, message: "no cities listed") }
-        return Plan(province: province, jobs: jobs, parallel: parallel, scoreOptions: score)
+        if jobs.isEmpty { throw ConfigError(file: path, key: "cities", message: "no cities listed") }
+        return Plan(province: province, jobs: jobs, parallel: parallel, scoreOptions: score, categories: categories, file: path)
     }
 
     /// Digest of a city's inputs: its config text and the size and modification time of every source it names.
@@ -117,9 +122,10 @@ public enum BatchStage {
         let box = Box(plan.jobs.count)
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = plan.parallel
+        let categoriesFrom = plan.categories == CategoryTable() ? nil : plan.file
         for (i, job) in plan.jobs.enumerated() {
             queue.addOperation {
-                let r = runCity(job, executable: executable, force: force)
+                let r = runCity(job, executable: executable, force: force, categoriesFrom: categoriesFrom)
                 box.set(i, r)
                 say("batch       \(job.name) \(r.status)\(r.message.isEmpty ? "" : ": " + r.message)" + String(format: "  %.1f s", r.seconds))
             }
@@ -139,10 +145,12 @@ public enum BatchStage {
         return (done, score)
     }
 
-    static func runCity(_ job: CityJob, executable: String, force: Bool) -> CityResult {
+    static func runCity(_ job: CityJob, executable: String, force: Bool, categoriesFrom: String? = nil) -> CityResult {
         let t0 = Date()
         let stampPath = (job.outDir as NSString).appendingPathComponent(".cimbase-done")
-        let stamp = inputsStamp(job)
+        var stamp = inputsStamp(job)
+        // The batch file's categories are inputs of every city too.
+        if let f = categoriesFrom, let d = FileManager.default.contents(atPath: f) { var h = FNV64(); h.add(Array(d)); stamp += "+" + h.hex }
         if !force, let old = try? String(contentsOfFile: stampPath, encoding: .utf8), old == stamp,
            FileManager.default.fileExists(atPath: (job.outDir as NSString).appendingPathComponent("indicators.csv")) {
             return CityResult(job: job, status: "skipped (up to date)", message: "", seconds: 0)
@@ -151,7 +159,7 @@ public enum BatchStage {
         try? FileManager.default.createDirectory(atPath: job.outDir, withIntermediateDirectories: true)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = ["run", job.config, "--out", job.outDir, "--quiet"]
+        p.arguments = ["run", job.config, "--out", job.outDir, "--quiet"] + (categoriesFrom.map { ["--categories", $0] } ?? [])
         let log = (job.outDir as NSString).appendingPathComponent("run.log")
         FileManager.default.createFile(atPath: log, contents: nil)
         let errPipe = Pipe()

@@ -1,4 +1,7 @@
+import CityModel
+import ConfigReader
 import Foundation
+import Tiles
 import Yams
 
 /// Where one canonical layer of the city comes from, and which source fields map to canonical attributes.
@@ -61,8 +64,15 @@ public struct CityConfig: Sendable {
     /// Facilities given as a list of per-category sources.
     public var facilityList: [LayerSource]
     public var ingest: IngestOptions
-    /// Extra sections handed to later stages untouched (walk, indicators, tiles, score): key → YAML text.
-    public var stageOptions: [String: String]
+    /// `categories:`: labels of the data mapped to categories, and categories the config defines.
+    public var categories: CategoryTable
+    /// The stage sections, decoded and validated when the config is read (before any stage runs).
+    public var walk: WalkStage.Options
+    public var indicators: IndicatorOptions
+    /// The 3D Tiles options; `defaultGroundHeightM` is `tiles.ground_height_m`, else `ingest.ground_height_m` (resolved
+    /// when the config is read: set it here too when building a config in code).
+    public var tiles: TilesetOptions
+    public var score: ScoreStage.Options
     /// The config file (absolute), or "<memory>".
     public var file: String
     public var baseDirectory: String
@@ -87,7 +97,9 @@ public struct CityConfig: Sendable {
                 layers: [String: LayerSource] = [:], facilityList: [LayerSource] = [], ingest: IngestOptions = IngestOptions(),
                 file: String = "<memory>", baseDirectory: String = FileManager.default.currentDirectoryPath) {
         self.city = city; self.year = year; self.crs = crs; self.preset = preset; self.osm = osm; self.layers = layers
-        self.facilityList = facilityList; self.ingest = ingest; self.stageOptions = [:]; self.file = file; self.baseDirectory = baseDirectory
+        self.facilityList = facilityList; self.ingest = ingest; self.file = file; self.baseDirectory = baseDirectory
+        self.categories = CategoryTable(); self.walk = WalkStage.Options(); self.indicators = IndicatorOptions()
+        self.tiles = TilesetOptions(); self.score = ScoreStage.Options()
     }
 
     /// Resolves a source path against the config's folder (connection strings like `PG:` are left alone).
@@ -96,7 +108,9 @@ public struct CityConfig: Sendable {
         return URL(fileURLWithPath: baseDirectory).appendingPathComponent(source).standardizedFileURL.path
     }
 
-    /// Loads and validates a config file. Unknown keys, wrong types and missing required keys are errors naming the line.
+    /// Loads and validates a config file: every section (layers, ingest, categories, walk, indicators, tiles, score)
+    /// is decoded into typed, range-checked options, and the score definition and tables it names are read, so that
+    /// no stage starts on a config that a later stage would refuse. Errors name the file, line and dotted key.
     public static func load(path: String) throws -> CityConfig {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         guard let data = FileManager.default.contents(atPath: url.path) else {
@@ -105,132 +119,124 @@ public struct CityConfig: Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw PipelineError.config(file: path, line: nil, message: "the config file is not UTF-8")
         }
-        return try parse(text, file: url.path, baseDirectory: url.deletingLastPathComponent().path)
-    }
-
-    public static func parse(_ text: String, file: String = "<memory>", baseDirectory: String = FileManager.default.currentDirectoryPath) throws -> CityConfig {
-        let root: Node
-        do {
-            guard let n = try Yams.compose(yaml: text) else { throw PipelineError.config(file: file, line: nil, message: "the config is empty") }
-            root = n
-        } catch let e as YamlError {
-            throw PipelineError.config(file: file, line: nil, message: "YAML syntax: \(e)")
-        }
-        let r = YAMLReader(file: file)
-        let top = try r.mapping(root, "top level")
-        var cfg = CityConfig(city: "", year: 0, file: file, baseDirectory: baseDirectory)
-        var sawCity = false, sawYear = false
-        for (k, v) in top {
-            let key = try r.string(k, "key")
-            switch key {
-            case "city": cfg.city = try r.string(v, "city"); sawCity = true
-            case "year": cfg.year = try r.int(v, "year"); sawYear = true
-            case "crs": cfg.crs = try r.string(v, "crs")
-            case "preset":
-                let p = try r.string(v, "preset")
-                guard p == "osm" else { throw r.error(v, "unknown preset '\(p)' (known: osm)") }
-                cfg.preset = p
-            case "osm": cfg.osm = try r.string(v, "osm")
-            case "layers":
-                for (lk, lv) in try r.mapping(v, "layers") {
-                    let lname = try r.string(lk, "layer name")
-                    guard layerKeys.contains(lname) else {
-                        throw r.error(lk, "unknown layer '\(lname)' (known: \(layerKeys.joined(separator: ", ")))")
-                    }
-                    if lname == "facilities", case .sequence(let seq) = lv {
-                        for item in seq { cfg.facilityList.append(try layerSource(item, lname, r, list: true)) }
-                    } else {
-                        cfg.layers[lname] = try layerSource(lv, lname, r, list: false)
-                    }
-                }
-            case "ingest":
-                for (ok, ov) in try r.mapping(v, "ingest") {
-                    let o = try r.string(ok, "key")
-                    switch o {
-                    case "floor_height_m": cfg.ingest.floorHeightM = try r.double(ov, o)
-                    case "default_height_m": cfg.ingest.defaultHeightM = try r.double(ov, o)
-                    case "max_height_m": cfg.ingest.maxHeightM = try r.double(ov, o)
-                    case "m2_per_resident": cfg.ingest.m2PerResident = try r.double(ov, o)
-                    case "unknown_use_is_residential": cfg.ingest.unknownUseIsResidential = try r.bool(ov, o)
-                    case "repair_invalid": cfg.ingest.repairInvalid = try r.bool(ov, o)
-                    case "ground_height_m": cfg.ingest.groundHeightM = try r.double(ov, o)
-                    default: throw r.error(ok, "unknown key 'ingest.\(o)' (known: floor_height_m, default_height_m, max_height_m, m2_per_resident, unknown_use_is_residential, repair_invalid, ground_height_m)")
-                    }
-                }
-            case "walk", "indicators", "tiles", "score":
-                cfg.stageOptions[key] = (try? Yams.serialize(node: v)) ?? ""
-            default:
-                throw r.error(k, "unknown key '\(key)' (known: city, year, crs, preset, osm, layers, ingest, walk, indicators, tiles, score)")
-            }
-        }
-        guard sawCity else { throw PipelineError.config(file: file, line: nil, message: "missing required key 'city'") }
-        guard sawYear else { throw PipelineError.config(file: file, line: nil, message: "missing required key 'year'") }
-        if cfg.preset == "osm" {
-            guard cfg.osm != nil else { throw PipelineError.config(file: file, line: nil, message: "preset: osm needs 'osm: <file.osm.pbf>'") }
-        } else if cfg.layers["buildings"] == nil && cfg.layers["roads"] == nil {
-            throw PipelineError.config(file: file, line: nil, message: "no layers: give at least layers.buildings or layers.roads (or preset: osm)")
-        }
+        let cfg = try parse(text, file: url.path, baseDirectory: url.deletingLastPathComponent().path)
+        try cfg.checkFiles()
         return cfg
     }
 
-    static func layerSource(_ node: Node, _ lname: String, _ r: YAMLReader, list: Bool) throws -> LayerSource {
-        let m = try r.mapping(node, "layers.\(lname)")
+    /// The keys a city config may have at the top level.
+    public static let topKeys: Set<String> = ["city", "year", "crs", "preset", "osm", "layers", "ingest", "categories", "walk", "indicators", "tiles", "score"]
+
+    /// Parses and validates config text (no file is opened: `load` also checks the files the score section names).
+    public static func parse(_ text: String, file: String = "<memory>", baseDirectory: String = FileManager.default.currentDirectoryPath) throws -> CityConfig {
+        do { return try read(text, file: file, baseDirectory: baseDirectory) } catch let e as ConfigError { throw PipelineError(e) }
+    }
+
+    static func read(_ text: String, file: String, baseDirectory: String) throws(ConfigError) -> CityConfig {
+        let r = ConfigReader(file: file)
+        guard let root = try r.compose(text), !r.isNull(root) else { throw ConfigError(file: file, key: "(root)", message: "the config is empty") }
+        let top = try r.entries(root, "", allowed: topKeys)
+        var cfg = CityConfig(city: "", year: 0, file: file, baseDirectory: baseDirectory)
+        var sawCity = false, sawYear = false
+        var sections: [String: ConfigEntry] = [:]
+        for e in top {
+            let v = e.value
+            switch e.name {
+            case "city": cfg.city = try r.text(v, "city", nonEmpty: true); sawCity = true
+            case "year": cfg.year = try r.integer(v, "year", 1900...2200); sawYear = true
+            case "crs": cfg.crs = try r.text(v, "crs", nonEmpty: true)
+            case "preset":
+                let p = try r.text(v, "preset")
+                guard p == "osm" else { throw r.fail("preset", v, "unknown preset '\(p)' (known: osm)") }
+                cfg.preset = p
+            case "osm": cfg.osm = try r.text(v, "osm", nonEmpty: true)
+            case "layers":
+                for l in try r.entries(v, "layers", allowed: Set(layerKeys)) {
+                    if l.name == "facilities", let seq = l.value.sequence {
+                        for (i, item) in seq.enumerated() { cfg.facilityList.append(try layerSource(item, l.name, "layers.facilities[\(i)]", r, list: true)) }
+                    } else {
+                        cfg.layers[l.name] = try layerSource(l.value, l.name, l.path, r, list: false)
+                    }
+                }
+            default: sections[e.name] = e   // read below, once the layers and ingest defaults are known
+            }
+        }
+        guard sawCity else { throw ConfigError(file: file, key: "city", line: root.mark?.line, message: "missing required key 'city'") }
+        guard sawYear else { throw ConfigError(file: file, key: "year", line: root.mark?.line, message: "missing required key 'year'") }
+        if cfg.preset == "osm" {
+            guard cfg.osm != nil else { throw ConfigError(file: file, key: "preset", message: "preset: osm needs 'osm: <file.osm.pbf>'") }
+        } else if cfg.layers["buildings"] == nil && cfg.layers["roads"] == nil {
+            throw ConfigError(file: file, key: "layers", message: "no layers: give at least layers.buildings or layers.roads (or preset: osm)")
+        }
+        let sec = { (name: String) in sections[name].flatMap { r.isNull($0.value) ? nil : $0.value } }
+        if let n = sec("ingest") { cfg.ingest = try readIngest(n, r) }
+        if let n = sec("categories") { cfg.categories = try readCategories(n, r, key: "categories") }
+        try registerCategories(cfg.categories, r, node: sections["categories"]?.value)
+        if let n = sec("walk") { cfg.walk = try readWalk(n, r) }
+        if let n = sec("indicators") { cfg.indicators = try readIndicators(n, r) }
+        cfg.tiles.defaultGroundHeightM = cfg.ingest.groundHeightM
+        if let n = sec("tiles") { try readTiles(n, r, into: &cfg.tiles) }
+        if let n = sec("score") { cfg.score = try readScore(n, r, "score") { cfg.resolve($0) } }
+        return cfg
+    }
+
+    static func layerSource(_ node: Node, _ lname: String, _ key: String, _ r: ConfigReader, list: Bool) throws(ConfigError) -> LayerSource {
+        let allowed = Set(["source", "layer", "where", "crs", "encoding", "coords"] + (fieldKeys[lname] ?? []))
         var src = LayerSource(source: "", line: node.mark?.line)
         var sawSource = false
-        let allowed = fieldKeys[lname] ?? []
-        for (k, v) in m {
-            let key = try r.string(k, "key")
-            switch key {
-            case "source": src.source = try r.string(v, key); sawSource = true
-            case "layer": src.layer = try r.string(v, key)
-            case "where": src.where_ = try r.string(v, key)
-            case "crs": src.crs = try r.string(v, key)
-            case "encoding": src.encoding = try r.string(v, key)
+        for e in try r.entries(node, key, allowed: allowed) {
+            switch e.name {
+            case "source": src.source = try r.text(e.value, e.path, nonEmpty: true); sawSource = true
+            case "layer": src.layer = try r.text(e.value, e.path)
+            case "where": src.where_ = try r.text(e.value, e.path)
+            case "crs": src.crs = try r.text(e.value, e.path, nonEmpty: true)
+            case "encoding": src.encoding = try r.text(e.value, e.path, nonEmpty: true)
             case "coords":
-                let c = try r.string(v, key).lowercased()
-                guard ["wgs84", "gcj02", "bd09"].contains(c) else { throw r.error(v, "layers.\(lname).coords must be wgs84, gcj02 or bd09, not '\(c)'") }
+                let c = try r.text(e.value, e.path).lowercased()
+                guard ["wgs84", "gcj02", "bd09"].contains(c) else { throw r.fail(e.path, e.value, "coords must be wgs84, gcj02 or bd09, not '\(c)'") }
                 src.coords = c
             case "category" where list && lname == "facilities":
                 // In a list, `category` is the category itself when no field of that name is meant: `{category: school, …}`.
-                src.fixedCategory = try r.string(v, key)
+                src.fixedCategory = try r.text(e.value, e.path, nonEmpty: true)
             default:
-                guard allowed.contains(key) else {
-                    let known = (["source", "layer", "where", "crs", "encoding", "coords"] + allowed).joined(separator: ", ")
-                    throw r.error(k, "unknown key 'layers.\(lname).\(key)' (known: \(known))")
-                }
-                src.fields[key] = try r.string(v, key)
+                src.fields[e.name] = try r.text(e.value, e.path, nonEmpty: true)
             }
         }
-        guard sawSource else { throw r.error(node, "layers.\(lname) needs 'source'") }
+        guard sawSource else { throw r.fail(key, node, "\(key) needs 'source'") }
         return src
     }
 }
 
-/// Reads Yams nodes with errors that name the file and line.
-struct YAMLReader {
-    let file: String
-    func error(_ n: Node, _ msg: String) -> PipelineError { .config(file: file, line: n.mark?.line, message: msg) }
-    func mapping(_ n: Node, _ what: String) throws -> [(Node, Node)] {
-        guard case .mapping(let m) = n else { throw error(n, "\(what) must be a mapping (key: value)") }
-        return Array(m)
+extension PipelineError {
+    /// A config reader error as the pipeline reports it: `file:line: key: message`.
+    public init(_ e: ConfigError) {
+        let key = e.key == "(root)" || e.key.isEmpty ? "" : "\(e.key): "
+        self = .config(file: e.file, line: e.line, message: key + e.message)
     }
-    func string(_ n: Node, _ what: String) throws -> String {
-        guard case .scalar(let s) = n else { throw error(n, "'\(what)' must be a single value") }
-        return s.string
-    }
-    func int(_ n: Node, _ what: String) throws -> Int {
-        guard let v = Int(try string(n, what)) else { throw error(n, "'\(what)' must be an integer") }
-        return v
-    }
-    func double(_ n: Node, _ what: String) throws -> Double {
-        guard let v = Double(try string(n, what)), v.isFinite else { throw error(n, "'\(what)' must be a number") }
-        return v
-    }
-    func bool(_ n: Node, _ what: String) throws -> Bool {
-        switch try string(n, what).lowercased() {
-        case "true", "yes", "on": return true
-        case "false", "no", "off": return false
-        default: throw error(n, "'\(what)' must be true or false")
+}
+
+extension CityConfig {
+    /// The `categories:` section of another YAML file (a batch file), validated as in city.yaml; empty when it has none.
+    public static func categories(fromFile path: String) throws -> CategoryTable {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw PipelineError.config(file: path, line: nil, message: "cannot read the file")
         }
+        do {
+            let r = ConfigReader(file: path)
+            guard let root = try r.compose(text), let m = root.mapping, let n = m["categories"], !r.isNull(n) else { return CategoryTable() }
+            let t = try readCategories(n, r, key: "categories")
+            try registerCategories(t, r, node: n)
+            return t
+        } catch let e as ConfigError { throw PipelineError(e) }
+    }
+
+    /// A one-line summary of what the config holds (for `cimbase check`).
+    public var summary: String {
+        let names = (preset == "osm" ? ["osm"] : []) + CityConfig.layerKeys.filter { self.layers[$0] != nil } + (facilityList.isEmpty ? [] : ["facilities ×\(facilityList.count)"])
+        var s = "\(city) \(year): layers \(names.joined(separator: ", "))"
+        if !categories.labels.isEmpty || !categories.defined.isEmpty {
+            s += " · categories: \(categories.labels.count) labels mapped, \(categories.defined.count) defined"
+        }
+        return s
     }
 }

@@ -169,7 +169,7 @@ public enum Ingest {
                 case "facilities":
                     if let r = GeometryValidator.basicCheck(f.geometry, f) { reject(layer, f, r); continue }
                     let catRaw = f.string("category")
-                    var cat = catRaw.flatMap(FacilityAliases.category)
+                    var cat = catRaw.flatMap { FacilityAliases.category($0, table: config.categories) }
                     let webMap = f.string("amap_typecode") != nil || f.string("amap_type") != nil || f.string("baidu_tag") != nil
                     if cat == nil && webMap {
                         cat = WebMapPOI.category(amapTypecode: f.string("amap_typecode"), amapType: f.string("amap_type"),
@@ -210,6 +210,7 @@ public enum Ingest {
                 .map { "\($0.key) (\($0.value))" }.joined(separator: "; ")
             notes.append("facilities: \(total) web-map POIs of \(unmappedWebTypes.count) unmapped types → rejects: \(list)")
         }
+        if let n = FacilityAliases.unknownLabelNote(rejects: base.rejects) { notes.append(n) }
 
         // The boundary is one area: its features (e.g. 713 subcatchments sharing edges) are dissolved, since a
         // multipolygon whose parts share edges is not valid geometry for overlay or for other tools.

@@ -48,7 +48,14 @@ enum OSMPreset {
         var cats: [String] = []
         let amenity = t["amenity"], leisure = t["leisure"], shop = t["shop"], healthcare = t["healthcare"]
         switch amenity {
-        case "kindergarten", "childcare": cats.append("kindergarten")
+        case "kindergarten": cats.append("kindergarten")
+        case "childcare": cats.append("infant_care")
+        case "toilets": cats.append("public_toilet")
+        case "charging_station": cats.append("ev_charging")
+        case "parking":
+            // Public parking only: private, customers-only and residents' lots are not 公共停车场.
+            if !["private", "customers", "no", "permit", "residents"].contains(t["access"] ?? "") { cats.append("parking") }
+        case "post_office", "parcel_locker": cats.append("parcel")
         case "school":
             let level = (t["isced:level"] ?? t["school:level"] ?? "").lowercased()
             if level.contains("2") || level.contains("3") || level.contains("secondary") || level.contains("middle") {
@@ -83,11 +90,21 @@ enum OSMPreset {
         switch leisure {
         case "park": cats.append("park")
         case "playground", "fitness_station": cats.append("fitness")
-        case "pitch": cats.append("sports_mid")
+        case "pitch":
+            cats.append("sports_mid")
+            if (t["sport"] ?? "").split(separator: ";").contains(where: { $0 == "soccer" || $0 == "football" }) { cats.append("football") }
         case "sports_centre", "stadium": cats.append("sports_large")
         default: break
         }
         if t["emergency"] == "assembly_point" { cats.append("shelter") }
+        // Public transport: bus stops (highway=bus_stop, or a platform served by buses) and urban rail stations
+        // (metro, light rail, monorail: 轨道交通; mainline and tram stops are not).
+        if t["highway"] == "bus_stop" || (t["public_transport"] == "platform" && t["bus"] == "yes") { cats.append("bus_stop") }
+        let station = t["station"] ?? ""
+        if (t["railway"] == "station" || t["railway"] == "halt" || t["public_transport"] == "station"),
+           ["subway", "light_rail", "monorail"].contains(station) || t["subway"] == "yes" || t["light_rail"] == "yes" {
+            cats.append("rail_station")
+        }
         return cats
     }
 

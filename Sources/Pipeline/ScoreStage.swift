@@ -29,13 +29,21 @@ public enum ScoreStage {
         public init() {}
     }
 
-    static func options(_ config: CityConfig) throws -> Options {
-        let s = try StageSection(config, "score", allowed: ["definition", "previous", "non_spatial"])
-        var o = Options()
-        if let d = try s.string("definition") { o.definition = URL(fileURLWithPath: config.resolve(d)) }
-        o.previous = try (s.strings("previous") ?? []).map { URL(fileURLWithPath: config.resolve($0)) }
-        o.nonSpatial = try (s.strings("non_spatial") ?? []).map { URL(fileURLWithPath: config.resolve($0)) }
-        return o
+    /// The score options, read and validated with the config (`CityConfig.score`).
+    static func options(_ config: CityConfig) throws -> Options { config.score }
+
+    /// Checks up front that the definition exists and is valid and that the tables exist (`file` names the config).
+    static func checkFiles(_ o: Options, file: String) throws {
+        if let d = o.definition {
+            do { _ = try IndicatorSystem.load(from: d) } catch {
+                throw PipelineError.config(file: file, line: nil, message: "score.definition: \(error)")
+            }
+        }
+        for (key, urls) in [("score.previous", o.previous), ("score.non_spatial", o.nonSpatial)] {
+            for u in urls where !FileManager.default.fileExists(atPath: u.path) {
+                throw PipelineError.config(file: file, line: nil, message: "\(key): no such file \(u.path)")
+            }
+        }
     }
 
     /// Scores in-memory tables and writes the outputs into `outDir`.
@@ -55,7 +63,7 @@ public enum ScoreStage {
     }
 
     /// Map panels for a city's report from the indicator stage's outputs.
-    static func maps(base: BaseLayer, indicators: IndicatorStage.Output, outDir: String) -> [MapPanel] {
+    static func maps(base: BaseLayer, indicators: IndicatorStage.Output, outDir: String, categories: CategoryTable = CategoryTable()) -> [MapPanel] {
         func rings(_ m: MultiPolygon) -> [[[SIMD2<Double>]]] { m.polygons.map(\.rings) }
         var panels: [MapPanel] = []
         var green: [MapPolygon] = rings(indicators.builtUp).map { MapPolygon(rings: $0, fill: .outline) }
@@ -74,7 +82,7 @@ public enum ScoreStage {
         }
         // Life-circle completeness from the walk grids: per cell, how many of the required categories are within their
         // threshold (downsampled to at most 400 cells a side to keep the report small).
-        if let lc = lifeCirclePanel(outDir: outDir) { panels.append(lc) }
+        if let lc = lifeCirclePanel(outDir: outDir, categories: categories) { panels.append(lc) }
         // Buildings (the largest 4,000 footprints keep the report small).
         let bs = base.buildings.sorted { $0.footprint.area > $1.footprint.area }.prefix(4000)
         var b: [MapPolygon] = rings(indicators.builtUp).map { MapPolygon(rings: $0, fill: .outline) }
@@ -84,8 +92,8 @@ public enum ScoreStage {
         return panels
     }
 
-    static func lifeCirclePanel(outDir: String) -> MapPanel? {
-        let required = FacilityCategory.all.filter(\.requiredFor15)
+    static func lifeCirclePanel(outDir: String, categories: CategoryTable = CategoryTable()) -> MapPanel? {
+        let required = categories.all.filter(\.requiredFor15)
         var count: [Float]? = nil
         var geo: (w: Int, h: Int, gt: [Double])? = nil
         var used = 0

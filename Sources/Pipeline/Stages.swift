@@ -50,10 +50,8 @@ public enum Stages {
         return try WalkStage.run(config: config, base: base, outDir: outDir, progress: progress)
     }
 
-    static func indicatorOverrides(_ config: CityConfig) throws -> [String: [String: Double]] {
-        let s = try StageSection(config, "indicators", allowed: ["params", "grid_cell_m"])
-        return try s.nestedNumberMap("params") ?? [:]
-    }
+    /// The indicator parameter overrides, read and validated with the config (`CityConfig.indicators`).
+    static func indicatorOverrides(_ config: CityConfig) throws -> [String: [String: Double]] { config.indicators.params }
 
     /// Indicator stage on a base layer; writes the tables.
     @discardableResult
@@ -61,13 +59,21 @@ public enum Stages {
                                   outDir: String, progress: Progress) throws -> IndicatorStage.Output {
         let t0 = Date()
         let hash = IndicatorStage.inputsHash(outDir: outDir, config: config)
-        let cell = try StageSection(config, "indicators", allowed: ["params", "grid_cell_m"]).double("grid_cell_m") ?? 10
+        let cell = config.indicators.gridCellM
+        try checkIndicatorGrids(config, base)
         let out = try IndicatorStage.compute(config: config, base: base, walk: walk, fireDrive: fireDrive,
                                              overrides: try indicatorOverrides(config), progress: progress, inputsHash: hash,
                                              gridDir: outDir, gridCell: cell)
         try IndicatorStage.write(out, base: base, outDir: outDir)
         say(IndicatorStage.summary(out, zones: base.zones.count, seconds: Date().timeIntervalSince(t0)))
         return out
+    }
+
+    /// Grid sizes of the indicator stage against the data's extent (before anything is allocated).
+    static func checkIndicatorGrids(_ config: CityConfig, _ base: BaseLayer) throws {
+        let ext = GridBudget.extent(base)
+        try GridBudget.check(key: "indicators.grid_cell_m", cell: config.indicators.gridCellM, extent: ext, bytesPerCell: 16, file: config.file)
+        for (id, p) in config.indicators.params { if let c = p["cell_m"] { try GridBudget.check(key: "indicators.params.\(id).cell_m", cell: c, extent: ext, bytesPerCell: 16, file: config.file) } }
     }
 
     public static func runAll(config: CityConfig, outDir: String, progress: Progress) throws {
@@ -77,8 +83,8 @@ public enum Stages {
         let walk = try WalkStage.run(config: config, base: base, outDir: outDir, progress: progress)
         let ind = try indicators(config: config, base: base, walk: walk?.access, fireDrive: walk?.fireDrive, outDir: outDir, progress: progress)
         try TilesStage.run(config: config, base: base, extraColumns: TilesStage.columns(walk), outDir: outDir, progress: progress)
-        let result = try ScoreStage.run(tables: [ind.table], options: try ScoreStage.options(config), config: config,
-                                        maps: [config.city: ScoreStage.maps(base: base, indicators: ind, outDir: outDir)], outDir: outDir)
+        let result = try ScoreStage.run(tables: [ind.table], options: config.score, config: config,
+                                        maps: [config.city: ScoreStage.maps(base: base, indicators: ind, outDir: outDir, categories: config.categories)], outDir: outDir)
         say("score       " + result.summary)
         say(String(format: "done        %.1f s → %@", Date().timeIntervalSince(t0), outDir))
     }

@@ -21,16 +21,8 @@ public enum TilesStage {
                                                         values: .float32($0.values, noData: -1)) }
     }
 
-    static func options(_ config: CityConfig) throws -> TilesetOptions {
-        let s = try StageSection(config, "tiles", allowed: ["max_buildings_per_tile", "ground_height_m", "color_by_use", "geometric_error_scale"])
-        var o = TilesetOptions()
-        o.defaultGroundHeightM = config.ingest.groundHeightM
-        if let v = try s.double("max_buildings_per_tile") { o.maxBuildingsPerTile = Int(v) }
-        if let v = try s.double("ground_height_m") { o.defaultGroundHeightM = v }
-        if let v = try s.bool("color_by_use") { o.colorByUse = v }
-        if let v = try s.double("geometric_error_scale") { o.geometricErrorScale = v }
-        return o
-    }
+    /// The tiles options, read and validated with the config (`CityConfig.tiles`).
+    static func options(_ config: CityConfig) throws -> TilesetOptions { config.tiles }
 
     @discardableResult
     public static func run(config: CityConfig, base: BaseLayer, extraColumns: [BuildingColumn], outDir: String, progress: Progress) throws -> TilesetSummary {

@@ -46,23 +46,15 @@ public enum WalkStage {
         public var islands: Int
     }
 
-    static func options(_ config: CityConfig) throws -> Options {
-        let s = try StageSection(config, "walk", allowed: ["thresholds_m", "max_snap_m", "stairs_penalty", "node_crossings", "entrance_spacing_m",
-                                                          "k_nearest", "grid_cell_m", "fire_speed_kmh", "fire_minutes", "service_areas", "export_graph"])
-        var o = Options()
-        if let t = try s.strings("thresholds_m") {
-            o.thresholdsM = try t.map { guard let d = Double($0), d > 0 else { throw s.err("thresholds_m", "must be positive numbers") }; return d }
+    /// The walk options, read and validated with the config (`CityConfig.walk`); the grid's size is checked here,
+    /// against the extent of the data, before anything is allocated.
+    static func options(_ config: CityConfig, base: BaseLayer) throws -> Options {
+        let o = config.walk
+        if o.gridCellM > 0 {
+            // Per cell: centre (16 B), snapped position (24 B), search state and one Float per category.
+            try GridBudget.check(key: "walk.grid_cell_m", cell: o.gridCellM, extent: GridBudget.extent(base),
+                                 bytesPerCell: 64 + 4 * config.categories.all.count, file: config.file)
         }
-        if let v = try s.double("max_snap_m") { o.maxSnapM = v }
-        if let v = try s.double("stairs_penalty") { guard v >= 1 else { throw s.err("stairs_penalty", "must be ≥ 1") }; o.stairsPenalty = v }
-        if let v = try s.bool("node_crossings") { o.nodeCrossings = v }
-        if let v = try s.double("entrance_spacing_m") { o.entranceSpacingM = v }
-        if let v = try s.double("k_nearest") { guard (0...3).contains(Int(v)) else { throw s.err("k_nearest", "must be 0…3") }; o.k = Int(v) }
-        if let v = try s.double("grid_cell_m") { o.gridCellM = v }
-        if let v = try s.bool("service_areas") { o.serviceAreas = v }
-        if let v = try s.bool("export_graph") { o.exportGraph = v }
-        if let v = try s.double("fire_speed_kmh") { o.fireSpeedKmh = v }
-        if let v = try s.double("fire_minutes") { o.fireMinutes = v }
         return o
     }
 
@@ -117,7 +109,7 @@ public enum WalkStage {
 
     public static func run(config: CityConfig, base: BaseLayer, outDir: String, progress: Progress) throws -> Output? {
         let t0 = Date()
-        let o = try options(config)
+        let o = try options(config, base: base)
         let lines = try walkLines(base.roads, o, drive: false)
         guard !lines.isEmpty else {
             say("walk        no walkable roads: walk coverage not computed")
@@ -156,7 +148,7 @@ public enum WalkStage {
             if let fc = FacilityCategory.named(c), fc.requiredFor15 { lifeCircle[c] = fc.thresholdM }
         }
         // Required categories absent from the data still count: nobody has them within reach.
-        for fc in FacilityCategory.all where fc.requiredFor15 && lifeCircle[fc.id] == nil { lifeCircle[fc.id] = fc.thresholdM }
+        for fc in config.categories.all where fc.requiredFor15 && lifeCircle[fc.id] == nil { lifeCircle[fc.id] = fc.thresholdM }
         let cutoff = (thresholds.values.flatMap { $0 } + [o.thresholdsM.max() ?? 1000]).max()!
 
         progress.begin("walk: searching \(cats.count) categories")

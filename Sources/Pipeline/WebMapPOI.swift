@@ -1,7 +1,7 @@
 import CityModel
 
 /// Maps POI categories scraped from Chinese web maps (Amap/高德 typecodes and type strings, Baidu/百度 tags) and, where
-/// the category is generic or absent, POI names to the facility category ids of `FacilityCategory.all`.
+/// the category is generic or absent, POI names to the facility category ids of `FacilityCategory.builtIn`.
 ///
 /// Complexity: O(k + n·r) per call, where k is the number of `|`-joined alternatives, n the name length and r the
 /// number of name rules (about 50 keywords); all table lookups are hash lookups.
@@ -46,7 +46,7 @@ public enum WebMapPOI {
         ("080101", "体育休闲服务;运动场馆;综合体育馆", "sports_large"),
         ("080103", "体育休闲服务;运动场馆;网球场", "sports_mid"),
         ("080104", "体育休闲服务;运动场馆;篮球场馆", "sports_mid"),
-        ("080105", "体育休闲服务;运动场馆;足球场", "sports_mid"),
+        ("080105", "体育休闲服务;运动场馆;足球场", "football"),
         ("080108", "体育休闲服务;运动场馆;户外健身场所", "fitness"),
         ("080110", "体育休闲服务;运动场馆;游泳馆", "sports_mid"),
         ("080112", "体育休闲服务;运动场馆;乒乓球馆", "sports_mid"),
@@ -63,7 +63,20 @@ public enum WebMapPOI {
         // 政府机构及社会团体;公检法机构
         ("130504", "政府机构及社会团体;公检法机构;消防机关", "fire_station"),
         // 公共设施
+        ("200300", "公共设施;公共厕所;公共厕所", "public_toilet"),
         ("200400", "公共设施;紧急避难场所;紧急避难场所", "shelter"),
+        // 交通设施服务 (bus, metro and light-rail stations; parking)
+        ("150500", "交通设施服务;地铁站;地铁站", "rail_station"),
+        ("150600", "交通设施服务;轻轨站;轻轨站", "rail_station"),
+        ("150700", "交通设施服务;公交车站;公交车站相关", "bus_stop"),
+        ("150702", "交通设施服务;公交车站;普通公交站", "bus_stop"),
+        ("150900", "交通设施服务;停车场;停车场相关", "parking"),
+        ("150904", "交通设施服务;停车场;公共停车场", "parking"),
+        // 汽车服务;充电站
+        ("011100", "汽车服务;充电站;充电站", "ev_charging"),
+        // 生活服务 (post offices, parcel services)
+        ("070400", "生活服务;邮局;邮局", "parcel"),
+        ("070500", "生活服务;物流速递;物流速递", "parcel"),
     ]
 
     /// Amap 中类 codes whose unlisted 小类 map like the 中类 itself (e.g. 060401 家乐福 → supermarket).
@@ -90,6 +103,12 @@ public enum WebMapPOI {
         ("旅游景点;植物园", "植物园", "park"),
         ("运动健身;体育场馆", "体育场馆", "sports_mid"),
         ("文化传媒;文化宫", "文化宫", "culture"),
+        ("交通设施;公交车站", "公交车站", "bus_stop"),
+        ("交通设施;地铁站", "地铁站", "rail_station"),
+        ("交通设施;停车场", "停车场", "parking"),
+        ("汽车服务;充电站", "充电站", "ev_charging"),
+        ("生活服务;公共厕所", "公共厕所", "public_toilet"),
+        ("生活服务;邮局", "邮局", "parcel"),
     ]
 
     /// A name-keyword rule: when the POI name contains one of `keywords` (and none of `excludes`), the category is
@@ -121,8 +140,15 @@ public enum WebMapPOI {
                  category: "shelter", refines: ["park"]),
         NameRule(keywords: ["文化活动中心", "文化活动室", "文化站", "文化馆"], excludes: [],
                  category: "culture", refines: ["community_service"]),
+        NameRule(keywords: ["老年服务站", "养老服务站", "老年人服务站", "为老服务站"], excludes: [],
+                 category: "elderly_station", refines: ["community_service", "elderly_home"]),
+        NameRule(keywords: ["托育", "托儿所", "婴幼儿照护"], excludes: ["用品", "培训"],
+                 category: "infant_care", refines: ["community_service"]),
         NameRule(keywords: ["社区服务站", "社区服务中心", "党群服务中心", "居委会", "居民委员会"], excludes: [],
                  category: "community_service", refines: []),
+        NameRule(keywords: ["足球场", "足球公园"], excludes: [], category: "football", refines: ["sports_mid", "sports_large", "park"]),
+        NameRule(keywords: ["公共厕所", "公厕"], excludes: [], category: "public_toilet", refines: []),
+        NameRule(keywords: ["快递驿站", "菜鸟驿站", "快递柜", "丰巢", "邮政所", "邮政支局"], excludes: [], category: "parcel", refines: []),
     ]
 
     /// Words that disqualify a name from every name rule (shops selling to, or access points of, a facility).
@@ -220,7 +246,8 @@ public enum WebMapPOI {
         s += "https://lbs.amap.com/api/webservice/guide/api/search); type strings as returned by the Amap API "
         s += "(https://gist.github.com/the1sky/a9340e01d3aff22abc746bce677d9854); Baidu Place API tags "
         s += "(https://lbsyun.baidu.com/index.php?title=webapi/guide/webservice-placeapi); category semantics "
-        s += "GB 50180-2018 and CJJ/T 85-2017.\n"
+        s += "GB 50180-2018 and CJJ/T 85-2017; transport, toilet, charging, parking and parcel rows per the Amap and Baidu "
+        s += "classifications above (README \"Facility categories\" gives each category's standard).\n"
         return s
     }
 

@@ -1,3 +1,4 @@
+import ConfigReader
 import Foundation
 import Yams
 
@@ -49,18 +50,10 @@ extension IndicatorSystem {
 
     /// Parses and validates definition YAML text; `source` names the file in errors.
     public static func parse(yaml: String, source: String, knownIndicatorIDs: Set<String>? = nil) throws(ScoringError) -> IndicatorSystem {
-        let root: Node
-        do {
-            guard let n = try Yams.compose(yaml: yaml) else {
-                throw ScoringError.definition(file: source, key: "(root)", line: nil, column: nil, message: "empty definition")
-            }
-            root = n
-        } catch let e as ScoringError {
-            throw e
-        } catch {
-            throw .definition(file: source, key: "(root)", line: nil, column: nil, message: "not valid YAML: \(error)")
-        }
         let r = DefinitionReader(file: source)
+        guard let root = try r.lift({ () throws(ConfigError) in try r.reader.compose(yaml) }) else {
+            throw ScoringError.definition(file: source, key: "(root)", line: nil, column: nil, message: "empty definition")
+        }
         return try r.system(root, known: knownIndicatorIDs)
     }
 }
@@ -79,48 +72,40 @@ func globMatch(_ pattern: String, _ id: String) -> Bool {
     return pi == p.count
 }
 
-/// Walks the YAML node tree with key paths and positions for errors.
+/// Walks the YAML node tree with key paths and positions for errors; the primitives are the project's one YAML
+/// reader (`ConfigReader`), its errors turned into `ScoringError.definition`.
 private struct DefinitionReader {
     let file: String
+    var reader: ConfigReader { ConfigReader(file: file) }
 
     func fail(_ key: String, _ node: Node?, _ message: String) -> ScoringError {
         .definition(file: file, key: key, line: node?.mark?.line, column: node?.mark?.column, message: message)
     }
 
-    /// A mapping as ordered (key, value) pairs; checks keys are allowed and not repeated.
+    func lift<T>(_ body: () throws(ConfigError) -> T) throws(ScoringError) -> T {
+        do { return try body() } catch { throw .definition(file: error.file, key: error.key, line: error.line, column: error.column, message: error.message) }
+    }
+
+    /// A mapping keyed by name; checks keys are allowed and not repeated.
     func mapping(_ node: Node, _ key: String, allowed: Set<String>) throws(ScoringError) -> [String: Node] {
-        guard let m = node.mapping else { throw fail(key, node, "expected a mapping (key: value)") }
-        var out: [String: Node] = [:]
-        for (k, v) in m {
-            guard let name = k.string else { throw fail(key, k, "keys must be text") }
-            let path = key.isEmpty ? name : "\(key).\(name)"
-            guard allowed.contains(name) else {
-                throw fail(path, k, "unknown key '\(name)' (allowed: \(allowed.sorted().joined(separator: ", ")))")
-            }
-            if out[name] != nil { throw fail(path, k, "key '\(name)' repeated") }
-            out[name] = v
-        }
-        return out
+        try lift { () throws(ConfigError) in try reader.mapping(node, key, allowed: allowed) }
     }
 
     func string(_ m: [String: Node], _ name: String, _ key: String, required: Bool, parent: Node) throws(ScoringError) -> String? {
-        let path = key.isEmpty ? name : "\(key).\(name)"
+        let path = ConfigReader.join(key, name)
         guard let n = m[name] else {
             if required { throw fail(path, parent, "missing required key '\(name)'") }
             return nil
         }
-        guard let s = n.scalar?.string else { throw fail(path, n, "expected text") }
-        if required && s.trimmingCharacters(in: .whitespaces).isEmpty { throw fail(path, n, "must not be empty") }
-        return s
+        return try lift { () throws(ConfigError) in try reader.text(n, path, nonEmpty: required) }
     }
 
     func number(_ n: Node, _ path: String) throws(ScoringError) -> Double {
-        guard n.scalar != nil, let d = n.float, d.isFinite else { throw fail(path, n, "expected a finite number") }
-        return d
+        try lift { () throws(ConfigError) in try reader.number(n, path) }
     }
 
     func number(_ m: [String: Node], _ name: String, _ key: String, required: Bool, parent: Node) throws(ScoringError) -> Double? {
-        let path = key.isEmpty ? name : "\(key).\(name)"
+        let path = ConfigReader.join(key, name)
         guard let n = m[name] else {
             if required { throw fail(path, parent, "missing required key '\(name)'") }
             return nil
@@ -130,8 +115,7 @@ private struct DefinitionReader {
 
     func bool(_ m: [String: Node], _ name: String, _ key: String) throws(ScoringError) -> Bool? {
         guard let n = m[name] else { return nil }
-        guard n.scalar != nil, let b = n.bool else { throw fail("\(key).\(name)", n, "expected true or false") }
-        return b
+        return try lift { () throws(ConfigError) in try reader.bool(n, "\(key).\(name)") }
     }
 
     func system(_ root: Node, known: Set<String>?) throws(ScoringError) -> IndicatorSystem {

@@ -1,6 +1,8 @@
 extension SynthCity {
     /// The `city.yaml` for the generated city (the project's config format: `layers:` maps canonical layers to
-    /// sources and source fields). `gpkgName` is the GeoPackage's file name relative to the YAML.
+    /// sources and source fields). `gpkgName` is the GeoPackage's file name relative to the YAML. This only writes
+    /// text (Synth has no YAML dependency); it is read back by `CityConfig.load`, through the project's one reader
+    /// (ConfigReader), in SynthStageTests.
     public func configYAML(gpkgName: String = "city.gpkg") -> String {
         let g = gpkgName
         return """

@@ -10,9 +10,29 @@ struct CIMBaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cimbase",
         abstract: "City checkup (城市体检) base layer, spatial indicators, 3D Tiles and scoring.",
-        subcommands: [Run.self, Ingest.self, Walk.self, Indicators.self, Tiles.self, Score.self, Batch.self, Synth.self, Grid.self],
+        subcommands: [Run.self, Check.self, Ingest.self, Walk.self, Indicators.self, Tiles.self, Score.self, Batch.self, Synth.self, Grid.self],
         defaultSubcommand: nil
     )
+
+    /// Every failure ends with exit status 1 and one line on stderr (`error: …`), also for arguments the parser
+    /// refuses (ArgumentParser's own status would be 64 and a usage block); `--help` prints the help and exits 0.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let e as ExitCode {
+            Foundation.exit(e.rawValue)
+        } catch {
+            if exitCode(for: error) == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            let msg = message(for: error).split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }.joined(separator: " ")
+            FileHandle.standardError.write("error: \(msg.hasPrefix("Error: ") ? String(msg.dropFirst(7)) : msg) (see cimbase --help)\n".data(using: .utf8)!)
+            Foundation.exit(1)
+        }
+    }
 }
 
 /// Options every stage shares.
@@ -30,8 +50,13 @@ struct CityOptions: ParsableArguments {
     @Option(name: .long, help: "Run on an OpenStreetMap extract with the OSM preset instead of a config.") var osm: String?
     @Option(name: .long, help: "Population grid (GeoPackage with a `population` field, or a GeoTIFF) for --osm.") var population: String?
     @Option(name: .long, help: "Working CRS (EPSG code or auto); overrides the config.") var crs: String?
+    @Option(name: .long, help: "A YAML file (e.g. the batch file) whose `categories:` are added under the config's own.") var categories: String?
 
-    func load() throws -> CityConfig { try loadConfig(config, osm: osm, population: population, crs: crs) }
+    func load() throws -> CityConfig {
+        var cfg = try loadConfig(config, osm: osm, population: population, crs: crs)
+        if let categories { cfg.categories = cfg.categories.merging(try CityConfig.categories(fromFile: categories)) }
+        return cfg
+    }
 }
 
 /// The common prologue of a city stage: config, progress, output folder, and (unless `needsBase` is false) the base
@@ -78,6 +103,24 @@ func loadConfig(_ path: String?, osm: String?, population: String?, crs: String?
 }
 
 extension CIMBaseCommand {
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Read and validate a city config (or, with --batch, a batch file) without running any stage.")
+        @OptionGroup var city: CityOptions
+        @Flag(name: .long, help: "The file is a batch file (province.yaml).") var batch = false
+        func run() throws {
+            try guarded {
+                if batch {
+                    guard let path = city.config else { throw PipelineError.usage("give the batch file") }
+                    let plan = try BatchStage.plan(path: path, outDir: "out")
+                    say("check       \(path): \(plan.province), \(plan.jobs.count) cities")
+                } else {
+                    let cfg = try city.load()
+                    say("check       \(cfg.file): \(cfg.summary)")
+                }
+            }
+        }
+    }
+
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run every stage: ingest, walk, indicators, tiles, score.")
         @OptionGroup var city: CityOptions
@@ -142,6 +185,11 @@ extension CIMBaseCommand {
         @Option(name: .long, help: "Number of buildings (≥ 100), e.g. 10000, 100000, 1000000.") var buildings: Int = 10_000
         @Option(name: .long, help: "Seed: the same seed gives the same bytes.") var seed: UInt64 = 42
         @OptionGroup var common: CommonOptions
+
+        func validate() throws {
+            // Memory grows with the count (about 1 kB per building while generating): 10 million is the cap.
+            guard (100...10_000_000).contains(buildings) else { throw ValidationError("--buildings must be between 100 and 10000000, not \(buildings)") }
+        }
 
         func run() throws {
             try guarded {

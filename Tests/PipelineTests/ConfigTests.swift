@@ -48,11 +48,11 @@ import Testing
         let top = error("city: a\nyear: 2026\ncolour: red\n")
         #expect(top.contains("city.yaml:3") && top.contains("'colour'"))
         let layer = error("city: a\nyear: 2026\nlayers:\n  houses: {source: a.gpkg}\n")
-        #expect(layer.contains("city.yaml:4") && layer.contains("unknown layer 'houses'"))
+        #expect(layer.contains("city.yaml:4") && layer.contains("layers.houses: unknown key 'houses'"))
     }
 
     @Test func typeAndRequiredErrors() {
-        #expect(error("city: a\nyear: soon\nlayers: {roads: {source: r.gpkg}}\n").contains("city.yaml:2: 'year' must be an integer"))
+        #expect(error("city: a\nyear: soon\nlayers: {roads: {source: r.gpkg}}\n").contains("city.yaml:2: year: must be an integer"))
         #expect(error("year: 2026\nlayers: {roads: {source: r.gpkg}}\n").contains("missing required key 'city'"))
         #expect(error("city: a\nyear: 2026\nlayers:\n  roads: {layer: r}\n").contains("layers.roads needs 'source'"))
         #expect(error("city: a\nyear: 2026\n").contains("no layers"))
