@@ -65,6 +65,25 @@ public final class ProjTransformer {
         }
     }
 
+    /// Transforms points in place (2D) without throwing: a point that cannot be transformed becomes (inf, inf), so
+    /// the caller can reject exactly the features it belongs to. Returns PROJ's last message (empty when none).
+    @discardableResult
+    public func transformAllowingFailures(_ xs: UnsafeMutableBufferPointer<Double>, _ ys: UnsafeMutableBufferPointer<Double>) -> String {
+        precondition(xs.count == ys.count)
+        let n = xs.count
+        if n == 0 { return "" }
+        log.messages.removeAll()
+        proj_errno_reset(pj)
+        let stride = MemoryLayout<Double>.stride
+        _ = proj_trans_generic(pj, PJ_FWD, xs.baseAddress, stride, n, ys.baseAddress, stride, n, nil, 0, 0, nil, 0, 0)
+        var failed = false
+        for i in 0..<n where !xs[i].isFinite || !ys[i].isFinite { xs[i] = .infinity; ys[i] = .infinity; failed = true }
+        guard failed else { return "" }
+        let e = proj_errno(pj)
+        let m = log.messages.last ?? proj_context_errno_string(ctx, e).map { String(cString: $0) } ?? ""
+        return m.isEmpty ? "point outside the CRS's domain" : m
+    }
+
     /// Transforms 3D points in place (x, y, z).
     public func transform(_ pts: inout [SIMD3<Double>]) throws {
         let n = pts.count
