@@ -42,6 +42,27 @@ public final class ProjTransformer {
         ctx = c; pj = norm; log = box
     }
 
+    private init(ctx: OpaquePointer, pj: OpaquePointer, log: LogBox, source: String, target: String) {
+        self.ctx = ctx; self.pj = pj; self.log = log; self.source = source; self.target = target
+    }
+
+    /// An independent copy with its own PROJ context, for another thread: much cheaper than `init`, which searches
+    /// PROJ's database for the best operation (tens of milliseconds).
+    public func clone() throws -> ProjTransformer {
+        guard let c = proj_context_create() else { throw GeoBridgeError.proj(function: "proj_context_create", code: 0, message: "cannot create context") }
+        let box = LogBox()
+        proj_log_func(c, Unmanaged.passUnretained(box).toOpaque()) { user, level, msg in
+            guard let user, let msg else { return }
+            Unmanaged<LogBox>.fromOpaque(user).takeUnretainedValue().messages.append(String(cString: msg))
+        }
+        proj_log_level(c, PJ_LOG_ERROR)
+        guard let p = proj_clone(c, pj) else {
+            proj_context_destroy(c)
+            throw GeoBridgeError.proj(function: "proj_clone", code: 0, message: "cannot copy the transformation \(source) → \(target)")
+        }
+        return ProjTransformer(ctx: c, pj: p, log: box, source: source, target: target)
+    }
+
     deinit { proj_destroy(pj); proj_context_destroy(ctx) }
 
     /// Transforms points in place (2D). Throws when any point cannot be transformed, naming the first one.

@@ -24,6 +24,8 @@ struct Reprojection {
     let domain: BBox?
     let domainText: String
     private let same: [Bool]
+    /// One transformer per origin (nil: same CRS); workers use clones.
+    private let transformers: [ProjTransformer?]
 
     init(config: CityConfig, sources: IngestSources) throws {
         let centre = try Self.centreLonLat(sources)
@@ -34,12 +36,17 @@ struct Reprojection {
         self.crs = crs
         self.origins = origins
         same = origins.map { $0.crs == crs }
-        for o in origins where o.crs != crs {
-            do { _ = try ProjTransformer(from: o.crs!, to: crs) } catch let e as GeoBridgeError {
+        var ts: [ProjTransformer?] = []
+        var byCRS: [String: ProjTransformer] = [:]
+        for o in origins {
+            if o.crs == crs { ts.append(nil); continue }
+            if let t = byCRS[o.crs!] { ts.append(try t.clone()); continue }
+            do { let t = try ProjTransformer(from: o.crs!, to: crs); byCRS[o.crs!] = t; ts.append(t) } catch let e as GeoBridgeError {
                 throw PipelineError.crs(message: "\(o.file) (layer \(o.layer)): cannot transform \(o.crs!) to \(crs): \(e.message)")
             }
         }
-        (domain, domainText) = Self.domain(of: crs)
+        transformers = ts
+        (domain, domainText) = Self.domain(of: crs, lonLatTransformer: byCRS["EPSG:4326"])
     }
 
     // MARK: Centre
@@ -96,9 +103,9 @@ struct Reprojection {
     }
 
     /// The working CRS's widened area of use as a box in its own coordinates, and its description for reasons.
-    static func domain(of crs: String) -> (BBox?, String) {
+    static func domain(of crs: String, lonLatTransformer: ProjTransformer? = nil) -> (BBox?, String) {
         guard let srs = try? SpatialReference(crs), let a = srs.areaOfUse,
-              let t = try? ProjTransformer(from: "EPSG:4326", to: crs) else { return (nil, "") }
+              let t = (try? lonLatTransformer?.clone()) ?? (try? ProjTransformer(from: "EPSG:4326", to: crs)) else { return (nil, "") }
         let m = marginDegrees
         let s = max(-89.5, a.south - m), n = min(89.5, a.north + m)
         let (w, e) = a.west > a.east ? (-180.0, 180.0) : (max(-180, a.west - m), min(180, a.east + m))
@@ -125,6 +132,8 @@ struct Reprojection {
         let workers = n < 4_096 ? 1 : max(1, ProcessInfo.processInfo.activeProcessorCount)
         let blocks = workers == 1 ? 1 : workers * 8
         let crs = crs, origins = origins, same = same, domain = domain, domainText = domainText
+        nonisolated(unsafe) let shared = transformers
+        let lock = NSLock()
         feats.withUnsafeMutableBufferPointer { fb in
             errors.withUnsafeMutableBufferPointer { eb in
                 nonisolated(unsafe) let f = fb, e = eb
@@ -154,7 +163,9 @@ struct Reprojection {
                             }
                             var message = ""
                             if !same[o] && !xs.isEmpty {
-                                if transformers[o] == nil { transformers[o] = try? ProjTransformer(from: origins[o].crs!, to: crs) }
+                                if transformers[o] == nil {
+                                    lock.lock(); transformers[o] = try? shared[o]?.clone(); lock.unlock()
+                                }
                                 if let t = transformers[o] {
                                     message = xs.withUnsafeMutableBufferPointer { xb in ys.withUnsafeMutableBufferPointer { yb in t.transformAllowingFailures(xb, yb) } }
                                 } else {

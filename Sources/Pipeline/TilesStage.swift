@@ -41,7 +41,7 @@ public enum TilesStage {
     }
 
     static func options(_ config: CityConfig) throws -> TilesetOptions {
-        let s = try StageSection(config, "tiles", allowed: ["max_buildings_per_tile", "ground_height_m", "color_by_use", "geometric_error_scale"])
+        let s = try StageSection(config, "tiles", allowed: allowedKeys)
         var o = TilesetOptions()
         o.defaultGroundHeightM = config.ingest.groundHeightM
         if let v = try s.double("max_buildings_per_tile") { o.maxBuildingsPerTile = Int(v) }
@@ -51,8 +51,26 @@ public enum TilesStage {
         return o
     }
 
+    static let allowedKeys = ["max_buildings_per_tile", "ground_height_m", "color_by_use", "geometric_error_scale", "attributes"]
+
+    /// `tiles.attributes: [名称, 地址]`: kept source attributes of the buildings (by source or base.gpkg name) that also
+    /// go into the tiles' metadata. A name that is not kept is an error naming the key and the kept names.
+    static func attributeColumns(_ config: CityConfig, _ base: BaseLayer) throws -> [BuildingColumn] {
+        let s = try StageSection(config, "tiles", allowed: allowedKeys)
+        guard let names = try s.strings("attributes") else { return [] }
+        let table = base.attributes["buildings"] ?? AttributeTable()
+        return try names.map { n in
+            guard let c = table.column(n) else {
+                let kept = table.columns.map(\.sourceName)
+                throw s.err("attributes", "no building attribute '\(n)' is kept from the sources (kept: \(kept.isEmpty ? "none" : kept.joined(separator: ", ")))")
+            }
+            return BuildingColumn(attribute: c)
+        }
+    }
+
     @discardableResult
-    public static func run(config: CityConfig, base: BaseLayer, extraColumns: [BuildingColumn], outDir: String, progress: Progress) throws -> TilesetSummary {
+    public static func run(config: CityConfig, base: BaseLayer, extraColumns extraColumns0: [BuildingColumn], outDir: String, progress: Progress) throws -> TilesetSummary {
+        let extraColumns = try attributeColumns(config, base) + extraColumns0
         let t0 = Date()
         let dir = URL(fileURLWithPath: outDir).appendingPathComponent("tiles/buildings")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
