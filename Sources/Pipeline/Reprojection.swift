@@ -26,6 +26,8 @@ struct Reprojection {
     private let same: [Bool]
     /// One transformer per origin (nil: same CRS); workers use clones.
     private let transformers: [ProjTransformer?]
+    /// Clones for workers 1…, made once and reused for every layer.
+    private let pool = TransformerPool()
 
     init(config: CityConfig, sources: IngestSources) throws {
         let centre = try Self.centreLonLat(sources)
@@ -132,14 +134,14 @@ struct Reprojection {
         let workers = n < 4_096 ? 1 : max(1, ProcessInfo.processInfo.activeProcessorCount)
         let blocks = workers == 1 ? 1 : workers * 8
         let crs = crs, origins = origins, same = same, domain = domain, domainText = domainText
-        nonisolated(unsafe) let shared = transformers
-        let lock = NSLock()
+        let workerTransformers = (0..<workers).map { pool.transformers(worker: $0, base: transformers) }
         feats.withUnsafeMutableBufferPointer { fb in
             errors.withUnsafeMutableBufferPointer { eb in
                 nonisolated(unsafe) let f = fb, e = eb
                 let next = Counter()
-                DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                    var transformers: [Int: ProjTransformer] = [:]
+                nonisolated(unsafe) let wt = workerTransformers
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    let transformers = wt[w]
                     var xs: [Double] = [], ys: [Double] = []
                     while true {
                         let b = next.take()
@@ -152,7 +154,7 @@ struct Reprojection {
                             var j = i
                             xs.removeAll(keepingCapacity: true); ys.removeAll(keepingCapacity: true)
                             while j < hi && j - i < 512 && f[j].origin == o {
-                                if var g = f[j].geometry, !g.isEmpty, g.isFinite {
+                                if var g = f[j].geometry, !g.isEmpty, g.allFinite {
                                     f[j].geometry = nil // g is then the only reference: converted in place
                                     if origins[o].coords == "gcj02" { g.updatePoints { $0 = ChinaCoords.gcj02ToWGS84($0) } }
                                     else if origins[o].coords == "bd09" { g.updatePoints { $0 = ChinaCoords.bd09ToWGS84($0) } }
@@ -163,9 +165,6 @@ struct Reprojection {
                             }
                             var message = ""
                             if !same[o] && !xs.isEmpty {
-                                if transformers[o] == nil {
-                                    lock.lock(); transformers[o] = try? shared[o]?.clone(); lock.unlock()
-                                }
                                 if let t = transformers[o] {
                                     message = xs.withUnsafeMutableBufferPointer { xb in ys.withUnsafeMutableBufferPointer { yb in t.transformAllowingFailures(xb, yb) } }
                                 } else {
@@ -174,7 +173,7 @@ struct Reprojection {
                             }
                             var k = 0
                             for q in i..<j {
-                                guard var g = f[q].geometry, !g.isEmpty, g.isFinite else { continue }
+                                guard var g = f[q].geometry, !g.isEmpty, g.allFinite else { continue }
                                 f[q].geometry = nil
                                 let first = g.firstPoint ?? .zero
                                 if !same[o] {
@@ -209,6 +208,20 @@ struct Reprojection {
 
 private func fmt(_ p: Vec2) -> String { String(format: "%.9g %.9g", p.x, p.y) }
 
+/// Per-worker copies of the origins' transformers (PROJ objects are not shared between threads).
+final class TransformerPool: @unchecked Sendable {
+    private var byWorker: [Int: [ProjTransformer?]] = [:]
+    private let lock = NSLock()
+    func transformers(worker: Int, base: [ProjTransformer?]) -> [ProjTransformer?] {
+        if worker == 0 { return base }
+        lock.lock(); defer { lock.unlock() }
+        if let t = byWorker[worker] { return t }
+        let t = base.map { try? $0?.clone() }
+        byWorker[worker] = t
+        return t
+    }
+}
+
 /// A shared work counter for dynamic block scheduling.
 final class Counter: @unchecked Sendable {
     private var value = 0
@@ -217,6 +230,13 @@ final class Counter: @unchecked Sendable {
 }
 
 extension Geometry {
+    /// True when every coordinate is finite (as `isFinite`, without building an array of all points).
+    var allFinite: Bool {
+        var ok = true
+        forEachPoint { if !($0.x.isFinite && $0.y.isFinite) { ok = false } }
+        return ok
+    }
+
     /// The first coordinate, nil when there is none.
     var firstPoint: Vec2? {
         switch self {

@@ -40,7 +40,7 @@ struct GeometryValidator {
         if let e = raw.attrs["__error"]?.string { return e }
         guard let g else { return "no geometry" }
         if g.isEmpty { return "empty geometry" }
-        if !g.isFinite { return "non-finite coordinate (NaN or infinity)" }
+        if !g.allFinite { return "non-finite coordinate (NaN or infinity)" }
         return nil
     }
 
