@@ -2,10 +2,13 @@
 # Ingest throughput (issue 2): `cimbase ingest --osm` on the Monaco extract (23k buildings) against
 # `ogr2ogr -t_srs EPSG:32632` of the same OSM layers (points, lines, multipolygons) to a GeoPackage, in the same run.
 # Ours reads, reprojects with PROJ, validates every feature with GEOS (repairs, rejects, duplicates) and writes base.gpkg.
-# Usage: scripts/bench_ingest.sh [osm.pbf]       (default ../shared/data/monaco_osm/monaco.osm.pbf)
+# Usage: scripts/bench_ingest.sh [osm.pbf] [city.yaml …]   (default ../shared/data/monaco_osm/monaco.osm.pbf)
+# Each extra city.yaml (e.g. /work/cache/synth1000000/city.yaml) is ingested once more, with wall time and peak RSS.
+# CIMBASE_TIMINGS=1 prints the time of every ingest step on stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pbf="${1:-../shared/data/monaco_osm/monaco.osm.pbf}"
+shift || true
 [ -f "$pbf" ] || { echo "bench_ingest: $pbf not found (../shared absent?)"; exit 0; }
 bin=$(scripts/release-build cimbase)
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
@@ -28,3 +31,10 @@ cat "$work/summary.txt" | head -1
 echo "cimbase ingest:      ${ours_s} s, $feats features kept or rejected → $(python3 -c "print(round($feats/$ours_s))") features/s, peak $((ours_kb/1024)) MB"
 echo "ogr2ogr -t_srs GPKG: ${gdal_s} s, $gdal_feats features copied → $(python3 -c "print(round($gdal_feats/$gdal_s))") features/s, peak $((gdal_kb/1024)) MB"
 echo "RATIO ogr2ogr_time/cimbase_time $(python3 -c "print(round($gdal_s/$ours_s,2))")x  (features/s ratio cimbase/ogr2ogr $(python3 -c "print(round(($feats/$ours_s)/($gdal_feats/$gdal_s),2))")x)"
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
+for cfg in "$@"; do
+  rm -rf "$work/c"; mkdir -p "$work/c"
+  /usr/bin/time -f "%e %M" -o "$work/t" "$bin/cimbase" ingest "$cfg" --out "$work/c" --quiet > "$work/csummary.txt"
+  echo "$cfg: $(cut -d' ' -f1 "$work/t") s, peak $(( $(cut -d' ' -f2 "$work/t") / 1024 )) MB, base.gpkg $(( $(stat -c %s "$work/c/base.gpkg") / 1048576 )) MB"
+  head -1 "$work/csummary.txt"
+done

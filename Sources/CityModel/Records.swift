@@ -168,6 +168,9 @@ public struct BaseLayer: Sendable {
     public var rejects: [Reject] = []
     /// Working CRS as an authority code, e.g. `EPSG:32635`.
     public var crs: String = ""
+    /// Source attributes that map to no canonical field, per canonical layer (`buildings`, `roads`, …): each table is
+    /// parallel to that layer's records (row i belongs to record i). Absent for a layer whose sources have none.
+    public var attributes: [String: AttributeTable] = [:]
     public init() {}
     public var bbox: BBox {
         var b = BBox.empty
@@ -176,5 +179,97 @@ public struct BaseLayer: Sendable {
         for x in facilities { b = b.union(x.geometry.bbox) }
         if let bd = boundary { b = b.union(bd.bbox) }
         return b
+    }
+}
+
+/// One kept source attribute, stored as a column (no per-record dictionary): 1M buildings with a string field cost the
+/// UTF-8 bytes plus 5 bytes a row. Nulls are kept as nulls.
+public struct AttributeColumn: Sendable, Equatable {
+    /// Column name in base.gpkg: the source name, or `src_<name>` when the source name collides with a canonical field.
+    public var name: String
+    /// Field name in the source.
+    public var sourceName: String
+    public var type: FieldType
+    /// Integer values (`integer`, `integer64`), 0 where null.
+    public private(set) var ints: [Int64] = []
+    /// Real values, 0 where null.
+    public private(set) var reals: [Double] = []
+    /// UTF-8 bytes of all string values, one after the other; row i is `bytes[ends[i-1]..<ends[i]]`.
+    public private(set) var bytes: [UInt8] = []
+    public private(set) var ends: [UInt32] = []
+    public private(set) var present: [Bool] = []
+
+    public init(name: String, sourceName: String, type: FieldType) {
+        self.name = name; self.sourceName = sourceName; self.type = type
+    }
+
+    public var count: Int { present.count }
+
+    /// Appends a value, converted to the column's type (a value that does not convert is null).
+    public mutating func append(_ v: FieldValue) {
+        switch type {
+        case .integer, .integer64:
+            let x = v.int
+            ints.append(x ?? 0); present.append(x != nil)
+        case .real:
+            let x = v.real
+            reals.append(x ?? 0); present.append(x != nil)
+        case .string:
+            if let s = v.string { bytes.append(contentsOf: s.utf8); present.append(true) } else { present.append(false) }
+            ends.append(UInt32(bytes.count))
+        }
+    }
+
+    /// Appends row `row` of another column of the same type.
+    public mutating func append(row: Int, of other: AttributeColumn) {
+        if other.type == type {
+            switch type {
+            case .integer, .integer64: ints.append(other.ints[row])
+            case .real: reals.append(other.reals[row])
+            case .string:
+                let lo = row == 0 ? 0 : Int(other.ends[row - 1]), hi = Int(other.ends[row])
+                bytes.append(contentsOf: other.bytes[lo..<hi]); ends.append(UInt32(bytes.count))
+            }
+            present.append(other.present[row])
+        } else {
+            append(other.value(row))
+        }
+    }
+
+    /// Appends a null.
+    public mutating func appendNull() { append(.null) }
+
+    /// The value of a row (`.null` when absent).
+    public func value(_ row: Int) -> FieldValue {
+        guard present[row] else { return .null }
+        switch type {
+        case .integer, .integer64: return .int(ints[row])
+        case .real: return .real(reals[row])
+        case .string:
+            let lo = row == 0 ? 0 : Int(ends[row - 1]), hi = Int(ends[row])
+            return .string(String(decoding: bytes[lo..<hi], as: UTF8.self))
+        }
+    }
+
+    /// Reserves room for `n` more rows.
+    public mutating func reserve(_ n: Int) {
+        present.reserveCapacity(present.count + n)
+        switch type {
+        case .integer, .integer64: ints.reserveCapacity(ints.count + n)
+        case .real: reals.reserveCapacity(reals.count + n)
+        case .string: ends.reserveCapacity(ends.count + n)
+        }
+    }
+}
+
+/// The kept source attributes of one canonical layer: columns of equal length, parallel to the layer's records.
+public struct AttributeTable: Sendable, Equatable {
+    public var columns: [AttributeColumn]
+    public init(columns: [AttributeColumn] = []) { self.columns = columns }
+    /// Rows (0 when there are no columns).
+    public var count: Int { columns.first?.count ?? 0 }
+    /// The column named `name` (base.gpkg name or source name).
+    public func column(_ name: String) -> AttributeColumn? {
+        columns.first { $0.name == name } ?? columns.first { $0.sourceName == name }
     }
 }

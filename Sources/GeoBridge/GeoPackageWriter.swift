@@ -12,6 +12,8 @@ public final class GeoPackageWriter: FeatureSink {
     private var ds: GDALDatasetH?
     private let srs: SpatialReference?
     private var layer: OGRLayerH?
+    /// One feature reused for every row of the layer (fields and geometry are all set again for each row).
+    private var feature: OGRFeatureH?
     private var layerName = ""
     private var fieldTypes: [FieldType] = []
     private var inTransaction = false
@@ -38,6 +40,16 @@ public final class GeoPackageWriter: FeatureSink {
         if reproducible { CPLSetConfigOption("OGR_CURRENT_DATE", "2000-01-01T00:00:00.000Z") }
         guard let drv = GDALGetDriverByName(driver) else { throw GDALEnvironment.lastError("GDALGetDriverByName", fallback: "\(driver) driver missing") }
         GDALEnvironment.resetError()
+        // The temp file becomes visible only by rename after one fsync (commit), so SQLite need not sync every
+        // transaction nor keep a rollback journal (nothing is ever rolled back: a failed write deletes the file).
+        if driver == "GPKG" {
+            CPLSetThreadLocalConfigOption("OGR_SQLITE_SYNCHRONOUS", "OFF")
+            CPLSetThreadLocalConfigOption("OGR_SQLITE_JOURNAL", "OFF")
+        }
+        defer {
+            CPLSetThreadLocalConfigOption("OGR_SQLITE_SYNCHRONOUS", nil)
+            CPLSetThreadLocalConfigOption("OGR_SQLITE_JOURNAL", nil)
+        }
         guard let d = GDALCreate(drv, tmpPath, 0, 0, 0, GDT_Unknown, nil) else {
             throw GDALEnvironment.lastError("GDALCreate", fallback: "cannot create \(tmpPath)")
         }
@@ -77,6 +89,7 @@ public final class GeoPackageWriter: FeatureSink {
             guard OGR_L_CreateField(l, fd, 1) == OGRERR_NONE else { throw GDALEnvironment.lastError("OGR_L_CreateField") }
         }
         layer = l
+        feature = OGR_F_Create(OGR_L_GetLayerDefn(l))
         layerName = schema.name
         fieldTypes = schema.fields.map(\.type)
         if GDALDatasetTestCapability(ds, "Transactions") != 0 {
@@ -86,9 +99,8 @@ public final class GeoPackageWriter: FeatureSink {
     }
 
     public func write(_ row: FeatureRow) throws {
-        guard let layer else { throw GeoBridgeError.gdal(function: "OGR_L_CreateFeature", code: 0, message: "no layer begun") }
-        let f = OGR_F_Create(OGR_L_GetLayerDefn(layer))
-        defer { OGR_F_Destroy(f) }
+        guard let layer, let f = feature else { throw GeoBridgeError.gdal(function: "OGR_L_CreateFeature", code: 0, message: "no layer begun") }
+        OGR_F_SetFID(f, GIntBig(OGRNullFID))
         for (i, v) in row.values.enumerated() {
             let i32 = Int32(i)
             switch v {
@@ -104,6 +116,8 @@ public final class GeoPackageWriter: FeatureSink {
             let err = bytes.withUnsafeBytes { OGR_G_CreateFromWkb($0.baseAddress, srs?.handle, &geom, Int32(bytes.count)) }
             guard err == OGRERR_NONE, let geom else { throw GDALEnvironment.lastError("OGR_G_CreateFromWkb", fallback: "bad geometry in \(layerName)") }
             OGR_F_SetGeometryDirectly(f, geom)
+        } else {
+            OGR_F_SetGeometryDirectly(f, nil)
         }
         GDALEnvironment.resetError()
         guard OGR_L_CreateFeature(layer, f) == OGRERR_NONE else {
@@ -113,6 +127,7 @@ public final class GeoPackageWriter: FeatureSink {
     }
 
     public func end() throws {
+        if let f = feature { OGR_F_Destroy(f); feature = nil }
         if inTransaction, let ds {
             inTransaction = false
             guard GDALDatasetCommitTransaction(ds) == OGRERR_NONE else { throw GDALEnvironment.lastError("GDALDatasetCommitTransaction") }
@@ -132,6 +147,11 @@ public final class GeoPackageWriter: FeatureSink {
             try? FileManager.default.removeItem(atPath: tmpPath)
             throw e
         }
+        if tmpPath != path {
+            // One fsync, so that the file renamed into place is whole on disk (the writes themselves did not sync).
+            let fd = open(tmpPath, O_RDONLY)
+            if fd >= 0 { _ = fsync(fd); _ = Foundation.close(fd) }
+        }
         if tmpPath != path, rename(tmpPath, path) != 0 {
             let msg = String(cString: strerror(errno))
             try? FileManager.default.removeItem(atPath: tmpPath)
@@ -141,6 +161,7 @@ public final class GeoPackageWriter: FeatureSink {
 
     /// Drops everything written so far (no file at `path` is created or replaced).
     public func abort() {
+        if let f = feature { OGR_F_Destroy(f); feature = nil }
         guard let d = ds else { return }
         ds = nil
         GDALClose(d)

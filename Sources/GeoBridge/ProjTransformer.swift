@@ -42,6 +42,27 @@ public final class ProjTransformer {
         ctx = c; pj = norm; log = box
     }
 
+    private init(ctx: OpaquePointer, pj: OpaquePointer, log: LogBox, source: String, target: String) {
+        self.ctx = ctx; self.pj = pj; self.log = log; self.source = source; self.target = target
+    }
+
+    /// An independent copy with its own PROJ context, for another thread: much cheaper than `init`, which searches
+    /// PROJ's database for the best operation (tens of milliseconds).
+    public func clone() throws -> ProjTransformer {
+        guard let c = proj_context_create() else { throw GeoBridgeError.proj(function: "proj_context_create", code: 0, message: "cannot create context") }
+        let box = LogBox()
+        proj_log_func(c, Unmanaged.passUnretained(box).toOpaque()) { user, level, msg in
+            guard let user, let msg else { return }
+            Unmanaged<LogBox>.fromOpaque(user).takeUnretainedValue().messages.append(String(cString: msg))
+        }
+        proj_log_level(c, PJ_LOG_ERROR)
+        guard let p = proj_clone(c, pj) else {
+            proj_context_destroy(c)
+            throw GeoBridgeError.proj(function: "proj_clone", code: 0, message: "cannot copy the transformation \(source) → \(target)")
+        }
+        return ProjTransformer(ctx: c, pj: p, log: box, source: source, target: target)
+    }
+
     deinit { proj_destroy(pj); proj_context_destroy(ctx) }
 
     /// Transforms points in place (2D). Throws when any point cannot be transformed, naming the first one.
@@ -63,6 +84,25 @@ public final class ProjTransformer {
             if m.isEmpty { m = proj_context_errno_string(ctx, e).map { String(cString: $0) } ?? "point outside the CRS's domain" }
             throw GeoBridgeError.proj(function: "proj_trans_generic", code: e, message: "\(m) (point #\(bad))")
         }
+    }
+
+    /// Transforms points in place (2D) without throwing: a point that cannot be transformed becomes (inf, inf), so
+    /// the caller can reject exactly the features it belongs to. Returns PROJ's last message (empty when none).
+    @discardableResult
+    public func transformAllowingFailures(_ xs: UnsafeMutableBufferPointer<Double>, _ ys: UnsafeMutableBufferPointer<Double>) -> String {
+        precondition(xs.count == ys.count)
+        let n = xs.count
+        if n == 0 { return "" }
+        log.messages.removeAll()
+        proj_errno_reset(pj)
+        let stride = MemoryLayout<Double>.stride
+        _ = proj_trans_generic(pj, PJ_FWD, xs.baseAddress, stride, n, ys.baseAddress, stride, n, nil, 0, 0, nil, 0, 0)
+        var failed = false
+        for i in 0..<n where !xs[i].isFinite || !ys[i].isFinite { xs[i] = .infinity; ys[i] = .infinity; failed = true }
+        guard failed else { return "" }
+        let e = proj_errno(pj)
+        let m = log.messages.last ?? proj_context_errno_string(ctx, e).map { String(cString: $0) } ?? ""
+        return m.isEmpty ? "point outside the CRS's domain" : m
     }
 
     /// Transforms 3D points in place (x, y, z).

@@ -1,5 +1,6 @@
 import CGDAL
 import CityModel
+import Foundation
 
 /// An owned OGR vector dataset opened for reading. `close()` reports errors; deinit closes silently if not closed.
 public final class VectorDataset {
@@ -67,30 +68,120 @@ public final class VectorDataset {
 
     /// Reads every feature of every layer in file order (the efficient way for OSM PBF, which GDAL parses once).
     /// `body` gets the layer name and the feature; features of layers not in `layers` are skipped.
+    ///
+    /// GDAL parses on a reader thread, one batch of 256 features ahead of `body` (at most 8 batches queued), and
+    /// decodes each feature's geometry there too, so parsing and the caller's work use two cores. The features are
+    /// independent objects once returned by GDAL; only the reader thread touches the dataset.
     public func forEachFeatureInterleaved(layers: Set<String>, _ body: (String, Feature) throws -> Void) throws {
         guard let h = handle else { return }
-        GDALDatasetResetReading(h)
-        var fieldCache: [OpaquePointer: [FieldInfo]] = [:]
-        while true {
-            var lyr: OGRLayerH? = nil
-            GDALEnvironment.resetError()
-            let next = GDALDatasetGetNextFeature(h, &lyr, nil, nil, nil)
-            // A parse error may be reported alongside a feature or at the end: either way the file is not whole.
-            let t = CPLGetLastErrorType()
-            if t == CE_Failure || t == CE_Fatal {
-                if let next { OGR_F_Destroy(next) }
-                throw GDALEnvironment.lastError("GDALDatasetGetNextFeature")
+        let queue = FeatureBatchQueue()
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) let ds = h
+        let thread = Thread {
+            defer { done.signal() }
+            GDALDatasetResetReading(ds)
+            var names: [OpaquePointer: String?] = [:]
+            var fieldCache: [OpaquePointer: [FieldInfo]] = [:]
+            var batch = FeatureBatch()
+            while !queue.cancelled {
+                var lyr: OGRLayerH? = nil
+                GDALEnvironment.resetError()
+                let next = GDALDatasetGetNextFeature(ds, &lyr, nil, nil, nil)
+                // A parse error may be reported alongside a feature or at the end: either way the file is not whole.
+                let t = CPLGetLastErrorType()
+                if t == CE_Failure || t == CE_Fatal {
+                    if let next { OGR_F_Destroy(next) }
+                    batch.error = GDALEnvironment.lastError("GDALDatasetGetNextFeature")
+                    break
+                }
+                guard let f = next else { break }
+                guard let lyr else { OGR_F_Destroy(f); continue }
+                let key = OpaquePointer(lyr)
+                if names[key] == nil {
+                    let n = String(cString: OGR_L_GetName(lyr))
+                    names[key] = layers.contains(n) ? n : Optional<String>.none
+                    fieldCache[key] = VectorLayer.fieldInfos(lyr)
+                }
+                guard let name = names[key]! else { OGR_F_Destroy(f); continue }
+                var feature = Feature(handle: f, fields: fieldCache[key]!)
+                feature.decoded = Feature.decode(f)
+                batch.items.append((name, feature))
+                if batch.items.count == 256 { queue.put(batch); batch = FeatureBatch() }
             }
-            guard let f = next else { break }
-            defer { OGR_F_Destroy(f) }
-            guard let lyr else { continue }
-            let name = String(cString: OGR_L_GetName(lyr))
-            guard layers.contains(name) else { continue }
-            let key = OpaquePointer(lyr)
-            let fields: [FieldInfo]
-            if let c = fieldCache[key] { fields = c } else { fields = VectorLayer.fieldInfos(lyr); fieldCache[key] = fields }
-            try body(name, Feature(handle: f, fields: fields))
+            batch.last = true
+            queue.put(batch)
         }
+        thread.stackSize = 8 << 20
+        thread.start()
+        defer {
+            queue.cancel()
+            done.wait()
+            queue.drain()
+        }
+        while true {
+            let b = queue.take()
+            var i = 0
+            defer { for k in i..<b.items.count { OGR_F_Destroy(b.items[k].1.handle) } }
+            while i < b.items.count {
+                let (name, f) = b.items[i]
+                i += 1
+                defer { OGR_F_Destroy(f.handle) }
+                try body(name, f)
+            }
+            if let e = b.error { throw e }
+            if b.last { return }
+        }
+    }
+}
+
+/// Features handed from the reader thread to the consumer (pointers are used by one thread at a time).
+struct FeatureBatch: @unchecked Sendable {
+    var items: [(String, Feature)] = []
+    var error: GeoBridgeError? = nil
+    var last = false
+    init() { items.reserveCapacity(256) }
+}
+
+/// A bounded queue of feature batches between one reader and one consumer.
+final class FeatureBatchQueue: @unchecked Sendable {
+    private let cond = NSCondition()
+    private var items: [FeatureBatch] = []
+    private var isCancelled = false
+    private let capacity = 8
+
+    var cancelled: Bool { cond.lock(); defer { cond.unlock() }; return isCancelled }
+
+    func put(_ b: FeatureBatch) {
+        cond.lock()
+        while items.count >= capacity && !isCancelled { cond.wait() }
+        if isCancelled {
+            cond.unlock()
+            for (_, f) in b.items { OGR_F_Destroy(f.handle) }
+            return
+        }
+        items.append(b)
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    func take() -> FeatureBatch {
+        cond.lock()
+        while items.isEmpty { cond.wait() }
+        let b = items.removeFirst()
+        cond.broadcast()
+        cond.unlock()
+        return b
+    }
+
+    func cancel() { cond.lock(); isCancelled = true; cond.broadcast(); cond.unlock() }
+
+    /// Frees what is left once the reader has stopped.
+    func drain() {
+        cond.lock()
+        let rest = items
+        items = []
+        cond.unlock()
+        for b in rest { for (_, f) in b.items { OGR_F_Destroy(f.handle) } }
     }
 }
 
@@ -183,7 +274,14 @@ public struct Feature {
     let handle: OGRFeatureH
     public let fields: [FieldInfo]
 
+    /// The geometry, already decoded on a reader thread (nil: decode on demand).
+    var decoded: Result<Geometry?, WKBError>? = nil
+
     init(handle: OGRFeatureH, fields: [FieldInfo]) { self.handle = handle; self.fields = fields }
+
+    static func decode(_ h: OGRFeatureH) -> Result<Geometry?, WKBError> {
+        Result { try Feature(handle: h, fields: []).decodeGeometry() }.mapError { $0 as? WKBError ?? .truncated(offset: 0) }
+    }
 
     public var fid: Int64 { Int64(OGR_F_GetFID(handle)) }
 
@@ -212,6 +310,11 @@ public struct Feature {
 
     /// Geometry decoded into CityModel (2D), or nil when absent.
     public func geometry() throws -> Geometry? {
+        if let d = decoded { return try d.get() }
+        return try decodeGeometry()
+    }
+
+    func decodeGeometry() throws -> Geometry? {
         guard let b = wkb() else { return nil }
         return try WKB.decode(b)
     }

@@ -8,69 +8,89 @@ public enum BaseLayerIO {
     static func opt(_ v: Int?) -> FieldValue { v.map { .int(Int64($0)) } ?? .null }
     static func opt(_ v: String?) -> FieldValue { v.map { .string($0) } ?? .null }
 
-    static func table(_ l: CanonicalLayer) -> FeatureTable {
-        FeatureTable(name: l.rawValue, geometryType: l.geometryType, fields: l.fields)
+    /// The table of a canonical layer: its canonical fields, then the kept source attributes of `attributes`.
+    static func table(_ l: CanonicalLayer, _ attributes: AttributeTable? = nil) -> FeatureTable {
+        let extra = (attributes?.columns ?? []).map { FieldDef($0.name, $0.type, "source field \($0.sourceName)") }
+        return FeatureTable(name: l.rawValue, geometryType: l.geometryType, fields: l.fields + extra)
     }
 
-    /// The canonical tables of a base layer (every layer present, possibly empty).
+    /// Layers in the order they are written (facility_areas is filled from facilities).
+    static let written: [CanonicalLayer] = [.buildings, .roads, .facilities, .facility_areas, .green, .water, .pipes, .population, .zones, .boundary, .rejects]
+
+    /// Calls `body` for every row of layer `l` (canonical values, then the kept attributes), in record order.
+    static func rows(_ l: CanonicalLayer, _ b: BaseLayer, floorHeight: Double, _ body: (Geometry?, [FieldValue]) throws -> Void) rethrows {
+        let attrs = b.attributes[l == .facility_areas ? "" : l.rawValue]
+        func extra(_ i: Int) -> [FieldValue] { attrs.map { t in t.columns.map { $0.value(i) } } ?? [] }
+        switch l {
+        case .buildings:
+            for (i, x) in b.buildings.enumerated() {
+                try body(.multiPolygon(x.footprint), [.int(x.id), .string(x.sourceId), .real(x.heightM), .string(x.heightSource.rawValue),
+                                                      opt(x.floors), .string(x.use.rawValue), opt(x.residents), opt(x.yearBuilt), opt(x.groundM),
+                                                      .real(x.footprint.area), .real(x.floorArea(floorHeight: floorHeight))] + extra(i))
+            }
+        case .roads:
+            for (i, x) in b.roads.enumerated() {
+                try body(.lineString(x.line), [.int(x.id), .string(x.sourceId), .string(x.highway), opt(x.name), .int(x.walkable ? 1 : 0),
+                                               .int(x.drivable ? 1 : 0), .int(x.onewayWalk ? 1 : 0), .real(x.line.length)] + extra(i))
+            }
+        case .facilities:
+            for (i, x) in b.facilities.enumerated() {
+                let mp = x.geometry.polygons
+                let pt: Vec2 = mp.polygons.isEmpty ? x.geometry.representativePoint : (mp.largest?.centroid ?? mp.centroid)
+                try body(.point(pt), [.int(x.id), .string(x.sourceId), .string(x.category), opt(x.name), .string(mp.polygons.isEmpty ? "Point" : "Polygon")] + extra(i))
+            }
+        case .facility_areas:
+            for x in b.facilities {
+                let mp = x.geometry.polygons
+                if !mp.polygons.isEmpty { try body(.multiPolygon(mp), [.int(x.id), .string(x.category), .real(mp.area)]) }
+            }
+        case .green:
+            for (i, x) in b.green.enumerated() {
+                try body(.multiPolygon(x.area), [.int(x.id), .string(x.sourceId), .string(x.kind), .int(x.isPark ? 1 : 0), opt(x.name), .real(x.area.area)] + extra(i))
+            }
+        case .water:
+            for (i, x) in b.water.enumerated() { try body(.multiPolygon(x.area), [.int(x.id), .string(x.sourceId), .string(x.kind), .real(x.area.area)] + extra(i)) }
+        case .pipes:
+            for (i, x) in b.pipes.enumerated() {
+                try body(.lineString(x.line), [.int(x.id), .string(x.sourceId), .string(x.kind.rawValue), opt(x.diameterM), .real(x.line.length)] + extra(i))
+            }
+        case .population:
+            for (i, x) in b.population.enumerated() { try body(.multiPolygon(x.area), [.int(x.id), .real(x.population)] + extra(i)) }
+        case .zones:
+            for (i, x) in b.zones.enumerated() { try body(.multiPolygon(x.area), [.string(x.id), .string(x.name), .string(x.level), .real(x.area.area)] + extra(i)) }
+        case .boundary:
+            if let bd = b.boundary { try body(.multiPolygon(bd), [.string("boundary"), .real(bd.area)]) }
+        case .rejects:
+            for x in b.rejects { try body(x.geometry, [.string(x.layer), .string(x.sourceFile), .string(x.sourceLayer), .string(x.sourceId), .string(x.reason)]) }
+        }
+    }
+
+    static func schema(_ l: CanonicalLayer, _ b: BaseLayer) -> FeatureTable {
+        table(l, l == .facility_areas || l == .boundary || l == .rejects ? nil : b.attributes[l.rawValue])
+    }
+
+    /// The canonical tables of a base layer (every layer present, possibly empty), in memory.
     public static func tables(_ b: BaseLayer, floorHeight: Double = 3.0) -> [FeatureTable] {
-        var out: [FeatureTable] = []
-        var t = table(.buildings)
-        for x in b.buildings {
-            t.append(.multiPolygon(x.footprint), [.int(x.id), .string(x.sourceId), .real(x.heightM), .string(x.heightSource.rawValue),
-                                                  opt(x.floors), .string(x.use.rawValue), opt(x.residents), opt(x.yearBuilt), opt(x.groundM),
-                                                  .real(x.footprint.area), .real(x.floorArea(floorHeight: floorHeight))])
+        written.map { l in
+            var t = schema(l, b)
+            rows(l, b, floorHeight: floorHeight) { t.append($0, $1) }
+            return t
         }
-        out.append(t)
-        t = table(.roads)
-        for x in b.roads {
-            t.append(.lineString(x.line), [.int(x.id), .string(x.sourceId), .string(x.highway), opt(x.name), .int(x.walkable ? 1 : 0),
-                                           .int(x.drivable ? 1 : 0), .int(x.onewayWalk ? 1 : 0), .real(x.line.length)])
-        }
-        out.append(t)
-        t = table(.facilities)
-        var areas = table(.facility_areas)
-        for x in b.facilities {
-            let mp = x.geometry.polygons
-            let pt: Vec2 = mp.polygons.isEmpty ? x.geometry.representativePoint : (mp.largest?.centroid ?? mp.centroid)
-            t.append(.point(pt), [.int(x.id), .string(x.sourceId), .string(x.category), opt(x.name), .string(mp.polygons.isEmpty ? "Point" : "Polygon")])
-            if !mp.polygons.isEmpty { areas.append(.multiPolygon(mp), [.int(x.id), .string(x.category), .real(mp.area)]) }
-        }
-        out.append(t); out.append(areas)
-        t = table(.green)
-        for x in b.green {
-            t.append(.multiPolygon(x.area), [.int(x.id), .string(x.sourceId), .string(x.kind), .int(x.isPark ? 1 : 0), opt(x.name), .real(x.area.area)])
-        }
-        out.append(t)
-        t = table(.water)
-        for x in b.water { t.append(.multiPolygon(x.area), [.int(x.id), .string(x.sourceId), .string(x.kind), .real(x.area.area)]) }
-        out.append(t)
-        t = table(.pipes)
-        for x in b.pipes { t.append(.lineString(x.line), [.int(x.id), .string(x.sourceId), .string(x.kind.rawValue), opt(x.diameterM), .real(x.line.length)]) }
-        out.append(t)
-        t = table(.population)
-        for x in b.population { t.append(.multiPolygon(x.area), [.int(x.id), .real(x.population)]) }
-        out.append(t)
-        t = table(.zones)
-        for x in b.zones { t.append(.multiPolygon(x.area), [.string(x.id), .string(x.name), .string(x.level), .real(x.area.area)]) }
-        out.append(t)
-        t = table(.boundary)
-        if let bd = b.boundary { t.append(.multiPolygon(bd), [.string("boundary"), .real(bd.area)]) }
-        out.append(t)
-        t = table(.rejects)
-        for x in b.rejects { t.append(x.geometry, [.string(x.layer), .string(x.sourceFile), .string(x.sourceLayer), .string(x.sourceId), .string(x.reason)]) }
-        out.append(t)
-        return out
     }
 
-    /// Writes `base.gpkg` atomically.
+    /// Writes `base.gpkg` atomically, streaming row by row (one transaction per layer, no table built in memory).
     public static func write(_ b: BaseLayer, to path: String, config: CityConfig? = nil) throws {
         let w: GeoPackageWriter
         do { w = try GeoPackageWriter(path: path, crs: b.crs) } catch {
             throw PipelineError.output(path: path, message: "\(error)")
         }
+        let floorHeight = config?.ingest.floorHeightM ?? 3.0
         do {
-            for t in tables(b, floorHeight: config?.ingest.floorHeightM ?? 3.0) { try w.write(table: t) }
+            for l in written {
+                try w.begin(schema(l, b))
+                try rows(l, b, floorHeight: floorHeight) { g, v in try w.write(FeatureRow(geometry: g, values: v)) }
+                try w.end()
+            }
             try w.commit()
         } catch {
             w.abort()
@@ -92,6 +112,21 @@ public enum BaseLayerIO {
             } catch let e as PipelineError { throw e } catch {
                 throw PipelineError.input(file: path, layer: l.rawValue, message: "\(error)")
             }
+        }
+        // Fields beyond the canonical ones are kept source attributes (`src_x` was source field `x` when `x` collides).
+        func readAttributes(_ l: CanonicalLayer) throws {
+            let layer = try ds.layer(l.rawValue)
+            let canonical = Set(l.fields.map(\.name))
+            let reserved = SourceFieldNames.reserved(l.rawValue)
+            let idx = layer.fields.indices.filter { !canonical.contains(layer.fields[$0].name) }
+            guard !idx.isEmpty else { return }
+            var cols = idx.map { i -> AttributeColumn in
+                let n = layer.fields[i].name
+                let src = n.hasPrefix("src_") && reserved.contains(String(n.dropFirst(4)).lowercased()) ? String(n.dropFirst(4)) : n
+                return AttributeColumn(name: n, sourceName: src, type: layer.fields[i].type)
+            }
+            try layer.forEach { f in for (k, i) in idx.enumerated() { cols[k].append(f.value(i)) } }
+            b.attributes[l.rawValue] = AttributeTable(columns: cols)
         }
         func s(_ f: Feature, _ k: String) -> String? { f.value(k).string }
         func d(_ f: Feature, _ k: String) -> Double? { f.value(k).real }
@@ -129,6 +164,11 @@ public enum BaseLayerIO {
         try each(.rejects) { f, g in
             b.rejects.append(Reject(layer: s(f, "layer") ?? "", sourceFile: s(f, "source_file") ?? "", sourceLayer: s(f, "source_layer") ?? "",
                                     sourceId: s(f, "source_id") ?? "", reason: s(f, "reason") ?? "", geometry: g))
+        }
+        do {
+            for l in [CanonicalLayer.buildings, .roads, .facilities, .green, .water, .pipes, .population, .zones] { try readAttributes(l) }
+        } catch {
+            throw PipelineError.input(file: path, layer: nil, message: "\(error)")
         }
         try? ds.close()
         return b

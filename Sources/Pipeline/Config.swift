@@ -72,6 +72,8 @@ public struct CityConfig: Sendable {
     /// The 3D Tiles options; `defaultGroundHeightM` is `tiles.ground_height_m`, else `ingest.ground_height_m` (resolved
     /// when the config is read: set it here too when building a config in code).
     public var tiles: TilesetOptions
+    /// `tiles.attributes`: kept source attributes of the buildings that also go into the 3D Tiles metadata.
+    public var tilesAttributes: [String] = []
     public var score: ScoreStage.Options
     /// The config file (absolute), or "<memory>".
     public var file: String
@@ -175,7 +177,7 @@ public struct CityConfig: Sendable {
         if let n = sec("walk") { cfg.walk = try readWalk(n, r) }
         if let n = sec("indicators") { cfg.indicators = try readIndicators(n, r) }
         cfg.tiles.defaultGroundHeightM = cfg.ingest.groundHeightM
-        if let n = sec("tiles") { try readTiles(n, r, into: &cfg.tiles) }
+        if let n = sec("tiles") { try readTiles(n, r, into: &cfg.tiles, attributes: &cfg.tilesAttributes) }
         if let n = sec("score") { cfg.score = try readScore(n, r, "score") { cfg.resolve($0) } }
         return cfg
     }

@@ -5,8 +5,10 @@ struct RawFeature {
     var sourceId: String
     var attrs: [String: FieldValue]
     var geometry: Geometry?
-    /// Index into `IngestInputs.origins` (which file and layer it came from).
+    /// Index into `IngestSources.origins` (which file and layer it came from).
     var origin: Int
+    /// Row of the feature in its origin's kept source attributes (`SourceOrigin.extra`); -1 when none.
+    var row: Int32 = -1
 
     func string(_ k: String) -> String? {
         guard let s = attrs[k]?.string?.trimmingCharacters(in: .whitespaces), !s.isEmpty else { return nil }
@@ -28,6 +30,32 @@ struct SourceOrigin {
     var crs: String?
     /// Coordinate convention (wgs84 / gcj02 / bd09).
     var coords: String = "wgs84"
+    /// Source fields that map to no canonical attribute, one row per feature read (`RawFeature.row`).
+    var extra = AttributeTable()
+}
+
+/// Names of kept source fields in base.gpkg: the source name, or `src_<name>` when it collides (case-insensitively, as
+/// SQLite compares column names) with a canonical field of the layer's table, its `fid` or its geometry column `geom`.
+enum SourceFieldNames {
+    static func reserved(_ canonical: String) -> Set<String> {
+        var s: Set<String> = ["fid", "geom"]
+        for f in CanonicalLayer(rawValue: canonical)?.fields ?? [] { s.insert(f.name.lowercased()) }
+        return s
+    }
+
+    /// base.gpkg names for `fields` of a source read for `canonical`, unique within the table.
+    static func names(_ fields: [String], canonical: String) -> [String] {
+        var taken = reserved(canonical)
+        var out: [String] = []
+        for f in fields {
+            var n = taken.contains(f.lowercased()) ? "src_" + f : f
+            var k = 2
+            while taken.contains(n.lowercased()) { n = "src_\(f)_\(k)"; k += 1 }
+            taken.insert(n.lowercased())
+            out.append(n)
+        }
+        return out
+    }
 }
 
 /// Parses numbers as written in attribute tables and OSM tags: "12", "12.5", "12 m", "12,5", "40 ft" (→ metres), "3;4" (first).

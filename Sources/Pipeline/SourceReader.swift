@@ -51,23 +51,35 @@ enum SourceReader {
             let bb = (try? layer.extent()) ?? .empty
             throw PipelineError.input(file: path, layer: lname, message: SourceConventions.missingCRSMessage(bb, key: canonical))
         }
-        let origin = SourceOrigin(file: path, layer: lname, crs: crs, coords: spec.coords ?? "wgs84")
+        var origin = SourceOrigin(file: path, layer: lname, crs: crs, coords: spec.coords ?? "wgs84")
+        // Every field that maps to no canonical attribute is kept, column by column, under its source name and type.
+        let allFields = layer.fields
+        let mappedFields = Set(spec.fields.values)
+        let extraIdx = allFields.indices.filter { !mappedFields.contains(allFields[$0].name) }
+        let extraNames = SourceFieldNames.names(extraIdx.map { allFields[$0].name }, canonical: canonical)
+        var extra = zip(extraIdx, extraNames).map { i, n in AttributeColumn(name: n, sourceName: allFields[i].name, type: allFields[i].type) }
+        // Canonical attribute → field index, resolved once (not per feature).
+        let mapped: [(String, Int)] = spec.fields.sorted { $0.key < $1.key }.compactMap { k, v in allFields.firstIndex { $0.name == v }.map { (k, $0) } }
         var out: [RawFeature] = []
-        let idField = spec.fields["id"]
+        let idField = spec.fields["id"].flatMap { id in allFields.firstIndex { $0.name == id } }
         do {
             try layer.forEach { f in
                 var attrs: [String: FieldValue] = [:]
-                for (canon, field) in spec.fields { attrs[canon] = f.value(field) }
+                attrs.reserveCapacity(mapped.count + 1)
+                for (canon, i) in mapped { attrs[canon] = f.value(i) }
                 if let c = spec.fixedCategory { attrs["category"] = .string(c) }
+                for k in extra.indices { extra[k].append(f.value(extraIdx[k])) }
+                let row = Int32(out.count)
                 let sid = idField.flatMap { f.value($0).string } ?? String(f.fid)
                 let g: Geometry?
                 do { g = try f.geometry() } catch {
                     attrs["__error"] = .string("unreadable geometry: \(error)")
-                    out.append(RawFeature(sourceId: sid, attrs: attrs, geometry: nil, origin: originIndex))
+                    out.append(RawFeature(sourceId: sid, attrs: attrs, geometry: nil, origin: originIndex, row: row))
                     return
                 }
-                out.append(RawFeature(sourceId: sid, attrs: attrs, geometry: g, origin: originIndex))
+                out.append(RawFeature(sourceId: sid, attrs: attrs, geometry: g, origin: originIndex, row: row))
             }
+            origin.extra = AttributeTable(columns: extra)
         } catch let e as GeoBridgeError {
             throw PipelineError.input(file: path, layer: lname, message: "read error after \(out.count) features (corrupt or truncated file?): \(e.message)")
         }

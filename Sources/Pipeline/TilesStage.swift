@@ -24,8 +24,23 @@ public enum TilesStage {
     /// The tiles options, read and validated with the config (`CityConfig.tiles`).
     static func options(_ config: CityConfig) throws -> TilesetOptions { config.tiles }
 
+    /// `tiles.attributes: [名称, 地址]`: kept source attributes of the buildings (by source or base.gpkg name) that also
+    /// go into the tiles' metadata. A name that is not kept is an error naming the key and the kept names.
+    static func attributeColumns(_ config: CityConfig, _ base: BaseLayer) throws -> [BuildingColumn] {
+        let table = base.attributes["buildings"] ?? AttributeTable()
+        return try config.tilesAttributes.map { n in
+            guard let c = table.column(n) else {
+                let kept = table.columns.map(\.sourceName)
+                throw PipelineError.config(file: config.file, line: nil,
+                                           message: "tiles.attributes: no building attribute '\(n)' is kept from the sources (kept: \(kept.isEmpty ? "none" : kept.joined(separator: ", ")))")
+            }
+            return BuildingColumn(attribute: c)
+        }
+    }
+
     @discardableResult
-    public static func run(config: CityConfig, base: BaseLayer, extraColumns: [BuildingColumn], outDir: String, progress: Progress) throws -> TilesetSummary {
+    public static func run(config: CityConfig, base: BaseLayer, extraColumns extraColumns0: [BuildingColumn], outDir: String, progress: Progress) throws -> TilesetSummary {
+        let extraColumns = try attributeColumns(config, base) + extraColumns0
         let t0 = Date()
         let dir = URL(fileURLWithPath: outDir).appendingPathComponent("tiles/buildings")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -40,7 +40,7 @@ struct GeometryValidator {
         if let e = raw.attrs["__error"]?.string { return e }
         guard let g else { return "no geometry" }
         if g.isEmpty { return "empty geometry" }
-        if !g.isFinite { return "non-finite coordinate (NaN or infinity)" }
+        if !g.allFinite { return "non-finite coordinate (NaN or infinity)" }
         return nil
     }
 
@@ -57,6 +57,10 @@ struct GeometryValidator {
             cleaned.append(Polygon(exterior: ext, holes: holes))
         }
         if cleaned.isEmpty { return .reject("degenerate polygon (fewer than 3 distinct points or zero area)") }
+        // Most footprints are one small simple ring: proven valid here without the round trip through GEOS.
+        if cleaned.count == 1, cleaned[0].rings.count == 1, Self.isClearlySimple(cleaned[0].exterior) {
+            return .ok(MultiPolygon([cleaned[0].normalized()]), repaired: false)
+        }
         let candidate = MultiPolygon(cleaned)
         do {
             let gg = try geos.read(.multiPolygon(candidate))
@@ -70,6 +74,51 @@ struct GeometryValidator {
             return .ok(MultiPolygon(fixed.polygons.map { $0.normalized() }), repaired: true)
         } catch {
             return .reject("geometry error: \(error)")
+        }
+    }
+
+    /// True when the open ring (≥ 3 distinct points with area) is certainly simple: no two non-adjacent edges meet and
+    /// no two adjacent edges fold back on each other, each decided with a margin of 1e-9 of the ring's size squared far
+    /// above rounding. Such a ring is a valid polygon for GEOS too. Anything closer to degenerate, or a ring of more
+    /// than 64 points, returns false and goes to GEOS. O(n²) for n ≤ 64.
+    static func isClearlySimple(_ r: [Vec2]) -> Bool {
+        let n = r.count
+        guard n >= 3, n <= 64, hasArea(r) else { return false }
+        let o = r[0]
+        var scale = 0.0
+        for p in r { scale = max(scale, abs(p.x - o.x), abs(p.y - o.y)) }
+        let eps = 1e-9 * scale * scale
+        @inline(__always) func orient(_ a: Vec2, _ b: Vec2, _ c: Vec2) -> Double {
+            let u = b - a, v = c - a
+            return u.x * v.y - u.y * v.x
+        }
+        return r.withUnsafeBufferPointer { q -> Bool in
+            @inline(__always) func p(_ i: Int) -> Vec2 { q[i] - o }
+            for i in 0..<n {
+                let a = p(i), b = p((i + 1) % n)
+                // Adjacent edge (b → c): must turn clearly, or go straight on (collinear, same direction).
+                let c = p((i + 2) % n)
+                let t = orient(a, b, c)
+                if abs(t) <= eps {
+                    let u = b - a, v = c - b
+                    if (u * v).sum() <= 0 { return false }
+                }
+                let minX = min(a.x, b.x) - 1e-9 * scale, maxX = max(a.x, b.x) + 1e-9 * scale
+                let minY = min(a.y, b.y) - 1e-9 * scale, maxY = max(a.y, b.y) + 1e-9 * scale
+                var j = i + 2
+                while j < n {
+                    if i == 0 && j == n - 1 { break } // adjacent through the closing edge
+                    let c = p(j), d = p((j + 1) % n)
+                    j += 1
+                    if max(c.x, d.x) < minX || min(c.x, d.x) > maxX || max(c.y, d.y) < minY || min(c.y, d.y) > maxY { continue }
+                    let o1 = orient(a, b, c), o2 = orient(a, b, d)
+                    if (o1 > eps && o2 > eps) || (o1 < -eps && o2 < -eps) { continue }
+                    let o3 = orient(c, d, a), o4 = orient(c, d, b)
+                    if (o3 > eps && o4 > eps) || (o3 < -eps && o4 < -eps) { continue }
+                    return false
+                }
+            }
+            return true
         }
     }
 
@@ -117,5 +166,21 @@ struct FNV64 {
     mutating func add(_ s: String) { add(Array(s.utf8)); add([0]) }
     mutating func add(_ d: Double) { withUnsafeBytes(of: d.bitPattern.littleEndian) { add(Array($0)) } }
     static func hash(_ bytes: [UInt8]) -> UInt64 { var h = FNV64(); h.add(bytes); return h.value }
+    /// Mixes one 64-bit word (structure counts and coordinate bit patterns: no WKB is built for hashing).
+    mutating func add(word w: UInt64) { value = (value ^ w) &* 0x100_0000_01b3; value ^= value >> 29 }
+    mutating func add(points ps: [Vec2]) {
+        add(word: UInt64(ps.count))
+        for p in ps { add(word: p.x.bitPattern); add(word: p.y.bitPattern) }
+    }
+    /// Hash of a multipolygon's structure and coordinates (equal geometries, equal hashes).
+    mutating func add(_ mp: MultiPolygon) {
+        add(word: 6 << 32 | UInt64(mp.polygons.count))
+        for p in mp.polygons { add(word: UInt64(p.rings.count)); for r in p.rings { add(points: r) } }
+    }
+    mutating func add(_ lines: [LineString]) {
+        add(word: 5 << 32 | UInt64(lines.count))
+        for l in lines { add(points: l.points) }
+    }
+    mutating func add(point p: Vec2) { add(word: 1 << 32); add(word: p.x.bitPattern); add(word: p.y.bitPattern) }
     var hex: String { let s = String(value, radix: 16); return String(repeating: "0", count: 16 - s.count) + s }
 }

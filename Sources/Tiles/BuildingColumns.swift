@@ -36,12 +36,46 @@ public struct BuildingColumn: Sendable {
         self.name = name; self.description = description; self.values = values
     }
 
-    /// `name` made a valid metadata identifier (`^[a-zA-Z_][a-zA-Z0-9_]*$`).
+    /// `name` made a valid metadata identifier (`^[a-zA-Z_][a-zA-Z0-9_]*$`): ASCII letters, digits and `_` are kept,
+    /// other ASCII characters become `_`, and every other character becomes `u` and its code point in hex (名称 →
+    /// `u540du79f0`), so that distinct Chinese names stay distinct. A leading digit gets a `_` prefix. The name itself
+    /// is written as the property's `name` in the schema.
     public var identifier: String {
-        var s = String(name.unicodeScalars.map { u -> Character in
-            (u.isASCII && (u.properties.isAlphabetic || ("0"..."9").contains(u) || u == "_")) ? Character(u) : "_"
-        })
+        var s = ""
+        for u in name.unicodeScalars {
+            if u.isASCII {
+                s.append((u.properties.isAlphabetic || ("0"..."9").contains(u) || u == "_") ? Character(u) : "_")
+            } else {
+                s += "u" + String(u.value, radix: 16)
+            }
+        }
         if s.isEmpty || s.first!.isNumber { s = "_" + s }
         return s
+    }
+
+    /// No-data value of FLOAT64 columns made from source attributes.
+    public static let float64NoData = -Double.greatestFiniteMagnitude
+
+    /// A kept source attribute of the buildings (`BaseLayer.attributes["buildings"]`, parallel to the buildings) as a
+    /// column: strings as STRING (absent: empty), integers as INT32 when every value fits (no-data Int32.min), other
+    /// numbers as FLOAT64 (no-data −1.797…e308).
+    public init(attribute c: AttributeColumn) {
+        let n = c.count
+        switch c.type {
+        case .string:
+            self.init(name: c.name, description: "source field \(c.sourceName)", values: .string((0..<n).map { c.value($0).string }))
+        case .integer, .integer64:
+            let fits = (0..<n).allSatisfy { r in !c.present[r] || (c.ints[r] > Int64(Int32.min) && c.ints[r] <= Int64(Int32.max)) }
+            if fits {
+                self.init(name: c.name, description: "source field \(c.sourceName)",
+                          values: .int32((0..<n).map { c.present[$0] ? Int32(c.ints[$0]) : Int32.min }, noData: Int32.min))
+            } else {
+                self.init(name: c.name, description: "source field \(c.sourceName)",
+                          values: .float64((0..<n).map { c.present[$0] ? Double(c.ints[$0]) : Self.float64NoData }, noData: Self.float64NoData))
+            }
+        case .real:
+            self.init(name: c.name, description: "source field \(c.sourceName)",
+                      values: .float64((0..<n).map { c.present[$0] ? c.reals[$0] : Self.float64NoData }, noData: Self.float64NoData))
+        }
     }
 }

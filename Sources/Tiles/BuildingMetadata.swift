@@ -12,7 +12,8 @@ import CityModel
 /// - `source_id` STRING; `height_m` FLOAT32; `ground_m` FLOAT64 — ground height used, above the WGS84 ellipsoid;
 /// - `height_source` STRING (`measured` | `floors` | `default`); `use` STRING (a `BuildingUse` raw value);
 /// - `floors` INT32, `year_built` INT32 (noData −1); `residents` FLOAT32 (noData −1);
-/// - then every `BuildingColumn` with its own type.
+/// - then every `BuildingColumn` with its own type (and its original `name` when that is not the identifier, e.g.
+///   kept source attributes such as 名称).
 struct BuildingMetadata {
     let columns: [BuildingColumn]
     let identifiers: [String]
@@ -37,6 +38,7 @@ struct BuildingMetadata {
         j.raw(",\"residents\":{\"type\":\"SCALAR\",\"componentType\":\"FLOAT32\",\"noData\":-1}")
         for (c, id) in zip(columns, identifiers) {
             j.raw(","); j.string(id); j.raw(":{")
+            if c.name != id { j.raw("\"name\":"); j.string(c.name); j.raw(",") }
             switch c.values {
             case .float32(_, let nd): j.raw("\"type\":\"SCALAR\",\"componentType\":\"FLOAT32\""); if let nd { j.raw(",\"noData\":"); j.number(Double(nd)) }
             case .float64(_, let nd): j.raw("\"type\":\"SCALAR\",\"componentType\":\"FLOAT64\""); if let nd { j.raw(",\"noData\":"); j.number(nd) }

@@ -194,7 +194,7 @@ private func columns(_ n: Int) -> [BuildingColumn] {
         #expect(throws: TilesError.duplicateColumn("height_m")) {
             _ = try TilesetWriter().write(buildings: city, extraColumns: [BuildingColumn(name: "height_m", values: .uint8(Array(repeating: 0, count: 10), noData: nil))], projector: p, to: dir)
         }
-        #expect(BuildingColumn(name: "d-公园 2", values: .string([])).identifier == "d____2")
+        #expect(BuildingColumn(name: "d-公园 2", values: .string([])).identifier == "d_u516cu56ed_2")   // 公 U+516C, 园 U+56ED
         #expect(BuildingColumn(name: "3x", values: .string([])).identifier == "_3x")
         // No buildings, and a building without coordinates: a valid, empty tileset.
         let empty = Building(id: 1, sourceId: "e", footprint: MultiPolygon([]), heightM: 5, heightSource: .default)

@@ -1,0 +1,45 @@
+import CityModel
+import Foundation
+
+/// Everything ingest read, before any check: where each feature came from and the raw features per canonical layer.
+struct IngestSources {
+    var origins: [SourceOrigin] = []
+    /// Canonical layer → features in read order.
+    var raw: [String: [RawFeature]] = [:]
+    /// Automatic decisions to show the user (encodings assumed, fields recognised).
+    var notes: [String] = []
+
+    /// Canonical layer a source was read for (for messages).
+    func layerName(ofOrigin i: Int) -> String {
+        raw.first { $0.value.contains { $0.origin == i } }?.key ?? "?"
+    }
+}
+
+/// Ingest step 1: reads the OSM preset and every configured layer (SourceReader, OSMPreset), in config order.
+enum IngestRead {
+    static func read(config: CityConfig, progress: Progress) throws -> IngestSources {
+        var s = IngestSources()
+        if config.preset == "osm", let osm = config.osm {
+            progress.begin("ingest: reading \((osm as NSString).lastPathComponent)")
+            let (o, layers) = try OSMPreset.read(path: config.resolve(osm), originBase: s.origins.count)
+            s.origins.append(o)
+            for (k, v) in layers where config.layers[k] == nil { s.raw[k, default: []] += v }
+        }
+        for key in CityConfig.layerKeys {
+            guard let spec = config.layers[key] else { continue }
+            progress.begin("ingest: reading \(key)")
+            let (o, feats) = try SourceReader.read(canonical: key, spec: spec, path: config.resolve(spec.source), originIndex: s.origins.count, notes: &s.notes)
+            s.origins.append(o)
+            s.raw[key, default: []] += feats
+        }
+        for spec in config.facilityList {
+            let (o, feats) = try SourceReader.read(canonical: "facilities", spec: spec, path: config.resolve(spec.source), originIndex: s.origins.count, notes: &s.notes)
+            s.origins.append(o)
+            s.raw["facilities", default: []] += feats
+        }
+        for (i, o) in s.origins.enumerated() where o.crs == nil {
+            throw PipelineError.input(file: o.file, layer: o.layer, message: "the layer has no CRS: set layers.\(s.layerName(ofOrigin: i)).crs (e.g. EPSG:4490)")
+        }
+        return s
+    }
+}
