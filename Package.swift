@@ -30,7 +30,7 @@ let package = Package(
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
         .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
-        .target(name: "GeoBridge", dependencies: ["CGDAL", "CGEOS", "CPROJ", "CityModel"]),
+        .target(name: "GeoBridge", dependencies: ["CGDAL", "CGEOS", "CPROJ", "CityModel", "GridCore"]),
 
         // Pure Swift: no C imports (libm is linked for sqrt and friends, which Glibc declares but does not link).
         .target(name: "CityModel", linkerSettings: libm),
@@ -50,7 +50,7 @@ let package = Package(
             "Pipeline", "Scoring", "CityModel", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "GeoBridgeTests", dependencies: ["GeoBridge", "CityModel"]),
+        .testTarget(name: "GeoBridgeTests", dependencies: ["GeoBridge", "CityModel", "GridCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "GeoBridge", "CityModel", "Indicators", "Scoring"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
         .testTarget(name: "GridCoreTests", dependencies: ["GridCore"]),

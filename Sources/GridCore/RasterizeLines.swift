@@ -94,8 +94,9 @@ extension Rasterizer {
             if tn > t {
                 let tm = (t + tn) * 0.5
                 let mx = pa.x + d.x * tm, my = pa.y + d.y * tm
-                let c = Int(mx.rounded(.down)), r = Int(my.rounded(.down))
-                if r >= 0, r < g.rows, c >= 0, c < g.cols { body(r, c, (tn - t) * worldLen) }
+                if mx >= 0, my >= 0, mx < Double(g.cols), my < Double(g.rows) {
+                    body(Int(my.rounded(.down)), Int(mx.rounded(.down)), (tn - t) * worldLen)
+                }
             }
             t = tn
             while tx <= t { tx += sx }
