@@ -65,13 +65,13 @@ public enum RasterIO {
     }
 
     /// The creation options used unless overridden: DEFLATE with the predictor that suits the type (2 = horizontal
-    /// differencing for integers, 3 = floating point), compression on all cores, 256 × 256 tiles; COG adds overviews
-    /// (nearest for integers, average for floats).
+    /// differencing for integers, 3 = floating point), compression on all cores; GTiff: 256 × 256 tiles; COG: the COG
+    /// driver's 512 × 512 tiles and overviews (nearest for integers, average for floats).
     public static func defaultCreationOptions(format: RasterWriteOptions.Format, type: PixelType) -> [(name: String, value: String)] {
         var o: [(name: String, value: String)] = [("COMPRESS", "DEFLATE"), ("PREDICTOR", type.isInteger ? "2" : "3"), ("NUM_THREADS", "ALL_CPUS")]
         switch format {
         case .gtiff: o += [("TILED", "YES"), ("BLOCKXSIZE", "256"), ("BLOCKYSIZE", "256"), ("BIGTIFF", "IF_SAFER")]
-        case .cog: o += [("BLOCKSIZE", "256"), ("OVERVIEWS", "AUTO"), ("RESAMPLING", type.isInteger ? "NEAREST" : "AVERAGE"), ("BIGTIFF", "IF_SAFER")]
+        case .cog: o += [("OVERVIEWS", "AUTO"), ("RESAMPLING", type.isInteger ? "NEAREST" : "AVERAGE"), ("BIGTIFF", "IF_SAFER")]
         }
         return o
     }
@@ -202,6 +202,11 @@ public enum RasterIO {
         public var offset: Double = 0
         /// The band's data type as GDAL names it (Byte, UInt16, Float32 …).
         public var dataType: String = ""
+        /// The band's unit type ("" when none).
+        public var unit: String = ""
+        /// The dataset's IMAGE_STRUCTURE metadata (COMPRESSION, PREDICTOR, LAYOUT=COG …) and overview count.
+        public var structure: [String: String] = [:]
+        public var overviews: Int = 0
     }
 
     /// Reads band `index` (1-based) of any raster GDAL opens, as Float64 stored values.
@@ -257,8 +262,18 @@ public enum RasterIO {
         var wkt = ""
         if let srs = GDALGetSpatialRef(ds) { wkt = SpatialReference(cloning: srs).wkt }
         let typeName = GDALGetDataTypeName(GDALGetRasterDataType(band)).map { String(cString: $0) } ?? ""
+        var structure: [String: String] = [:]
+        if var item = GDALGetMetadata(ds, "IMAGE_STRUCTURE") {
+            while let c = item.pointee {
+                let kv = String(cString: c)
+                if let eq = kv.firstIndex(of: "=") { structure[String(kv[..<eq])] = String(kv[kv.index(after: eq)...]) }
+                item += 1
+            }
+        }
+        let unit = GDALGetRasterUnitType(band).map { String(cString: $0) } ?? ""
         let info = Band(width: w, height: h, geoTransform: gt, crsWKT: wkt, noData: hasND != 0 ? nd : nil, values: [],
-                        scale: hasS != 0 ? s : 1, offset: hasO != 0 ? off : 0, dataType: typeName)
+                        scale: hasS != 0 ? s : 1, offset: hasO != 0 ? off : 0, dataType: typeName, unit: unit,
+                        structure: structure, overviews: Int(GDALGetOverviewCount(band)))
         try body(band, info)
         return info
     }
