@@ -295,6 +295,18 @@ public enum GridTools {
         }
     }
 
+    /// With CIMBASE_TIMINGS set, phase times go to stderr (`grid <phase> <seconds>`).
+    static let timings = ProcessInfo.processInfo.environment["CIMBASE_TIMINGS"] != nil
+    static func phase<R>(_ name: String, _ body: () throws -> R) rethrows -> R {
+        guard timings else { return try body() }
+        let t0 = ContinuousClock.now
+        defer {
+            let d = ContinuousClock.now - t0
+            FileHandle.standardError.write("grid \(name) \(String(format: "%.3f", Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18))\n".data(using: .utf8)!)
+        }
+        return try body()
+    }
+
     // MARK: reading features
 
     /// Reads features (geometry + optional value) from any OGR source.
@@ -312,6 +324,7 @@ public enum GridTools {
         do {
             try l.forEach { f in
                 guard let g = try f.geometry(), !g.isEmpty else { return }
+                // A null attribute burns 0, as gdal_rasterize does (OGR_F_GetFieldAsDouble of a null field).
                 out.append((g, attribute.flatMap { f.value($0).real } ?? .nan))
             }
         } catch { throw PipelineError.input(file: src, layer: l.name, message: "\(error)") }
@@ -337,7 +350,7 @@ public enum GridTools {
             _ = try geometry(extent: GridExtent(minX: e.0, minY: e.1, maxX: e.2, maxY: e.3), resolution: o.resolution, size: o.size,
                              targetAligned: o.targetAligned, bytesPerCell: o.output.type?.size ?? 1, command: "grid rasterize")
         }
-        let (feats, crs) = try features(src, layer: o.layer, where_: o.where_, attribute: o.attribute)
+        let (feats, crs) = try phase("read") { try features(src, layer: o.layer, where_: o.where_, attribute: o.attribute) }
         let ext: GridExtent
         if let e = o.extent { ext = GridExtent(minX: e.0, minY: e.1, maxX: e.2, maxY: e.3) } else {
             let bb = feats.reduce(BBox.empty) { $0.union($1.0.bbox) }
@@ -346,8 +359,8 @@ public enum GridTools {
             }
             ext = GridExtent(minX: bb.minX, minY: bb.minY, maxX: bb.maxX, maxY: bb.maxY)
         }
-        // Real values burned per feature: the attribute, or -burn where the attribute is missing.
-        let values = feats.map { $0.1.isNaN ? o.burn : $0.1 }
+        // Real values burned per feature: -burn, or the attribute (0 where it is null, as gdal_rasterize).
+        let values = feats.map { o.attribute == nil ? o.burn : ($0.1.isNaN ? 0 : $0.1) }
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw PipelineError.input(file: src, layer: o.layer, message: "feature \(bad + 1): attribute \(o.attribute ?? "") is not finite")
         }
@@ -377,11 +390,14 @@ public enum GridTools {
         let initial = o.initValue ?? (fractional ? 0 : (o.output.noData.map { $0 * storeScale + offset } ?? 0))
         if !range.contains(initial) { throw PipelineError.usage("grid rasterize: -init \(initial) does not fit -ot \(type.rawValue)") }
 
+        let (polys, lines, mps, ls, lineValues) = phase("prepare") { () -> ([Int], [Int], [[[[SIMD2<Double>]]]], [[SIMD2<Double>]], [Double]) in
         let polys = feats.indices.filter { !feats[$0].0.polygons.polygons.isEmpty }
         let lines = feats.indices.filter { !feats[$0].0.lines.isEmpty }
         let mps = polys.map { feats[$0].0.polygons.gridRings }
         let ls = lines.flatMap { feats[$0].0.lines.map(\.points) }
         let lineValues = lines.flatMap { i in feats[i].0.lines.map { _ in values[i] } }
+        return (polys, lines, mps, ls, lineValues)
+        }
         let write = RasterWriteOptions(format: o.output.format, crs: crs, noData: o.output.noData,
                                        scale: storeScale != 1 || offset != 0 ? storeScale : nil, offset: storeScale != 1 || offset != 0 ? offset : nil,
                                        creationOptions: o.output.creationOptions)
@@ -398,10 +414,12 @@ public enum GridTools {
         } else {
             func burn<T: RasterPixel>(_: T.Type) throws {
                 let stored = { (v: Double) in T(fromDouble: (v - offset) / storeScale) }
-                var g = Grid<T>(geometry: geo, repeating: stored(initial))
-                if !mps.isEmpty { Rasterizer.burnCentre(multiPolygons: mps, values: polys.map { stored(values[$0]) }, mode: .set, into: &g) }
-                if !ls.isEmpty { Rasterizer.burnLineCells(lines: ls, values: lineValues.map(stored), mode: .set, into: &g) }
-                try RasterIO.write(g, to: dst, options: write)
+                var g = phase("allocate") { Grid<T>(geometry: geo, repeating: stored(initial)) }
+                phase("burn") {
+                    if !mps.isEmpty { Rasterizer.burnCentre(multiPolygons: mps, values: polys.map { stored(values[$0]) }, mode: .set, into: &g) }
+                    if !ls.isEmpty { Rasterizer.burnLineCells(lines: ls, values: lineValues.map(stored), mode: .set, into: &g) }
+                }
+                try phase("write") { try RasterIO.write(g, to: dst, options: write) }
             }
             switch type {
             case .uint8: try burn(UInt8.self)

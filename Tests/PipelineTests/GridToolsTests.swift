@@ -76,11 +76,11 @@ private let hasGDALTools = FileManager.default.isExecutableFile(atPath: "/usr/bi
         let dir = tempDir()
         let sq = try squareSource(dir)
         var o = GridTools.RasterizeOptions(resolution: (1, 1)); o.extent = (0, 0, 20, 20)
-        // Default: -burn 1 → Byte, DEFLATE + horizontal predictor, COG with 256-cell tiles.
+        // Default: -burn 1 → Byte, DEFLATE without predictor (masks), COG.
         #expect(try GridTools.rasterizeReport(src: sq, dst: dir + "/b.tif", options: o).type == .uint8)
         var b = try RasterIO.readBand(path: dir + "/b.tif")
         #expect(b.dataType == "Byte" && b.noData == nil)
-        #expect(b.structure["COMPRESSION"] == "DEFLATE" && b.structure["PREDICTOR"] == "2" && b.structure["LAYOUT"] == "COG")
+        #expect(b.structure["COMPRESSION"] == "DEFLATE" && b.structure["PREDICTOR"] == nil && b.structure["LAYOUT"] == "COG")
         #expect(b.values.reduce(0, +) == 100)
         // -burn 300 → UInt16; -burn -2 → Int32.
         o.burn = 300
@@ -92,7 +92,7 @@ private let hasGDALTools = FileManager.default.isExecutableFile(atPath: "/usr/bi
         o.burn = 1; o.attribute = "v"; o.output.type = .uint16; o.output.scale = 0.1; o.initValue = 7
         try GridTools.rasterize(src: sq, dst: dir + "/s.tif", options: o)
         b = try RasterIO.readBand(path: dir + "/s.tif")
-        #expect(b.dataType == "UInt16" && b.scale == 0.1)
+        #expect(b.dataType == "UInt16" && b.scale == 0.1 && b.structure["PREDICTOR"] == "2")
         #expect(b.values[19 * 20 + 0] == 25 && b.values[0] == 70)
         let (real, _) = try GridIO.read(dir + "/s.tif")
         #expect(abs(Double(real[19, 0]) - 2.5) < 1e-6 && abs(Double(real[0, 0]) - 7) < 1e-5)
