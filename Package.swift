@@ -30,7 +30,7 @@ let package = Package(
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
         .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
-        .target(name: "GeoBridge", dependencies: ["CGDAL", "CGEOS", "CPROJ", "CityModel"]),
+        .target(name: "GeoBridge", dependencies: ["CGDAL", "CGEOS", "CPROJ", "CityModel", "GridCore"]),
 
         // Pure Swift: no C imports (libm is linked for sqrt and friends, which Glibc declares but does not link).
         .target(name: "CityModel", linkerSettings: libm),
@@ -54,7 +54,7 @@ let package = Package(
 
         // One test-support module (seeded random generator, temporary folders, a process runner) for every test target.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "GeoBridgeTests", dependencies: ["GeoBridge", "CityModel", "TestSupport"]),
+        .testTarget(name: "GeoBridgeTests", dependencies: ["GeoBridge", "CityModel", "GridCore", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "GeoBridge", "CityModel", "Indicators", "Scoring", "ConfigReader", "TestSupport"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "TestSupport"]),
         .testTarget(name: "GridCoreTests", dependencies: ["GridCore", "TestSupport"]),

@@ -8,6 +8,8 @@
       and the same bytes raw for cimbase-bench.
   bench_grid_prepare.py compare <ours.u8> <gdal.tif>      cell-for-cell comparison of two 0/1 grids.
   bench_grid_prepare.py compare_f32 <ours.f32> <gdal.tif> <maxdist>  distance comparison within maxdist.
+  bench_grid_prepare.py compare_tif <ours.tif> <gdal.tif>  two GeoTIFFs cell for cell: shape, geotransform, type, and
+      values in real units (band scale/offset applied); prints the counts of differing cells and the largest difference.
 """
 import struct, sys
 import numpy as np
@@ -97,5 +99,18 @@ def compare_f32(ours, tif, maxd):
     print(f"gdal_within {int(gv.sum())} ours_within {int(ov.sum())} mask_differ {int((gv != ov).sum())} "
           f"max_abs_diff {err.max() if err.size else 0:.4f} mean_abs_diff {err.mean() if err.size else 0:.4f}")
 
+def compare_tif(ours, tif):
+    a = gdal.Open(ours); b = gdal.Open(tif)
+    ba = a.GetRasterBand(1); bb = b.GetRasterBand(1)
+    same_geo = a.GetGeoTransform() == b.GetGeoTransform() and (a.RasterXSize, a.RasterYSize) == (b.RasterXSize, b.RasterYSize)
+    def real(band):
+        v = band.ReadAsArray().astype(np.float64)
+        return v * (band.GetScale() or 1.0) + (band.GetOffset() or 0.0)
+    x = real(ba); y = real(bb)
+    d = np.abs(x - y)
+    print(f"cells {x.size} same_grid {same_geo} types {gdal.GetDataTypeName(ba.DataType)}/{gdal.GetDataTypeName(bb.DataType)} "
+          f"differing {int((d > 0).sum())} max_abs_diff {d.max():.6g} sum_ours {x.sum():.6g} sum_gdal {y.sum():.6g} "
+          f"overviews {ba.GetOverviewCount()}/{bb.GetOverviewCount()}")
+
 cmd = sys.argv[1]
-{"polygons": polygons, "edt": edt, "compare": compare, "compare_f32": compare_f32}[cmd](*sys.argv[2:])
+{"polygons": polygons, "edt": edt, "compare": compare, "compare_f32": compare_f32, "compare_tif": compare_tif}[cmd](*sys.argv[2:])

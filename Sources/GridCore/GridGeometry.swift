@@ -46,6 +46,10 @@ public enum GridError: Error, Equatable, CustomStringConvertible {
     case rotatedGeoTransform
     case shapeMismatch
     case misaligned
+    /// The extent has a non-finite bound (NaN or ±∞).
+    case invalidExtent(GridExtent)
+    /// rows × cols (as computed, possibly beyond `Int`) does not fit in memory addressing.
+    case tooManyCells(rows: Double, cols: Double)
     public var description: String {
         switch self {
         case .invalidCellSize(let a, let b): return "cell size must be finite and > 0 (got \(a) × \(b))"
@@ -53,8 +57,15 @@ public enum GridError: Error, Equatable, CustomStringConvertible {
         case .rotatedGeoTransform: return "rotated geotransforms are not supported (terms 2 and 4 must be 0, term 5 negative)"
         case .shapeMismatch: return "grids differ in shape or geometry"
         case .misaligned: return "grids are not aligned on the same cell lattice"
+        case .invalidExtent(let e): return "extent bounds must be finite (got \(e))"
+        case .tooManyCells(let r, let c): return "a grid of \(GridError.count(r)) rows × \(GridError.count(c)) columns is too large to address"
         }
     }
+}
+
+extension GridError {
+    /// A cell count as people read it (1.2e+18 for huge ones).
+    static func count(_ x: Double) -> String { x.isFinite && abs(x) < 1e15 ? String(Int64(x)) : "\(x)" }
 }
 
 /// Where the cells of a north-up grid are: origin (minX, maxY), cell size dx × dy, rows × cols.
@@ -70,6 +81,10 @@ public struct GridGeometry: Sendable, Hashable, CustomStringConvertible {
     public init(minX: Double, maxY: Double, dx: Double, dy: Double, rows: Int, cols: Int) throws {
         guard dx.isFinite, dy.isFinite, dx > 0, dy > 0 else { throw GridError.invalidCellSize(dx, dy) }
         guard rows >= 0, cols >= 0 else { throw GridError.invalidShape(rows: rows, cols: cols) }
+        guard minX.isFinite, maxY.isFinite else { throw GridError.invalidExtent(GridExtent(minX: minX, minY: maxY, maxX: minX, maxY: maxY)) }
+        let (_, overflow) = rows.multipliedReportingOverflow(by: cols)
+        // The byte count of a Float64 grid must fit as well (storage allocates cells × stride).
+        guard !overflow, rows * cols <= Int.max / 8 else { throw GridError.tooManyCells(rows: Double(rows), cols: Double(cols)) }
         self.minX = minX; self.maxY = maxY; self.dx = dx; self.dy = dy; self.rows = rows; self.cols = cols
     }
 
@@ -84,22 +99,31 @@ public struct GridGeometry: Sendable, Hashable, CustomStringConvertible {
         guard dx.isFinite, dy.isFinite, dx > 0, dy > 0 else { throw GridError.invalidCellSize(dx, dy) }
         var e = extent
         if snap { e = GridGeometry.aligned(extent, dx: dx, dy: dy) }
-        let c = Swift.max(0, Int(((e.maxX - e.minX) / dx - 1e-9).rounded(.up)))
-        let r = Swift.max(0, Int(((e.maxY - e.minY) / dy - 1e-9).rounded(.up)))
-        try self.init(minX: e.minX, maxY: e.maxY, dx: dx, dy: dy, rows: r, cols: c)
+        let c = try GridGeometry.cellCount(((e.maxX - e.minX) / dx - 1e-9).rounded(.up), ((e.maxY - e.minY) / dy - 1e-9).rounded(.up), e)
+        try self.init(minX: e.minX, maxY: e.maxY, dx: dx, dy: dy, rows: c.rows, cols: c.cols)
     }
 
     /// Grid as gdal_rasterize builds it from `-te minX minY maxX maxY -tr dx dy` (without `-tap`): origin
     /// (minX, maxY), `cols = Int((maxX − minX)/dx + 0.5)`, `rows = Int((maxY − minY)/dy + 0.5)`.
     public init(gdalExtent e: GridExtent, dx: Double, dy: Double) throws {
         guard dx.isFinite, dy.isFinite, dx > 0, dy > 0 else { throw GridError.invalidCellSize(dx, dy) }
-        let c = Int(((e.maxX - e.minX) / dx + 0.5).rounded(.down)), r = Int(((e.maxY - e.minY) / dy + 0.5).rounded(.down))
-        try self.init(minX: e.minX, maxY: e.maxY, dx: dx, dy: dy, rows: Swift.max(0, r), cols: Swift.max(0, c))
+        let c = try GridGeometry.cellCount(((e.maxX - e.minX) / dx + 0.5).rounded(.down), ((e.maxY - e.minY) / dy + 0.5).rounded(.down), e)
+        try self.init(minX: e.minX, maxY: e.maxY, dx: dx, dy: dy, rows: c.rows, cols: c.cols)
+    }
+
+    /// Column and row counts computed in Double, checked before conversion to `Int` (which traps beyond its range).
+    static func cellCount(_ cols: Double, _ rows: Double, _ e: GridExtent) throws -> (rows: Int, cols: Int) {
+        guard e.minX.isFinite, e.minY.isFinite, e.maxX.isFinite, e.maxY.isFinite else { throw GridError.invalidExtent(e) }
+        let c = Swift.max(0, cols), r = Swift.max(0, rows)
+        // Both below 2^31 (GDAL's limit per axis, and far below Int's) and the product checked again in init.
+        guard c.isFinite, r.isFinite, c < 2_147_483_648, r < 2_147_483_648 else { throw GridError.tooManyCells(rows: r, cols: c) }
+        return (Int(r), Int(c))
     }
 
     /// Grid from GDAL's geotransform `[minX, dx, 0, maxY, 0, −dy]`.
     public init(geoTransform gt: [Double], rows: Int, cols: Int) throws {
         guard gt.count == 6, gt[2] == 0, gt[4] == 0, gt[5] < 0 else { throw GridError.rotatedGeoTransform }
+        guard gt[0].isFinite, gt[3].isFinite else { throw GridError.invalidExtent(GridExtent(minX: gt[0], minY: gt[3], maxX: gt[0], maxY: gt[3])) }
         try self.init(minX: gt[0], maxY: gt[3], dx: gt[1], dy: -gt[5], rows: rows, cols: cols)
     }
 
@@ -133,7 +157,7 @@ public struct GridGeometry: Sendable, Hashable, CustomStringConvertible {
     /// The cell containing a world point (half-open on the right and bottom), or nil outside the grid.
     public func cell(containing p: SIMD2<Double>) -> (row: Int, col: Int)? {
         let q = pixel(p)
-        guard q.x >= 0, q.y >= 0 else { return nil }
+        guard q.x >= 0, q.y >= 0, q.x < Double(cols), q.y < Double(rows) else { return nil }
         let c = Int(q.x.rounded(.down)), r = Int(q.y.rounded(.down))
         guard r < rows, c < cols else { return nil }
         return (r, c)
@@ -143,10 +167,12 @@ public struct GridGeometry: Sendable, Hashable, CustomStringConvertible {
 
     /// Cells of this grid whose area intersects `extent` (clamped to the grid).
     public func window(covering extent: GridExtent) -> GridWindow {
-        let c0 = Swift.max(0, Int(((extent.minX - minX) / dx).rounded(.down)))
-        let c1 = Swift.min(cols, Int(((extent.maxX - minX) / dx).rounded(.up)))
-        let r0 = Swift.max(0, Int(((maxY - extent.maxY) / dy).rounded(.down)))
-        let r1 = Swift.min(rows, Int(((maxY - extent.minY) / dy).rounded(.up)))
+        // Clamped in Double first: a far-away or non-finite extent must not trap in the Int conversion.
+        func clamp(_ x: Double, _ hi: Int) -> Int { x.isNaN ? 0 : Int(Swift.min(Double(hi), Swift.max(0, x))) }
+        let c0 = clamp(((extent.minX - minX) / dx).rounded(.down), cols)
+        let c1 = clamp(((extent.maxX - minX) / dx).rounded(.up), cols)
+        let r0 = clamp(((maxY - extent.maxY) / dy).rounded(.down), rows)
+        let r1 = clamp(((maxY - extent.minY) / dy).rounded(.up), rows)
         return GridWindow(rowOffset: r0, colOffset: c0, rows: Swift.max(0, r1 - r0), cols: Swift.max(0, c1 - c0))
     }
 
@@ -161,7 +187,9 @@ public struct GridGeometry: Sendable, Hashable, CustomStringConvertible {
     /// Throws `misaligned` if the two lattices differ.
     public func window(of other: GridGeometry) throws -> GridWindow {
         guard isAligned(with: other) else { throw GridError.misaligned }
-        let c0 = Int(((other.minX - minX) / dx).rounded()), r0 = Int(((maxY - other.maxY) / dy).rounded())
+        let fc = ((other.minX - minX) / dx).rounded(), fr = ((maxY - other.maxY) / dy).rounded()
+        guard abs(fc) < 2_147_483_648, abs(fr) < 2_147_483_648 else { return GridWindow(rowOffset: 0, colOffset: 0, rows: 0, cols: 0) }
+        let c0 = Int(fc), r0 = Int(fr)
         let a0 = Swift.max(0, c0), b0 = Swift.max(0, r0)
         let a1 = Swift.min(cols, c0 + other.cols), b1 = Swift.min(rows, r0 + other.rows)
         return GridWindow(rowOffset: b0, colOffset: a0, rows: Swift.max(0, b1 - b0), cols: Swift.max(0, a1 - a0))

@@ -154,7 +154,9 @@ struct CentreScratch {
                     guard dy1.isFinite, px[ind1] > px[ind2] else { continue }
                     let yy = dy1 - 0.5
                     guard yy == yy.rounded(.down), yy >= 0, yy < Double(rows) else { continue }
-                    let a = Int((px[ind2] + 0.5).rounded(.down)), b = Int((px[ind1] + 0.5).rounded(.down))
+                    let lim = Double(maxx) + 2
+                    let a = Int(Swift.max(-1, Swift.min(lim, (px[ind2] + 0.5).rounded(.down))))
+                    let b = Int(Swift.max(-1, Swift.min(lim, (px[ind1] + 0.5).rounded(.down))))
                     if a > maxx || b <= 0 { continue }
                     horizontal.append((Int(yy), a, b))
                     continue

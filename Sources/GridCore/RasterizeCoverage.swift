@@ -214,8 +214,8 @@ struct CoverageAccumulator {
         let H = Double(h)
         if bot.y <= 0 || top.y >= H { return }
         let dxdy = (bot.x - top.x) / (bot.y - top.y)
-        let r0 = Swift.max(0, Int(top.y.rounded(.down)))
-        let r1 = Swift.min(h, Int(bot.y.rounded(.up)))
+        let r0 = Int(Swift.max(0, top.y.rounded(.down)))
+        let r1 = Int(Swift.min(H, bot.y.rounded(.up)))
         let stride = self.stride
         acc.withUnsafeMutableBufferPointer { buf in
             var r = r0

@@ -67,10 +67,26 @@ extension Rasterizer {
 
     static func segmentPieces(_ a: SIMD2<Double>, _ b: SIMD2<Double>, _ g: GridGeometry,
                               _ body: (Int, Int, Double) -> Void) {
-        let pa = g.pixel(a), pb = g.pixel(b)
+        var pa = g.pixel(a), pb = g.pixel(b)
+        var worldLen = ((b - a) * (b - a)).sum().squareRoot()
+        guard worldLen > 0, worldLen.isFinite, pa.x.isFinite, pa.y.isFinite, pb.x.isFinite, pb.y.isFinite else { return }
+        // A segment far longer than the grid is first cut to the grid's box: the crossing steps 1/|d| of the whole
+        // segment would otherwise vanish next to the parameter (1e300 m lines would loop forever).
+        let span = 4 * Double(g.cols + g.rows) + 16
+        if abs(pb.x - pa.x) > span || abs(pb.y - pa.y) > span {
+            let d = pb - pa
+            var t0 = 0.0, t1 = 1.0
+            for (p, q) in [(-d.x, pa.x + 1), (d.x, Double(g.cols) + 1 - pa.x), (-d.y, pa.y + 1), (d.y, Double(g.rows) + 1 - pa.y)] {
+                if p == 0 { if q < 0 { return }; continue }
+                let r = q / p
+                if p < 0 { t0 = Swift.max(t0, r) } else { t1 = Swift.min(t1, r) }
+            }
+            guard t1 > t0 else { return }
+            let ca = pa + d * t0, cb = pa + d * t1
+            worldLen *= (t1 - t0); pa = ca; pb = cb
+            guard worldLen > 0, abs(pb.x - pa.x) <= span, abs(pb.y - pa.y) <= span else { return }
+        }
         let d = pb - pa
-        let worldLen = ((b - a) * (b - a)).sum().squareRoot()
-        guard worldLen > 0, worldLen.isFinite else { return }
         // Clip the parameter range to the grid [0, cols] × [0, rows] (Liang–Barsky).
         var t0 = 0.0, t1 = 1.0
         for (p, q) in [(-d.x, pa.x), (d.x, Double(g.cols) - pa.x), (-d.y, pa.y), (d.y, Double(g.rows) - pa.y)] {
@@ -94,8 +110,9 @@ extension Rasterizer {
             if tn > t {
                 let tm = (t + tn) * 0.5
                 let mx = pa.x + d.x * tm, my = pa.y + d.y * tm
-                let c = Int(mx.rounded(.down)), r = Int(my.rounded(.down))
-                if r >= 0, r < g.rows, c >= 0, c < g.cols { body(r, c, (tn - t) * worldLen) }
+                if mx >= 0, my >= 0, mx < Double(g.cols), my < Double(g.rows) {
+                    body(Int(my.rounded(.down)), Int(mx.rounded(.down)), (tn - t) * worldLen)
+                }
             }
             t = tn
             while tx <= t { tx += sx }

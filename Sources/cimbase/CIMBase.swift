@@ -14,11 +14,12 @@ struct CIMBaseCommand: ParsableCommand {
         defaultSubcommand: nil
     )
 
+    /// Negative numbers after `grid` options (`-te -10 …`) are rewritten so the parser does not take them for options.
     /// Every failure ends with exit status 1 and one line on stderr (`error: …`), also for arguments the parser
     /// refuses (ArgumentParser's own status would be 64 and a usage block); `--help` prints the help and exits 0.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(GridTools.normaliseArguments(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let e as ExitCode {
             Foundation.exit(e.rawValue)
@@ -220,33 +221,60 @@ extension CIMBaseCommand {
             abstract: "Grid tools a GIS user can use alone (options mirror gdal_rasterize / gdal_proximity).",
             subcommands: [Rasterize.self, Distance.self, Zonal.self])
 
+        /// -ot / -of / -co / -a_scale / -a_offset / -a_nodata, shared by rasterize and distance.
+        struct OutputArgs: ParsableArguments {
+            @Option(name: .customLong("ot", withSingleDash: true), help: "Output type: Byte, UInt16, Int32, Float32, Float64 (default: the narrowest that holds the values).") var ot: String?
+            @Option(name: .customLong("of", withSingleDash: true), help: "Output format: COG (default) or GTiff.") var of: String = "COG"
+            @Option(name: .customLong("co", withSingleDash: true), help: "Creation option NAME=VALUE (repeatable), e.g. COMPRESS=ZSTD, NUM_THREADS=1.") var co: [String] = []
+            @Option(name: .customLong("a_nodata", withSingleDash: true), help: "No-data value (stored units; 'nan' for floats).") var noData: String?
+            @Option(name: .customLong("a_scale", withSingleDash: true), help: "Band scale: real = stored × scale + offset (values are stored as round(real / scale)).") var scale: String?
+            @Option(name: .customLong("a_offset", withSingleDash: true), help: "Band offset.") var offset: String?
+
+            func options() throws -> GridTools.OutputOptions {
+                var o = GridTools.OutputOptions()
+                o.type = try ot.map(GridTools.pixelType)
+                o.format = try GridTools.format(of)
+                o.creationOptions = try co.map(GridTools.creationOption)
+                o.noData = try noData.map { try GridTools.number("-a_nodata", $0, allowNaN: true) }
+                o.scale = try scale.map { try GridTools.number("-a_scale", $0) }
+                o.offset = try offset.map { try GridTools.number("-a_offset", $0) }
+                return o
+            }
+        }
+
         struct Rasterize: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Rasterize polygons (centre sampling, or exact coverage fractions) or lines to a GeoTIFF (COG).")
+            static let configuration = CommandConfiguration(abstract: "Rasterize polygons (centre sampling, or exact coverage fractions) or lines to a COG or GeoTIFF (options as gdal_rasterize).")
             @Argument(help: "Vector source (anything OGR opens).") var src: String
             @Argument(help: "Output GeoTIFF.") var dst: String
             @Option(name: .customShort("l"), help: "Layer name.") var layer: String?
             @Option(name: .customLong("where", withSingleDash: true), help: "Attribute filter (OGR SQL).") var where_: String?
             @Option(name: .customShort("a"), help: "Attribute to burn.") var attribute: String?
-            @Option(name: .customLong("burn", withSingleDash: true), help: "Value to burn (default 1).") var burn: Double = 1
-            @Option(name: .customLong("tr", withSingleDash: true), parsing: .upToNextOption, help: "Cell size: xres yres.") var tr: [Double]
-            @Option(name: .customLong("te", withSingleDash: true), parsing: .upToNextOption, help: "Extent: xmin ymin xmax ymax (default: the features').") var te: [Double] = []
-            @Option(name: .customLong("a_nodata", withSingleDash: true), help: "No-data value (default 0).") var noData: Float = 0
+            @Option(name: .customLong("burn", withSingleDash: true), help: "Value to burn (default 1).") var burn: String?
+            @Option(name: .customLong("init", withSingleDash: true), help: "Value of cells no feature touches (default 0, or -a_nodata).") var initValue: String?
+            @Option(name: .customLong("tr", withSingleDash: true), parsing: .upToNextOption, help: "Cell size: xres yres.") var tr: [String] = []
+            @Option(name: .customLong("ts", withSingleDash: true), parsing: .upToNextOption, help: "Grid size: width height (instead of -tr).") var ts: [String] = []
+            @Option(name: .customLong("te", withSingleDash: true), parsing: .upToNextOption, help: "Extent: xmin ymin xmax ymax (default: the features').") var te: [String] = []
+            @Flag(name: .customLong("tap", withSingleDash: true), help: "Snap the extent outward to multiples of -tr.") var tap = false
+            @OptionGroup var output: OutputArgs
             @Flag(name: .long, help: "Exact coverage fraction of each cell (× the burn value) instead of centre sampling.") var coverage = false
             @Flag(name: .long, help: "For lines: length (m) inside each cell instead of the cells passed through.") var length = false
 
-            func validate() throws {
-                guard tr.count == 2, tr.allSatisfy({ $0 > 0 }) else { throw ValidationError("-tr needs two positive numbers: xres yres") }
-                guard te.isEmpty || (te.count == 4 && te[0] < te[2] && te[1] < te[3]) else { throw ValidationError("-te needs xmin ymin xmax ymax") }
-            }
-
             func run() throws {
                 try guarded {
-                    var o = GridTools.RasterizeOptions(resolution: (tr[0], tr[1]))
-                    o.layer = layer; o.where_ = where_; o.attribute = attribute; o.burn = burn; o.noData = noData
+                    var o = GridTools.RasterizeOptions()
+                    if !tr.isEmpty { let v = try GridTools.numbers("-tr", tr, count: 2); o.resolution = (v[0], v[1]) }
+                    if !ts.isEmpty {
+                        guard ts.count == 2 else { throw PipelineError.usage("-ts needs 2 numbers: width height") }
+                        o.size = (try GridTools.count("-ts", ts[0]), try GridTools.count("-ts", ts[1]))
+                    }
+                    if !te.isEmpty { let v = try GridTools.numbers("-te", te, count: 4); o.extent = (v[0], v[1], v[2], v[3]) }
+                    o.layer = layer; o.where_ = where_; o.attribute = attribute; o.targetAligned = tap
+                    if let burn { o.burn = try GridTools.number("-burn", burn) }
+                    o.initValue = try initValue.map { try GridTools.number("-init", $0) }
+                    o.output = try output.options()
                     o.coverage = coverage; o.lineLength = length
-                    if te.count == 4 { o.extent = (te[0], te[1], te[2], te[3]) }
-                    let g = try GridTools.rasterize(src: src, dst: dst, options: o)
-                    say("grid        \(g.cols) × \(g.rows) cells → \(dst)")
+                    let r = try GridTools.rasterizeReport(src: src, dst: dst, options: o)
+                    say("grid        \(r.geometry.cols) × \(r.geometry.rows) cells, \(r.type.rawValue) → \(dst)")
                 }
             }
         }
@@ -254,14 +282,21 @@ extension CIMBaseCommand {
         struct Distance: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Exact Euclidean distance to the nearest source cell (like gdal_proximity.py, exact).")
             @Argument(help: "Source raster: cells ≠ 0 (or with --values) are sources.") var src: String
-            @Argument(help: "Output GeoTIFF (Float32 distances in georeferenced units; −1 beyond --max-distance).") var dst: String
-            @Option(name: [.customLong("max-distance"), .customLong("maxdist", withSingleDash: true)], help: "Stop at this distance.") var maxDistance: Double?
-            @Option(name: [.customLong("values"), .customLong("values", withSingleDash: true)], parsing: .upToNextOption, help: "Source cell values (default: any non-zero).") var values: [Double] = []
-            @Option(name: .long, help: "Write a 0/1 mask of cells within this distance instead of distances.") var within: Double?
+            @Argument(help: "Output GeoTIFF: UInt16 decimetres (scale 0.1, no-data 65535) when every distance fits 6553.4, else Float32 (−1 beyond --max-distance).") var dst: String
+            @Option(name: [.customLong("max-distance"), .customLong("maxdist", withSingleDash: true)], help: "Stop at this distance.") var maxDistance: String?
+            @Option(name: [.customLong("values"), .customLong("values", withSingleDash: true)], parsing: .upToNextOption, help: "Source cell values (default: any non-zero).") var values: [String] = []
+            @Option(name: .long, help: "Write a 0/1 mask of cells within this distance instead of distances.") var within: String?
+            @OptionGroup var output: OutputArgs
             func run() throws {
                 try guarded {
-                    try GridTools.distance(src: src, dst: dst, maxDistance: maxDistance, values: values, within: within)
-                    say("grid        distance → \(dst)")
+                    var o = GridTools.DistanceOptions()
+                    o.maxDistance = try maxDistance.map { try GridTools.number("-maxdist", $0) }
+                    // gdal_proximity takes -values 1,2,3 as well as separate numbers.
+                    o.values = try values.flatMap { $0.split(separator: ",").map(String.init) }.map { try GridTools.number("-values", $0) }
+                    o.within = try within.map { try GridTools.number("--within", $0) }
+                    o.output = try output.options()
+                    let t = try GridTools.distance(src: src, dst: dst, options: o)
+                    say("grid        distance, \(t.rawValue) → \(dst)")
                 }
             }
         }
