@@ -2,19 +2,30 @@ import Foundation
 
 /// Progress on stderr for long steps: shown only when stderr is a terminal and not `--quiet`.
 /// The stage summaries (what a user reads after each stage) go to stdout and are not affected.
+///
+/// `CIMBASE_PROGRESS=lines` in the environment writes each step as one line `progress: <step>` on stderr instead, whether
+/// or not it is a terminal (for logs and for tests that act at a given step, such as killing ingest while it writes).
 public final class Progress: @unchecked Sendable {
+    /// Whether the in-place progress line is drawn (stderr is a terminal, not quiet).
     public let enabled: Bool
+    /// Whether each step is logged as a line (`CIMBASE_PROGRESS=lines`; also under `--quiet`).
+    public let lines: Bool
     private var label = ""
     private var lastDraw = 0.0
     private let lock = NSLock()
 
-    public init(quiet: Bool) { enabled = !quiet && isatty(STDERR_FILENO) == 1 }
+    /// A reporter for a command: `quiet` silences the terminal progress line (not the summaries, not `lines` mode).
+    public init(quiet: Bool) {
+        lines = ProcessInfo.processInfo.environment["CIMBASE_PROGRESS"] == "lines"
+        enabled = !lines && !quiet && isatty(STDERR_FILENO) == 1
+    }
 
     /// Starts a step.
     public func begin(_ label: String) {
         lock.lock(); defer { lock.unlock() }
         self.label = label
         lastDraw = 0
+        if lines { FileHandle.standardError.write("progress: \(label)\n".data(using: .utf8)!) }
         draw("\(label) …")
     }
 
