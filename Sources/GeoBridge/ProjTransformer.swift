@@ -15,13 +15,7 @@ public final class ProjTransformer {
     /// - Parameters: source and target: anything PROJ understands (`EPSG:4326`, WKT, PROJ strings).
     public init(from source: String, to target: String) throws {
         self.source = source; self.target = target
-        guard let c = proj_context_create() else { throw GeoBridgeError.proj(function: "proj_context_create", code: 0, message: "cannot create context") }
-        let box = LogBox()
-        proj_log_func(c, Unmanaged.passUnretained(box).toOpaque()) { user, level, msg in
-            guard let user, let msg else { return }
-            Unmanaged<LogBox>.fromOpaque(user).takeUnretainedValue().messages.append(String(cString: msg))
-        }
-        proj_log_level(c, PJ_LOG_ERROR)
+        let (c, box) = try Self.makeContext()
         func failure(_ f: String) -> GeoBridgeError {
             let e = proj_context_errno(c)
             var m = box.messages.joined(separator: "; ")
@@ -42,13 +36,8 @@ public final class ProjTransformer {
         ctx = c; pj = norm; log = box
     }
 
-    private init(ctx: OpaquePointer, pj: OpaquePointer, log: LogBox, source: String, target: String) {
-        self.ctx = ctx; self.pj = pj; self.log = log; self.source = source; self.target = target
-    }
-
-    /// An independent copy with its own PROJ context, for another thread: much cheaper than `init`, which searches
-    /// PROJ's database for the best operation (tens of milliseconds).
-    public func clone() throws -> ProjTransformer {
+    /// A new PROJ context whose error messages are collected into the returned box (PROJ's errno alone says "Unknown error").
+    private static func makeContext() throws -> (OpaquePointer, LogBox) {
         guard let c = proj_context_create() else { throw GeoBridgeError.proj(function: "proj_context_create", code: 0, message: "cannot create context") }
         let box = LogBox()
         proj_log_func(c, Unmanaged.passUnretained(box).toOpaque()) { user, level, msg in
@@ -56,6 +45,17 @@ public final class ProjTransformer {
             Unmanaged<LogBox>.fromOpaque(user).takeUnretainedValue().messages.append(String(cString: msg))
         }
         proj_log_level(c, PJ_LOG_ERROR)
+        return (c, box)
+    }
+
+    private init(ctx: OpaquePointer, pj: OpaquePointer, log: LogBox, source: String, target: String) {
+        self.ctx = ctx; self.pj = pj; self.log = log; self.source = source; self.target = target
+    }
+
+    /// An independent copy with its own PROJ context, for another thread: much cheaper than `init`, which searches
+    /// PROJ's database for the best operation (tens of milliseconds).
+    public func clone() throws -> ProjTransformer {
+        let (c, box) = try Self.makeContext()
         guard let p = proj_clone(c, pj) else {
             proj_context_destroy(c)
             throw GeoBridgeError.proj(function: "proj_clone", code: 0, message: "cannot copy the transformation \(source) → \(target)")
