@@ -41,14 +41,12 @@ public final class GeoPackageWriter: FeatureSink {
         guard let drv = GDALGetDriverByName(driver) else { throw GDALEnvironment.lastError("GDALGetDriverByName", fallback: "\(driver) driver missing") }
         GDALEnvironment.resetError()
         // The temp file becomes visible only by rename after one fsync (commit), so SQLite need not sync every
-        // transaction nor keep a rollback journal (nothing is ever rolled back: a failed write deletes the file).
+        // transaction (measured: journal_mode=OFF is slower for large layers here, so the journal stays).
         if driver == "GPKG" {
             CPLSetThreadLocalConfigOption("OGR_SQLITE_SYNCHRONOUS", "OFF")
-            CPLSetThreadLocalConfigOption("OGR_SQLITE_JOURNAL", "OFF")
         }
         defer {
             CPLSetThreadLocalConfigOption("OGR_SQLITE_SYNCHRONOUS", nil)
-            CPLSetThreadLocalConfigOption("OGR_SQLITE_JOURNAL", nil)
         }
         guard let d = GDALCreate(drv, tmpPath, 0, 0, 0, GDT_Unknown, nil) else {
             throw GDALEnvironment.lastError("GDALCreate", fallback: "cannot create \(tmpPath)")

@@ -12,10 +12,22 @@ public final class ProjTransformer {
 
     final class LogBox { var messages: [String] = [] }
 
+    /// A new PROJ context whose error messages are collected in the returned box.
+    private static func context() throws -> (OpaquePointer, LogBox) {
+        guard let c = proj_context_create() else { throw GeoBridgeError.proj(function: "proj_context_create", code: 0, message: "cannot create context") }
+        let box = LogBox()
+        proj_log_func(c, Unmanaged.passUnretained(box).toOpaque()) { user, level, msg in
+            guard let user, let msg else { return }
+            Unmanaged<LogBox>.fromOpaque(user).takeUnretainedValue().messages.append(String(cString: msg))
+        }
+        proj_log_level(c, PJ_LOG_ERROR)
+        return (c, box)
+    }
+
     /// - Parameters: source and target: anything PROJ understands (`EPSG:4326`, WKT, PROJ strings).
     public init(from source: String, to target: String) throws {
         self.source = source; self.target = target
-        let (c, box) = try Self.makeContext()
+        let (c, box) = try Self.context()
         func failure(_ f: String) -> GeoBridgeError {
             let e = proj_context_errno(c)
             var m = box.messages.joined(separator: "; ")
@@ -36,18 +48,6 @@ public final class ProjTransformer {
         ctx = c; pj = norm; log = box
     }
 
-    /// A new PROJ context whose error messages are collected into the returned box (PROJ's errno alone says "Unknown error").
-    private static func makeContext() throws -> (OpaquePointer, LogBox) {
-        guard let c = proj_context_create() else { throw GeoBridgeError.proj(function: "proj_context_create", code: 0, message: "cannot create context") }
-        let box = LogBox()
-        proj_log_func(c, Unmanaged.passUnretained(box).toOpaque()) { user, level, msg in
-            guard let user, let msg else { return }
-            Unmanaged<LogBox>.fromOpaque(user).takeUnretainedValue().messages.append(String(cString: msg))
-        }
-        proj_log_level(c, PJ_LOG_ERROR)
-        return (c, box)
-    }
-
     private init(ctx: OpaquePointer, pj: OpaquePointer, log: LogBox, source: String, target: String) {
         self.ctx = ctx; self.pj = pj; self.log = log; self.source = source; self.target = target
     }
@@ -55,7 +55,7 @@ public final class ProjTransformer {
     /// An independent copy with its own PROJ context, for another thread: much cheaper than `init`, which searches
     /// PROJ's database for the best operation (tens of milliseconds).
     public func clone() throws -> ProjTransformer {
-        let (c, box) = try Self.makeContext()
+        let (c, box) = try Self.context()
         guard let p = proj_clone(c, pj) else {
             proj_context_destroy(c)
             throw GeoBridgeError.proj(function: "proj_clone", code: 0, message: "cannot copy the transformation \(source) → \(target)")

@@ -54,6 +54,7 @@ public enum Ingest {
         progress.end()
         try records.dissolveBoundary()
         var base = records.base
+        records.base = BaseLayer() // base is then the only owner: assigning residents does not copy the buildings
         var notes = sources.notes
         if !records.unmappedWebTypes.isEmpty {
             let n = records.unmappedWebTypes.values.reduce(0, +)

@@ -188,3 +188,26 @@ func tempDir(_ name: String = #function) -> String { temporaryFolder("cimbase-ge
         #expect(abs(pts[1].y - 6378237) < 1e-6)
     }
 }
+
+@Suite struct CoordinateOperationTests {
+    /// EPSG's published area of use of UTM zone 35N: 24°E–30°E, 0°N–84°N.
+    @Test func areaOfUse() throws {
+        let a = try #require(try SpatialReference("EPSG:32635").areaOfUse)
+        #expect(a.west == 24 && a.east == 30 && a.south == 0 && a.north == 84)
+        #expect(try SpatialReference("EPSG:32635").authorityCode == "EPSG:32635")
+    }
+
+    /// A failing point becomes (inf, inf) and only that one; the message is PROJ's; a clone gives the same results.
+    @Test func failuresStayPerPointAndClonesAgree() throws {
+        let t = try ProjTransformer(from: "EPSG:4326", to: "EPSG:32635")
+        let c = try t.clone()
+        var xs = [24.94, 1e300, 25.0], ys = [60.17, 60.17, 95.0]
+        var xs2 = xs, ys2 = ys
+        let msg = xs.withUnsafeMutableBufferPointer { xb in ys.withUnsafeMutableBufferPointer { yb in t.transformAllowingFailures(xb, yb) } }
+        _ = xs2.withUnsafeMutableBufferPointer { xb in ys2.withUnsafeMutableBufferPointer { yb in c.transformAllowingFailures(xb, yb) } }
+        #expect(!msg.isEmpty)
+        #expect(xs[0].isFinite && ys[0].isFinite && !xs[1].isFinite && !xs[2].isFinite)
+        let one = try t.transform(SIMD2(24.94, 60.17))
+        #expect(xs[0] == one.x && ys[0] == one.y && xs2[0] == xs[0] && ys2[0] == ys[0])
+    }
+}
