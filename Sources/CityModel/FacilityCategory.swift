@@ -5,7 +5,9 @@ import Synchronization
 public struct FacilityCategory: Sendable, Equatable, Hashable, Codable {
     /// Stable id used in column names (`d_<id>`) and indicator ids (`walk_cov.<id>.<threshold>`).
     public var id: String
+    /// Chinese name, as in GB 50180-2018.
     public var nameZh: String
+    /// English name, for reports.
     public var nameEn: String
     /// Life circle the standard places it in: 5, 10 or 15 (minutes), 0 when it belongs to none.
     public var lifeCircle: Int
@@ -14,6 +16,7 @@ public struct FacilityCategory: Sendable, Equatable, Hashable, Codable {
     /// Required for a complete 15-minute life circle (`life_circle_15`).
     public var requiredFor15: Bool
 
+    /// A category from its fields (thresholdM in metres, lifeCircle in minutes, 0 for none).
     public init(id: String, nameZh: String, nameEn: String, lifeCircle: Int, thresholdM: Double, requiredFor15: Bool) {
         self.id = id; self.nameZh = nameZh; self.nameEn = nameEn; self.lifeCircle = lifeCircle
         self.thresholdM = thresholdM; self.requiredFor15 = requiredFor15
@@ -111,6 +114,7 @@ public struct CategoryTable: Sendable, Equatable {
     /// Categories defined by the config, in the order given.
     public var defined: [FacilityCategory]
 
+    /// A table of labels and defined categories (both empty by default: the built-in table only).
     public init(labels: [String: String] = [:], defined: [FacilityCategory] = []) { self.labels = labels; self.defined = defined }
 
     /// A category by id: the config's definitions, then the built-in table (never another config's definitions).

@@ -32,10 +32,13 @@ public struct Grid<Element: GridScalar>: Sendable {
         }
     }
 
+    /// Number of rows (cells from top to bottom). O(1).
     @inlinable
     public var rows: Int { geometry.rows }
+    /// Number of columns (cells from left to right). O(1).
     @inlinable
     public var cols: Int { geometry.cols }
+    /// Number of cells, rows × cols. O(1).
     @inlinable
     public var count: Int { geometry.cellCount }
 

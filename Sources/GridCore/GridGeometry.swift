@@ -7,7 +7,9 @@
 
 /// An axis-aligned rectangle in world units.
 public struct GridExtent: Sendable, Hashable, CustomStringConvertible {
+    /// Bounds in world units (the working CRS, metres): left, bottom, right, top.
     public var minX: Double, minY: Double, maxX: Double, maxY: Double
+    /// An extent from its four bounds (not checked: min > max gives an empty extent).
     public init(minX: Double, minY: Double, maxX: Double, maxY: Double) {
         self.minX = minX; self.minY = minY; self.maxX = maxX; self.maxY = maxY
     }
@@ -17,25 +19,35 @@ public struct GridExtent: Sendable, Hashable, CustomStringConvertible {
         for p in points { e.minX = Swift.min(e.minX, p.x); e.maxX = Swift.max(e.maxX, p.x); e.minY = Swift.min(e.minY, p.y); e.maxY = Swift.max(e.maxY, p.y) }
         self = e
     }
+    /// maxX − minX in world units (negative when inverted).
     public var width: Double { maxX - minX }
+    /// maxY − minY in world units (negative when inverted).
     public var height: Double { maxY - minY }
+    /// True when the extent has no area (zero or negative width or height, or a NaN bound).
     public var isEmpty: Bool { !(maxX > minX && maxY > minY) }
+    /// The overlap of two extents; empty (`isEmpty`) when they do not overlap.
     public func intersection(_ o: GridExtent) -> GridExtent {
         GridExtent(minX: Swift.max(minX, o.minX), minY: Swift.max(minY, o.minY), maxX: Swift.min(maxX, o.maxX), maxY: Swift.min(maxY, o.maxY))
     }
+    /// The smallest extent containing both (an empty operand still contributes its bounds).
     public func union(_ o: GridExtent) -> GridExtent {
         GridExtent(minX: Swift.min(minX, o.minX), minY: Swift.min(minY, o.minY), maxX: Swift.max(maxX, o.maxX), maxY: Swift.max(maxY, o.maxY))
     }
+    /// The bounds as `[minX, minY, maxX, maxY]`.
     public var description: String { "[\(minX), \(minY), \(maxX), \(maxY)]" }
 }
 
 /// A rectangular block of cells of a grid: rows `rowOffset ..< rowOffset+rows`, columns `colOffset ..< colOffset+cols`.
 public struct GridWindow: Sendable, Hashable {
+    /// First row, first column (in the parent grid) and the shape of the block, in cells.
     public var rowOffset: Int, colOffset: Int, rows: Int, cols: Int
+    /// A window from its offsets and shape (not checked against any grid).
     public init(rowOffset: Int, colOffset: Int, rows: Int, cols: Int) {
         self.rowOffset = rowOffset; self.colOffset = colOffset; self.rows = rows; self.cols = cols
     }
+    /// True when the window has no rows or no columns.
     public var isEmpty: Bool { rows <= 0 || cols <= 0 }
+    /// Cells in the window, rows × cols (0 when empty).
     public var cellCount: Int { isEmpty ? 0 : rows * cols }
 }
 
@@ -50,6 +62,7 @@ public enum GridError: Error, Equatable, CustomStringConvertible {
     case invalidExtent(GridExtent)
     /// rows × cols (as computed, possibly beyond `Int`) does not fit in memory addressing.
     case tooManyCells(rows: Double, cols: Double)
+    /// A one-line message naming the bad value.
     public var description: String {
         switch self {
         case .invalidCellSize(let a, let b): return "cell size must be finite and > 0 (got \(a) × \(b))"
@@ -70,11 +83,17 @@ extension GridError {
 
 /// Where the cells of a north-up grid are: origin (minX, maxY), cell size dx × dy, rows × cols.
 public struct GridGeometry: Sendable, Hashable, CustomStringConvertible {
+    /// Left edge (x of column 0's left side) in world units.
     public let minX: Double
+    /// Top edge (y of row 0's top side) in world units.
     public let maxY: Double
+    /// Cell width in world units (> 0).
     public let dx: Double
+    /// Cell height in world units (> 0; rows go down, so the geotransform holds −dy).
     public let dy: Double
+    /// Number of rows (≥ 0).
     public let rows: Int
+    /// Number of columns (≥ 0).
     public let cols: Int
 
     /// Grid from its top-left corner, cell size and shape.
@@ -135,10 +154,15 @@ public struct GridGeometry: Sendable, Hashable, CustomStringConvertible {
 
     /// GDAL's six-number geotransform: `[minX, dx, 0, maxY, 0, −dy]`.
     public var geoTransform: [Double] { [minX, dx, 0, maxY, 0, -dy] }
+    /// Right edge: minX + cols · dx.
     public var maxX: Double { minX + Double(cols) * dx }
+    /// Bottom edge: maxY − rows · dy.
     public var minY: Double { maxY - Double(rows) * dy }
+    /// The grid's bounds in world units.
     public var extent: GridExtent { GridExtent(minX: minX, minY: minY, maxX: maxX, maxY: maxY) }
+    /// Number of cells, rows × cols.
     public var cellCount: Int { rows * cols }
+    /// Area of one cell in square world units (m² in the working CRS).
     public var cellArea: Double { dx * dy }
 
     /// World coordinates of the centre of cell (row, col).
@@ -208,5 +232,6 @@ public struct GridGeometry: Sendable, Hashable, CustomStringConvertible {
     /// The sub-grid of this grid whose cells intersect `extent`.
     public func cropped(to extent: GridExtent) -> GridGeometry { cropped(to: window(covering: extent)) }
 
+    /// Shape, origin and cell size, for messages and debugging.
     public var description: String { "GridGeometry(\(rows)×\(cols), origin (\(minX), \(maxY)), cell \(dx)×\(dy))" }
 }

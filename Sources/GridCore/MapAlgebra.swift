@@ -426,9 +426,11 @@ extension MapAlgebra {
             case .notEqual: return v != t
             }
         }
+        /// Σ of the valid (not no-data) cells, accumulated in Double. Complexity: O(cells).
         public static func sum(_ a: Grid<Float>) -> Double {
             a.withUnsafeBufferPointer { p in var s = 0.0; for v in p where !a.isNoData(v) { s += Double(v) }; return s }
         }
+        /// Σ of the valid cells where `mask` is set (non-zero); grids of equal shape. Complexity: O(cells).
         public static func maskedSum(_ a: Grid<Float>, mask: Grid<UInt8>) -> Double {
             a.withUnsafeBufferPointer { p in mask.withUnsafeBufferPointer { m in
                 var s = 0.0
@@ -436,6 +438,7 @@ extension MapAlgebra {
                 return s
             } }
         }
+        /// Σ value × weight over cells where both are valid; grids of equal shape. Complexity: O(cells).
         public static func weightedSum(_ a: Grid<Float>, weights w: Grid<Float>) -> Double {
             a.withUnsafeBufferPointer { p in w.withUnsafeBufferPointer { q in
                 var s = 0.0
@@ -443,9 +446,11 @@ extension MapAlgebra {
                 return s
             } }
         }
+        /// Number of set (non-zero) cells. Complexity: O(cells).
         public static func count(_ m: Grid<UInt8>) -> Int {
             m.withUnsafeBufferPointer { p in var c = 0; for v in p where v != 0 { c += 1 }; return c }
         }
+        /// 1 where the cell is valid and `cell op t` holds, else 0 (no-data gives 0). Complexity: O(cells).
         public static func threshold(_ a: Grid<Float>, _ op: Comparison, _ t: Float) -> Grid<UInt8> {
             var out = Grid<UInt8>(geometry: a.geometry)
             out.withUnsafeMutableBufferPointer { o in a.withUnsafeBufferPointer { p in
@@ -453,6 +458,7 @@ extension MapAlgebra {
             } }
             return out
         }
+        /// Smallest and largest valid, non-NaN value; nil when there is none. Complexity: O(cells).
         public static func minMax(_ a: Grid<Float>) -> (min: Float, max: Float)? {
             a.withUnsafeBufferPointer { p -> (Float, Float)? in
                 var l = Float.infinity, h = -Float.infinity
@@ -460,6 +466,7 @@ extension MapAlgebra {
                 return l <= h ? (l, h) : nil
             }
         }
+        /// 1 where both masks are set, else 0; grids of equal shape. Complexity: O(cells).
         public static func and(_ a: Grid<UInt8>, _ b: Grid<UInt8>) -> Grid<UInt8> {
             var out = Grid<UInt8>(geometry: a.geometry)
             out.withUnsafeMutableBufferPointer { o in a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in

@@ -17,13 +17,16 @@ public struct ZoneStats: Sendable, Equatable {
     public var sum: Double = 0
     /// Smallest and largest valid value (of cells with weight > 0); ±∞ when the zone has none.
     public var min: Double = .infinity
+    /// Largest valid value (of cells with weight > 0); −∞ when the zone has none.
     public var max: Double = -.infinity
     /// Σ weights of all zone cells (valid value or not) and of those where the mask is set.
     public var totalWeight: Double = 0
+    /// Σ weights of the zone's cells where the mask is set (0 without a mask).
     public var coveredWeight: Double = 0
     /// Σ weight × value over cells where the mask is set.
     public var coveredSum: Double = 0
 
+    /// Empty statistics (count 0, min +∞, max −∞).
     public init() {}
     /// sum / weight, nil for an empty zone.
     public var mean: Double? { weight > 0 ? sum / weight : nil }
@@ -44,6 +47,7 @@ public struct ZoneStats: Sendable, Equatable {
     }
 }
 
+/// Zonal statistics by zone-id grid or by polygons with coverage fractions (see the notes above).
 public enum ZonalStatistics {
     /// Statistics per zone id of `zones` (cells whose id is negative or the zone grid's no-data belong to no zone).
     public static func byZoneGrid(zones: Grid<Int32>, values: Grid<Float>, mask: Grid<UInt8>? = nil) -> [Int32: ZoneStats] {

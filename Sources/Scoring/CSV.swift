@@ -2,6 +2,7 @@ import Foundation
 
 /// One parsed CSV record: its fields, the line it starts on and the column each field starts at.
 public struct CSVRecord: Sendable, Equatable {
+    /// The record's fields, unquoted (`""` turned back into `"`), in column order.
     public var fields: [String]
     /// 1-based line of the record's first character.
     public var line: Int
