@@ -57,17 +57,49 @@ public enum Polygonizer {
         while let f = OGR_L_GetNextFeature(layer) {
             defer { OGR_F_Destroy(f) }
             guard let g = OGR_F_GetGeometryRef(f) else { continue }
-            var simplified: OGRGeometryH? = nil
-            if tolerance > 0 { simplified = OGR_G_SimplifyPreserveTopology(g, tolerance) }
-            defer { if let s = simplified { OGR_G_DestroyGeometry(s) } }
-            let h = simplified ?? g
-            let n = Int(OGR_G_WkbSize(h))
-            var buf = [UInt8](repeating: 0, count: n)
-            guard buf.withUnsafeMutableBufferPointer({ OGR_G_ExportToIsoWkb(h, wkbNDR, $0.baseAddress) }) == OGRERR_NONE else {
-                throw GDALEnvironment.lastError("OGR_G_ExportToIsoWkb")
+            // The traced rings have a vertex at every cell corner along straight runs: dropping the collinear ones
+            // first changes nothing geometrically and makes the simplification several times cheaper.
+            let traced = try WKB.decode(try wkb(g)).polygons.polygons.map { Polygon($0.rings.map(dropCollinear)) }
+            if tolerance <= 0 { out += traced.filter { $0.area >= minArea && $0.area > 0 }; continue }
+            for p in traced {
+                let bytes = WKB.encode(.polygon(p))
+                var h: OGRGeometryH? = nil
+                guard bytes.withUnsafeBytes({ OGR_G_CreateFromWkb($0.baseAddress, nil, &h, Int32(bytes.count)) }) == OGRERR_NONE, let h else {
+                    throw GDALEnvironment.lastError("OGR_G_CreateFromWkb")
+                }
+                defer { OGR_G_DestroyGeometry(h) }
+                guard let simplified = OGR_G_SimplifyPreserveTopology(h, tolerance) else { throw GDALEnvironment.lastError("OGR_G_SimplifyPreserveTopology") }
+                defer { OGR_G_DestroyGeometry(simplified) }
+                for q in try WKB.decode(try wkb(simplified)).polygons.polygons where q.area >= minArea && q.area > 0 { out.append(q) }
             }
-            for p in try WKB.decode(buf).polygons.polygons where p.area >= minArea && p.area > 0 { out.append(p) }
         }
         return out
+    }
+
+    static func wkb(_ h: OGRGeometryH) throws -> [UInt8] {
+        var buf = [UInt8](repeating: 0, count: Int(OGR_G_WkbSize(h)))
+        guard buf.withUnsafeMutableBufferPointer({ OGR_G_ExportToIsoWkb(h, wkbNDR, $0.baseAddress) }) == OGRERR_NONE else {
+            throw GDALEnvironment.lastError("OGR_G_ExportToIsoWkb")
+        }
+        return buf
+    }
+
+    /// The ring without vertices that lie on the straight line between their neighbours (exactly, as on cell edges).
+    static func dropCollinear(_ ring: [Vec2]) -> [Vec2] {
+        // Rings are closed (first == last); work on the open ring and close it again.
+        var pts = ring
+        if pts.count > 1 && pts.first == pts.last { pts.removeLast() }
+        guard pts.count > 3 else { return ring }
+        var keep: [Vec2] = []
+        keep.reserveCapacity(pts.count)
+        let n = pts.count
+        for i in 0..<n {
+            let a = pts[(i + n - 1) % n], b = pts[i], c = pts[(i + 1) % n]
+            let cross = (b.x - a.x) * (c.y - b.y) - (b.y - a.y) * (c.x - b.x)
+            if cross != 0 { keep.append(b) }
+        }
+        guard keep.count >= 3 else { return ring }
+        keep.append(keep[0])
+        return keep
     }
 }

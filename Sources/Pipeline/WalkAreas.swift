@@ -57,16 +57,20 @@ enum WalkAreas {
         // Every cell that can snap: the nodes' extent and the origins', grown by the cell snap distance.
         let bb = BBox(points: graph.nodes).union(BBox(points: originPoints)).expanded(by: cellSnapM)
         guard !bb.isEmpty, !cats.isEmpty else { return Computed(areas: [], filesWritten: 0) }
+        var timer = StepTimer()
         let geo = try GridGeometry(covering: GridExtent(minX: bb.minX, minY: bb.minY, maxX: bb.maxX, maxY: bb.maxY), cellSize: o.cellM)
         var pts: [Vec2] = []
         pts.reserveCapacity(geo.cellCount)
         for r in 0..<geo.rows { for c in 0..<geo.cols { pts.append(geo.cellCentre(row: r, col: c)) } }
         let snaps = index.snap(pts, options: SnapOptions(maxSnap: cellSnapM, preferLargestComponent: false))
         pts = []
+        timer.lap("cells \(geo.rows)x\(geo.cols)")
         let res = engine.originDistances(categories: sets, origins: snaps.positions, cutoff: cutoff, k: 0)
+        timer.lap("cell search")
         let residential = residentialArea(base: base, origins: origins, points: originPoints, geometry: geo, dilation: o.closingM,
                                           erosion: max(0, o.closingM - o.cellM))
 
+        timer.lap("residential")
         let dir = (outDir as NSString).appendingPathComponent("grids")
         if o.writeFiles { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         let crs = base.crs
@@ -76,16 +80,21 @@ enum WalkAreas {
             let c = cats[ci]
             do {
                 let d = res[ci].distances
+                let t0 = Date()
                 if o.writeFiles {
                     let g = try Grid<Float>(geometry: geo, values: d, noData: -1)
                     try GridIO.write(g, crs: crs, to: (dir as NSString).appendingPathComponent("walk_\(c).tif"), noData: -1,
                                      description: "walking distance (m) to the nearest \(c)")
                 }
+                let t1 = Date()
                 guard let th = FacilityCategory.named(c)?.thresholdM else { out.set(ci, .success(nil)); return }
                 let gapMask = residential.withUnsafeBufferPointer { r in (0..<d.count).map { i in r[i] != 0 && !(Double(d[i]) <= th) ? UInt8(1) : 0 } }
                 let (gaps, tol) = try traced(gapMask, geo, o)
                 var svc: MultiPolygon? = nil
                 if o.serviceAreas { svc = try traced(d.map { Double($0) <= th ? UInt8(1) : 0 }, geo, o).0 }
+                if ProcessInfo.processInfo.environment["CIMBASE_TIMINGS"] != nil {
+                    FileHandle.standardError.write(String(format: "timing walk grid %@: file %.3f s, traces %.3f s\n", c, t1.timeIntervalSince(t0), Date().timeIntervalSince(t1)).data(using: .utf8)!)
+                }
                 let dist = access.distances[c]!
                 var nb = 0, nr = 0.0
                 for (k, i) in access.origins.enumerated() where !(Double(dist[k]) <= th) { nb += 1; nr += base.buildings[i].residents ?? 0 }
@@ -94,6 +103,8 @@ enum WalkAreas {
                 out.set(ci, .failure(error))
             }
         }
+        timer.lap("files+traces")
+        timer.report("walk grid")
         return Computed(areas: try out.values().compactMap { $0 }, filesWritten: o.writeFiles ? cats.count : 0)
     }
 
