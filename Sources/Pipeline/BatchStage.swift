@@ -187,6 +187,7 @@ public enum BatchStage {
         say(String(format: "batch       %d cities · at most %d at once · memory budget %.1f GiB (estimates %.1f–%.1f GiB per city)", jobs.count, plan.parallel,
                    budget / gib, (jobs.map(\.estimatedBytes).min() ?? 0) / gib, (jobs.map(\.estimatedBytes).max() ?? 0) / gib))
         let gate = Admission(budget: budget, parallel: plan.parallel)
+        Children.shared.forwardSignals()
         for i in admissionOrder(jobs.map(\.estimatedBytes)) {
             let job = jobs[i]
             gate.admit(job.estimatedBytes)
@@ -210,6 +211,35 @@ public enum BatchStage {
             score = try ScoreStage.run(tables: tables, options: plan.scoreOptions, config: nil, maps: [:], outDir: outDir)
         }
         return (done, score)
+    }
+
+    /// The running `cimbase run` children: on SIGTERM or SIGINT the batch kills them (they would otherwise go on as
+    /// orphans, each holding its memory), then exits with 128 + the signal. SIGKILL, because the children inherit the
+    /// ignored disposition the signal sources need; their outputs are written atomically (temp + rename), so a killed
+    /// city leaves no file that looks complete and is simply run again.
+    final class Children: @unchecked Sendable {
+        static let shared = Children()
+        private let lock = NSLock()
+        private var pids = Set<Int32>()
+        private var sources: [DispatchSourceSignal] = []
+        func add(_ pid: Int32) { lock.lock(); pids.insert(pid); lock.unlock() }
+        func remove(_ pid: Int32) { lock.lock(); pids.remove(pid); lock.unlock() }
+        /// Installs the handlers once.
+        func forwardSignals() {
+            lock.lock(); defer { lock.unlock() }
+            guard sources.isEmpty else { return }
+            for sig in [SIGTERM, SIGINT] {
+                signal(sig, SIG_IGN)
+                let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                src.setEventHandler { [self] in
+                    lock.lock(); let all = pids; lock.unlock()
+                    for pid in all { kill(pid, SIGKILL) }
+                    exit(128 + sig)
+                }
+                src.resume()
+                sources.append(src)
+            }
+        }
     }
 
     /// Cities running and the sum of their estimates; `admit` blocks until the next city fits.
@@ -258,6 +288,8 @@ public enum BatchStage {
         do { try p.run() } catch {
             return CityResult(job: job, status: "failed", message: "cannot start \(executable): \(error)", seconds: 0)
         }
+        Children.shared.add(p.processIdentifier)
+        defer { Children.shared.remove(p.processIdentifier) }
         let err = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         let secs = Date().timeIntervalSince(t0)

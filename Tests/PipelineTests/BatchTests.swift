@@ -110,4 +110,43 @@ import Testing
         try "province: x\nmemory_gb: 6.5\ncities: [a]\n".write(toFile: "\(dir)/q.yaml", atomically: true, encoding: .utf8)
         #expect(try BatchStage.plan(path: "\(dir)/q.yaml", outDir: dir).memoryGB == 6.5)
     }
+
+    /// SIGTERM to the batch stops its `cimbase run` children: none is left running as an orphan. The signal is sent
+    /// once a child exists (found in /proc), not after a fixed sleep.
+    @Test(.enabled(if: Paths.cli != nil && FileManager.default.fileExists(atPath: "/proc/self/stat"), "needs the built cimbase and /proc"))
+    func terminationReachesTheCities() throws {
+        let cli = try #require(Paths.cli)
+        let dir = tempDir()
+        try SynthStage.run(buildings: 3000, seed: 5, outDir: "\(dir)/a", progress: Progress(quiet: true))
+        try "province: x\ncities: [a]\n".write(toFile: "\(dir)/p.yaml", atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: cli)
+        p.arguments = ["batch", "\(dir)/p.yaml", "--out", "\(dir)/out"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        func children(of parent: Int32) -> [Int32] {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return names.compactMap(Int32.init).filter { pid in
+                guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                      let close = stat.lastIndex(of: ")") else { return false }
+                let fields = stat[stat.index(after: close)...].split(separator: " ")
+                return fields.count > 2 && Int32(fields[1]) == parent
+            }
+        }
+        var child: Int32? = nil
+        for _ in 0..<6000 where child == nil && p.isRunning { child = children(of: p.processIdentifier).first; if child == nil { usleep(10_000) } }
+        let c = try #require(child, "the batch started no city")
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 128 + SIGTERM)
+        // The child was stopped too: it is gone (or a zombie waiting for init to reap it) within a few seconds.
+        func running(_ pid: Int32) -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+            return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
+        }
+        var alive = true
+        for _ in 0..<1000 where alive { alive = running(c); if alive { usleep(10_000) } }
+        #expect(!alive)
+    }
 }
