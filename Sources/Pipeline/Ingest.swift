@@ -67,6 +67,7 @@ public enum Ingest {
         if coordinateRejects > 0 { notes.append("\(coordinateRejects) features with coordinates that cannot be reprojected or lie outside the area of use of \(projection.crs) → rejects") }
         let (method, unassigned) = Residents.assign(&base, config.ingest)
         timer.lap("residents")
+        timer.report("ingest")
         var cats: [String: Int] = [:]
         for f in base.facilities { cats[f.category, default: 0] += 1 }
         let report = IngestReport(crs: projection.crs, counts: records.counts, facilityCategories: cats, residentsMethod: method,
@@ -85,7 +86,7 @@ public enum Ingest {
         progress.begin("ingest: writing base.gpkg")
         try BaseLayerIO.write(base, to: (outDir as NSString).appendingPathComponent("base.gpkg"), config: config)
         progress.end()
-        StepTimer.report("write", Date().timeIntervalSince(t0))
+        StepTimer.report("ingest", "write", Date().timeIntervalSince(t0))
         report.seconds += Date().timeIntervalSince(t0)
         for n in report.notes {
             if n.hasPrefix("warning: ") { FileHandle.standardError.write((n + "\n").data(using: .utf8)!) }
@@ -117,18 +118,3 @@ public enum Ingest {
     }
 }
 
-/// Step times on stderr when `CIMBASE_TIMINGS` is set (for profiling; the summary line gives the total).
-struct StepTimer {
-    static let enabled = ProcessInfo.processInfo.environment["CIMBASE_TIMINGS"] != nil
-    private var last = Date()
-    mutating func lap(_ step: String) {
-        guard Self.enabled else { return }
-        let now = Date()
-        Self.report(step, now.timeIntervalSince(last))
-        last = now
-    }
-    static func report(_ step: String, _ s: Double) {
-        guard enabled else { return }
-        FileHandle.standardError.write(String(format: "  ingest %@: %.3f s\n", step, s).data(using: .utf8)!)
-    }
-}

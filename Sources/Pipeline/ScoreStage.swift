@@ -22,7 +22,7 @@ public enum ScoreStage {
         return nil
     }
 
-    public struct Options {
+    public struct Options: Sendable {
         public var definition: URL?
         public var previous: [URL] = []
         public var nonSpatial: [URL] = []

@@ -15,15 +15,13 @@ public struct IndicatorOptions: Sendable, Equatable {
     public init() {}
 }
 
-extension WalkStage.Options: @unchecked Sendable {}
 extension WalkStage.Options: Equatable {
     public static func == (a: Self, b: Self) -> Bool {
         a.thresholdsM == b.thresholdsM && a.maxSnapM == b.maxSnapM && a.stairsPenalty == b.stairsPenalty && a.nodeCrossings == b.nodeCrossings
             && a.entranceSpacingM == b.entranceSpacingM && a.serviceAreas == b.serviceAreas && a.exportGraph == b.exportGraph && a.k == b.k
-            && a.gridCellM == b.gridCellM && a.fireSpeedKmh == b.fireSpeedKmh && a.fireMinutes == b.fireMinutes
+            && a.gridCellM == b.gridCellM
     }
 }
-extension ScoreStage.Options: @unchecked Sendable {}
 
 /// Every section of city.yaml besides `layers`, read into typed options with their ranges (README "Config values"
 /// lists them). A value outside its range is an error naming the key and line, so no value can trap, hang or exhaust
@@ -121,11 +119,12 @@ extension CityConfig {
                 let c = try r.number(v, k, .nonNegative(max: 10_000))
                 guard c == 0 || c >= 1 else { throw r.fail(k, v, "must be 0 (no grids) or between 1 and 10000, not \(c)") }
                 o.gridCellM = c
-            case "fire_speed_kmh": o.fireSpeedKmh = try r.number(v, k, .positive(max: 200))
-            case "fire_minutes": o.fireMinutes = try r.number(v, k, .positive(max: 120))
+            case "fire_speed_kmh", "fire_minutes":
+                throw r.fail(k, e.keyNode, "fire reach has one setting: indicators.params.fire_5min_cov.minutes and .speed_kmh (the walk stage stores the full drive distance)")
             case "service_areas":
-                // auto (the default): only when the graph has ≤ 100,000 edges.
-                o.serviceAreas = v.scalar?.string.lowercased() == "auto" ? nil : try r.bool(v, k)
+                // Service areas are traced from the walk grid, so they are bounded at any city size: `auto` (the old
+                // default, "only for small graphs") now means true.
+                o.serviceAreas = v.scalar?.string.lowercased() == "auto" ? true : try r.bool(v, k)
             default: o.exportGraph = try r.bool(v, k)
             }
         }

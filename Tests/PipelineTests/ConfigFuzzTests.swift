@@ -66,7 +66,6 @@ import Testing
         #expect(!w.thresholdsM.isEmpty && w.thresholdsM.count <= 16 && w.thresholdsM.allSatisfy { $0 > 0 && $0 <= 50_000 })
         #expect(w.maxSnapM > 0 && w.maxSnapM <= 10_000 && (1...100).contains(w.stairsPenalty) && (1...10_000).contains(w.entranceSpacingM))
         #expect((0...3).contains(w.k) && (w.gridCellM == 0 || (1...10_000).contains(w.gridCellM)))
-        #expect(w.fireSpeedKmh > 0 && w.fireSpeedKmh <= 200 && w.fireMinutes > 0 && w.fireMinutes <= 120)
         #expect((1...10_000).contains(c.indicators.gridCellM))
         for (id, p) in c.indicators.params {
             #expect(CityConfig.indicatorParams[id] != nil)
@@ -200,7 +199,7 @@ import Testing
         var rng = SplitMix64(seed: 37)
         let options: [String] = [
             "walk: {k_nearest: 3}", "walk: {grid_cell_m: 1}", "walk: {grid_cell_m: 0}", "walk: {entrance_spacing_m: 1}", "walk: {thresholds_m: [1, 50000]}",
-            "walk: {max_snap_m: 10000}", "walk: {stairs_penalty: 100}", "walk: {fire_minutes: 120, fire_speed_kmh: 200}", "walk: {node_crossings: true}",
+            "walk: {max_snap_m: 10000}", "walk: {stairs_penalty: 100}", "indicators: {params: {fire_5min_cov: {minutes: 120, speed_kmh: 200}}}", "walk: {node_crossings: true}",
             "indicators: {params: {dense_land_share: {cell_m: 1}}}", "indicators: {params: {dense_land_share: {cell_m: 10000}}}", "indicators: {grid_cell_m: 1}",
             "indicators: {params: {pipe_gap_area: {distance_m: 50000}}}", "indicators: {params: {park_service_cov: {small_radius_m: 1, large_radius_m: 50000}}}",
             "ingest: {m2_per_resident: 1}", "ingest: {m2_per_resident: 10000}", "ingest: {floor_height_m: 20, default_height_m: 1000, max_height_m: 1000}",

@@ -36,7 +36,7 @@ import Testing
         #expect(error("walk: {k_nearest: -1}").contains("walk.k_nearest: must be between 0 and 3, not -1"))
         #expect(error("walk: {thresholds_m: [300, -5]}").contains("walk.thresholds_m[1]: must be > 0 and ≤ 50000, not -5"))
         #expect(error("walk: {stairs_penalty: 0.5}").contains("walk.stairs_penalty: must be between 1 and 100"))
-        #expect(error("walk: {fire_minutes: 0}").contains("walk.fire_minutes: must be > 0 and ≤ 120"))
+        #expect(error("walk: {fire_minutes: 0}").contains("walk.fire_minutes: fire reach has one setting: indicators.params.fire_5min_cov.minutes"))
         #expect(error("walk: {node_crossings: maybe}").contains("walk.node_crossings: expected true or false"))
         #expect(error("tiles: {max_buildings_per_tile: 0}").contains("tiles.max_buildings_per_tile: must be between 1 and 1000000, not 0"))
         #expect(error("tiles: {geometric_error_scale: -1}").contains("tiles.geometric_error_scale: must be > 0 and ≤ 1000"))
@@ -64,7 +64,7 @@ import Testing
         // Defaults when a section is absent or empty.
         let d = try CityConfig.parse(Self.head + "walk:\nscore: ~\n", file: "city.yaml")
         #expect(d.walk == WalkStage.Options() && d.indicators == IndicatorOptions() && d.score.definition == nil)
-        #expect(try CityConfig.parse(Self.head + "walk: {service_areas: auto}\n").walk.serviceAreas == nil)
+        #expect(try CityConfig.parse(Self.head + "walk: {service_areas: auto}\n").walk.serviceAreas == true)   // traced areas are bounded: auto is on
         #expect(try CityConfig.parse(Self.head + "walk: {service_areas: yes}\n").walk.serviceAreas == true)
     }
 
