@@ -264,7 +264,7 @@ struct RowEnvelope {
                 var end = cols
                 if j < k {
                     let zz = exactInverse ? z[j + 1] * invDx : z[j + 1] / dx
-                    end = zz < Double(cols) ? Swift.max(c, Int(zz.rounded(.down)) + 1) : cols
+                    end = zz < Double(cols) ? Swift.max(c, Int(floorFast(zz)) + 1) : cols
                 }
                 ends[j] = end; c = end
             }

@@ -163,14 +163,14 @@ struct CentreScratch {
                 }
                 guard dy1.isFinite, dy2.isFinite, dx1.isFinite, dx2.isFinite else { continue }
                 // Rows y with dy1 <= y + 0.5 < dy2, clamped to the raster.
-                var y = Swift.max(0, Int(Swift.max(-1, (dy1 - 0.5).rounded(.up))) - 1)
-                let yEnd = Swift.min(rows - 1, Int(Swift.min(Double(rows), (dy2 - 0.5).rounded(.up))))
+                var y = Swift.max(0, Int(Swift.max(-1, -floorFast(0.5 - dy1))) - 1)
+                let yEnd = Swift.min(rows - 1, Int(Swift.min(Double(rows), -floorFast(0.5 - dy2))))
                 while y <= yEnd {
                     let dy = Double(y) + 0.5
                     if dy >= dy2 { break }
                     if dy >= dy1 {
                         let intersect = (dy - dy1) * (dx2 - dx1) / (dy2 - dy1) + dx1
-                        let xi = (intersect + 0.5).rounded(.down)
+                        let xi = floorFast(intersect + 0.5)
                         let xc = Int(Swift.max(-1e9, Swift.min(1e9, xi)))
                         keys.append((y << 32) | (xc + bias))
                     }

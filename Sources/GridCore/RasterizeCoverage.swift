@@ -214,8 +214,8 @@ struct CoverageAccumulator {
         let H = Double(h)
         if bot.y <= 0 || top.y >= H { return }
         let dxdy = (bot.x - top.x) / (bot.y - top.y)
-        let r0 = Int(Swift.max(0, top.y.rounded(.down)))
-        let r1 = Int(Swift.min(H, bot.y.rounded(.up)))
+        let r0 = Int(Swift.max(0, floorFast(top.y)))
+        let r1 = Int(Swift.min(H, -floorFast(-bot.y)))
         let stride = self.stride
         acc.withUnsafeMutableBufferPointer { buf in
             var r = r0
@@ -234,7 +234,7 @@ struct CoverageAccumulator {
     /// One row's piece of an edge from x = xs to x = xe carrying signed height d: split at column boundaries.
     @inline(__always) static func rowPiece(_ buf: UnsafeMutableBufferPointer<Double>, _ base: Int, _ xs: Double, _ xe: Double, _ d: Double) {
         let lo = Swift.min(xs, xe), hi = Swift.max(xs, xe)
-        let i0 = Int(lo.rounded(.down))
+        let i0 = Int(lo)   // lo ∈ [0, W]: truncation is the floor (no libm call on SSE2)
         if hi <= Double(i0 + 1) || hi - lo == 0 {
             // Within one column.
             let f = (lo + hi) * 0.5 - Double(i0)

@@ -19,14 +19,15 @@ public enum GridIO {
         try RasterIO.write(g, to: path, options: RasterWriteOptions(crs: crs, noData: noData.map(Double.init), description: description))
     }
 
-    /// Writes distances in metres as UInt16 decimetres (scale 0.1, unit m; no-data 65535 for +∞, NaN and negative
-    /// cells; distances beyond 6553.4 m are clamped to it) as a COG: half the bytes of Float32, and QGIS shows metres.
+    /// Writes distances in metres as UInt16 decimetres (scale 0.1, unit m; no-data 65535 for +∞, NaN and the grid's own
+    /// no-data, e.g. −1; distances beyond 6553.4 m are clamped to it) as a COG: half the bytes of Float32, and QGIS
+    /// shows metres.
     public static func writeDecimetres(_ g: Grid<Float>, crs: String?, to path: String, description: String? = nil) throws {
         try RasterIO.write(Quantize.toUInt16(g, scale: 0.1, noData: .max), to: path,
                            options: RasterWriteOptions(crs: crs, noData: 65535, scale: 0.1, offset: 0, unit: "m", description: description))
     }
 
-    /// Writes fractions 0…1 as UInt8 percent (scale 0.01; no-data 255 for non-finite and negative cells) as a COG.
+    /// Writes fractions 0…1 as UInt8 percent (scale 0.01; no-data 255 for non-finite cells and the grid's no-data) as a COG.
     public static func writePercent(_ g: Grid<Float>, crs: String?, to path: String, description: String? = nil) throws {
         try RasterIO.write(Quantize.toUInt8(g, scale: 0.01, noData: .max), to: path,
                            options: RasterWriteOptions(crs: crs, noData: 255, scale: 0.01, offset: 0, description: description))
