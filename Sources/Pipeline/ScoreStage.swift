@@ -99,7 +99,7 @@ public enum ScoreStage {
         var used = 0
         for c in required {
             let path = (outDir as NSString).appendingPathComponent("grids/walk_\(c.id).tif")
-            guard FileManager.default.fileExists(atPath: path), let (g, _) = try? GridIO.read(path) else { continue }
+            guard FileManager.default.fileExists(atPath: path), let (g, _) = try? GridIO.read(path, noDataAs: -1) else { continue }
             let w = g.geometry.cols, h = g.geometry.rows
             if geo == nil { geo = (w, h, g.geometry.geoTransform); count = [Float](repeating: 0, count: w * h) }
             guard geo!.w == w, geo!.h == h else { continue }

@@ -82,9 +82,16 @@ enum WalkAreas {
                 let d = res[ci].distances
                 let t0 = Date()
                 if o.writeFiles {
-                    let g = try Grid<Float>(geometry: geo, values: d, noData: -1)
-                    try GridIO.write(g, crs: crs, to: (dir as NSString).appendingPathComponent("walk_\(c).tif"), noData: -1,
-                                     description: "walking distance (m) to the nearest \(c)")
+                    let file = (dir as NSString).appendingPathComponent("walk_\(c).tif"), what = "walking distance (m) to the nearest \(c)"
+                    // UInt16 decimetres (scale 0.1, no-data = off the network) whenever the search cutoff fits: cells
+                    // beyond it hold 6553.4 m, above any threshold; Float32 (−1 off the network, +∞ beyond) otherwise.
+                    let finiteMax = d.reduce(Float(0)) { $1.isFinite && $1 > $0 ? $1 : $0 }
+                    if finiteMax <= 6553.3 {
+                        try GridIO.writeDecimetres(try Grid<Float>(geometry: geo, values: d.map { $0.isInfinite ? 6553.4 : $0 }, noData: -1),
+                                                   crs: crs, to: file, description: what)
+                    } else {
+                        try GridIO.write(try Grid<Float>(geometry: geo, values: d, noData: -1), crs: crs, to: file, noData: -1, description: what)
+                    }
                 }
                 let t1 = Date()
                 guard let th = FacilityCategory.named(c)?.thresholdM else { out.set(ci, .success(nil)); return }
