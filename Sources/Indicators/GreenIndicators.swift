@@ -1,6 +1,7 @@
 import CityModel
 
 /// 城市绿化覆盖率: union of green cover inside the built-up area ÷ built-up area (overlaps counted once).
+/// Tiled exact overlay (`PreparedLayers`).
 /// Source: MOHURD city checkup system (生态宜居); target ≥ 40 % (default).
 public struct GreenCoverage: Indicator {
     public init() {}
@@ -8,8 +9,7 @@ public struct GreenCoverage: Indicator {
                                     layers: ["green", "boundary"], source: "MOHURD 城市体检指标体系")
     public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
         if i.base.green.isEmpty { return .notComputed(spec, s, "no green layer") }
-        let g = try p.greenUnion.get(or: "green union")
-        return .ratio(spec, s, try areaInScope(g, s, i.ops), s.builtUpArea, scale: 100, emptyReason: "no built-up area in scope")
+        return .ratio(spec, s, p.areas(s).green, s.builtUpArea, scale: 100, emptyReason: "no built-up area in scope")
     }
 }
 
@@ -22,7 +22,7 @@ public struct ParkAreaPerCapita: Indicator {
     public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
         let parks = i.base.green.filter(\.isPark)
         if parks.isEmpty { return .notComputed(spec, s, "no park green (is_park) in the green layer") }
-        var u = try i.ops.union(parks.map(\.area))
+        var u = try p.parkUnion.get(or: "park union")
         if let land = s.land { u = try i.ops.intersection(u, land) }
         let residents = s.buildings.reduce(0.0) { $0 + (i.base.buildings[$1].residents ?? 0) }
         return .ratio(spec, s, u.area, residents, emptyReason: "no residents in scope")
@@ -59,8 +59,7 @@ public struct PermeableShare: Indicator {
                                     layers: ["green", "water"], source: "MOHURD 城市体检 (安全韧性)")
     public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
         if i.base.green.isEmpty && i.base.water.isEmpty { return .notComputed(spec, s, "no green or water layer") }
-        let u = try p.permeableUnion.get(or: "permeable union")
-        return .ratio(spec, s, try areaInScope(u, s, i.ops), s.builtUpArea, scale: 100, emptyReason: "no built-up area in scope")
+        return .ratio(spec, s, p.areas(s).permeable, s.builtUpArea, scale: 100, emptyReason: "no built-up area in scope")
     }
 }
 

@@ -69,6 +69,8 @@ public protocol GeometryOps {
     func lengthInside(_ lines: [LineString], _ area: MultiPolygon) throws -> Double
     /// Area of each part inside `area` (parts may touch each other; each is measured on its own).
     func areasInside(_ parts: [MultiPolygon], _ area: MultiPolygon) throws -> [Double]
+    /// An independent instance for another thread (the tiled passes give each worker its own).
+    func fork() -> GeometryOps
 }
 
 /// Where an indicator is evaluated: the whole city (id "") or one zone.
@@ -77,7 +79,7 @@ public struct Scope: Sendable {
     public var name: String
     /// The scope's land: the zone polygon, or the boundary / built-up area for the city.
     public var land: MultiPolygon?
-    /// Built-up area inside the scope.
+    /// Built-up area inside the scope (pieces cut on the tile lattice).
     public var builtUp: MultiPolygon
     public var builtUpArea: Double
     /// Indices (into `base.buildings`) of buildings whose centroid lies in the scope.
