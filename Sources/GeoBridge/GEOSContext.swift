@@ -109,6 +109,11 @@ public final class GEOSContext {
         try wrap(GEOSBuffer_r(handle, g.ptr, width, quadrantSegments), "GEOSBuffer_r")
     }
 
+    /// The part of `g` inside an axis-parallel box (GEOS's fast rectangle clipping).
+    public func clipByRect(_ g: GEOSGeometry, _ b: BBox) throws -> GEOSGeometry {
+        try wrap(GEOSClipByRect_r(handle, g.ptr, b.minX, b.minY, b.maxX, b.maxY), "GEOSClipByRect_r")
+    }
+
     public func intersection(_ a: GEOSGeometry, _ b: GEOSGeometry) throws -> GEOSGeometry {
         try wrap(GEOSIntersection_r(handle, a.ptr, b.ptr), "GEOSIntersection_r")
     }

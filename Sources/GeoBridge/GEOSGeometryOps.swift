@@ -28,6 +28,12 @@ public final class GEOSGeometryOps: GeometryOps {
         return try back(try g.unaryUnion(parts))
     }
 
+    public func bufferUnion(_ geometries: [Geometry], distance: Double, clippedTo box: BBox) throws -> MultiPolygon {
+        if geometries.isEmpty { return MultiPolygon([]) }
+        let parts = try geometries.map { try g.clipByRect(try g.buffer(try g.read($0), distance, quadrantSegments: 8), box) }
+        return try back(try g.unaryUnion(parts))
+    }
+
     public func intersection(_ a: MultiPolygon, _ b: MultiPolygon) throws -> MultiPolygon {
         if a.polygons.isEmpty || b.polygons.isEmpty { return MultiPolygon([]) }
         return try back(try g.intersection(try geos(a), try geos(b)))

@@ -71,6 +71,16 @@ public protocol GeometryOps {
     func areasInside(_ parts: [MultiPolygon], _ area: MultiPolygon) throws -> [Double]
     /// An independent instance for another thread (the tiled passes give each worker its own).
     func fork() -> GeometryOps
+    /// Union of buffers of `geometries` by `distance`, clipped to `box` (each buffer is clipped before the union).
+    func bufferUnion(_ geometries: [Geometry], distance: Double, clippedTo box: BBox) throws -> MultiPolygon
+}
+
+extension GeometryOps {
+    public func bufferUnion(_ geometries: [Geometry], distance: Double, clippedTo box: BBox) throws -> MultiPolygon {
+        let b = box
+        let rect = MultiPolygon([Polygon([[Vec2(b.minX, b.minY), Vec2(b.maxX, b.minY), Vec2(b.maxX, b.maxY), Vec2(b.minX, b.maxY), Vec2(b.minX, b.minY)]])])
+        return try intersection(try bufferUnion(geometries, distance: distance), rect)
+    }
 }
 
 /// Where an indicator is evaluated: the whole city (id "") or one zone.

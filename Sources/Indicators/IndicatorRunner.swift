@@ -26,6 +26,7 @@ public enum IndicatorRunner {
     public static func run(_ i: IndicatorInputs, prepared: PreparedLayers, indicators: [any Indicator] = standardIndicators,
                            timings: inout [String: Double], progress: (Int, Int) -> Void = { _, _ in }) throws -> [IndicatorValue] {
         let scopes = scopes(i, prepared)
+        let originTable = WalkCoverage.originTable(i)
         var out: [IndicatorValue] = []
         for (n, s) in scopes.enumerated() {
             for ind in indicators {
@@ -36,7 +37,7 @@ public enum IndicatorRunner {
                 timings[ind.spec.id, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             }
             let t0 = DispatchTime.now().uptimeNanoseconds
-            out += WalkCoverage.compute(i, s)
+            out += WalkCoverage.compute(i, s, originTable: originTable)
             timings["walk_cov.*", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             progress(n + 1, scopes.count)
         }

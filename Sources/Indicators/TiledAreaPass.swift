@@ -107,17 +107,21 @@ enum TiledAreaPass {
                 lap("permeable_share")
             }
             for d in pipeDistances.sorted() {
-                let near = drainBins[t].filter { drains[Int($0)].bbox.intersects(q.expanded(by: d + 1)) }.map { drains[Int($0)] }
-                let gap = try pipeGap(b, q: q, lines: near, distance: d, ops: ops)
-                let gapArea = gap.area
-                out.areas[0].pipeGap[d] = gapArea
-                out.areas[0].pipeCovered[d] = scopeB[0].1.area - gapArea
-                for (s, bs) in scopeB.dropFirst() {
-                    let g = gap.polygons.isEmpty ? 0 : try ops.intersection(gap, bs).area
-                    out.areas[s].pipeGap[d] = g
-                    out.areas[s].pipeCovered[d] = bs.area - g
+                let near = drainBins[t].filter { drains[Int($0)].bbox.intersects(q.expanded(by: d + 1)) }
+                // Each buffer clipped to the tile before the union: the union then only nodes what lies in the tile.
+                let buf = near.isEmpty ? MultiPolygon([]) : try ops.bufferUnion(near.map { .lineString(drains[Int($0)]) }, distance: d, clippedTo: q)
+                for s in 0..<scopeB.count { out.areas[scopeB[s].0].pipeCovered[d] = 0; out.areas[scopeB[s].0].pipeGap[d] = scopeB[s].1.area }
+                if !buf.polygons.isEmpty {
+                    let cov = try ops.intersection(buf, b)
+                    out.areas[0].pipeCovered[d] = cov.area
+                    for (s, bs) in scopeB.dropFirst() { out.areas[s].pipeCovered[d] = try ops.intersection(cov, bs).area }
+                    let gap = try ops.difference(b, buf)
+                    out.areas[0].pipeGap[d] = gap.area
+                    for (s, bs) in scopeB.dropFirst() { out.areas[s].pipeGap[d] = try ops.intersection(gap, bs).area }
+                    if d == gapD { out.gaps[d] = gap.polygons }
+                } else if d == gapD {
+                    out.gaps[d] = b.polygons
                 }
-                if d == gapD { out.gaps[d] = gap.polygons }
                 lap("pipe_cov, pipe_gap_area")
             }
             if !roadBins[t].isEmpty {
@@ -152,70 +156,6 @@ enum TiledAreaPass {
         }
         return Output(areas: areas, builtUp: MultiPolygon(builtUp), zoneBuiltUp: zoneBU.map { MultiPolygon($0) },
                       gaps: gaps.mapValues { MultiPolygon($0) }, green: MultiPolygon(greenPieces), timings: timings)
-    }
-
-    /// Sub-squares (m) of a tile for the pipe gaps.
-    static let gapCell = 25.0
-
-    /// `b` (inside tile `q`) minus the union of the buffers of `lines` by `d`: the part of the built-up area farther than
-    /// `d` from every drainage pipe.
-    ///
-    /// The tile is cut into 25 m sub-squares. A sub-square whose four corners all lie within d·cos(π/16) − 0.5 m of one
-    /// pipe segment is inside that segment's buffer polygon (the polygon, convex for a segment, contains every point that
-    /// close to it: its round caps and joins are chords of at most π/16 of arc with vertices on the circle, and GEOS's
-    /// input simplification moves the curve by at most 1 % of d), so it holds no gap and is skipped. The others (a few
-    /// per cent of a tile where pipes are dense) get the exact GEOS difference with the buffers of the lines within d of
-    /// them, which equals the whole-city overlay there. Instead of one union of hundreds of overlapping buffers per tile.
-    static func pipeGap(_ b: MultiPolygon, q: BBox, lines: [LineString], distance d: Double, ops: GeometryOps) throws -> MultiPolygon {
-        if lines.isEmpty { return b }
-        // Sub-squares over the built-up part of the tile.
-        let bb = b.bbox
-        let e = BBox(minX: Swift.max(bb.minX, q.minX), minY: Swift.max(bb.minY, q.minY), maxX: Swift.min(bb.maxX, q.maxX), maxY: Swift.min(bb.maxY, q.maxY))
-        if e.isEmpty { return MultiPolygon([]) }
-        let nx = Swift.max(1, Int((e.width / gapCell).rounded(.up))), ny = Swift.max(1, Int((e.height / gapCell).rounded(.up)))
-        let cwx = e.width / Double(nx), cwy = e.height / Double(ny)
-        // Segments (a, b, line index), binned to the sub-squares whose box grown by d they touch.
-        var segA: [Vec2] = [], segB: [Vec2] = [], segLine: [Int32] = []
-        var bins = [[Int32]](repeating: [], count: nx * ny)
-        for (li, l) in lines.enumerated() {
-            for k in 1..<l.points.count {
-                let a = l.points[k - 1], f = l.points[k]
-                let s = Int32(segA.count)
-                segA.append(a); segB.append(f); segLine.append(Int32(li))
-                let c0 = Swift.max(0, Int(((Swift.min(a.x, f.x) - d - e.minX) / cwx).rounded(.down)))
-                let c1 = Swift.min(nx - 1, Int(((Swift.max(a.x, f.x) + d - e.minX) / cwx).rounded(.down)))
-                let r0 = Swift.max(0, Int(((Swift.min(a.y, f.y) - d - e.minY) / cwy).rounded(.down)))
-                let r1 = Swift.min(ny - 1, Int(((Swift.max(a.y, f.y) + d - e.minY) / cwy).rounded(.down)))
-                if c0 > c1 || r0 > r1 { continue }
-                for r in r0...r1 { for c in c0...c1 { bins[r * nx + c].append(s) } }
-            }
-        }
-        let safe = d * 0.98078528040323044 - 0.5, safe2 = safe * safe  // cos(π/16)
-        func dist2(_ p: Vec2, _ a: Vec2, _ e: Vec2) -> Double {
-            let v = e - a, w = p - a
-            let l2 = (v * v).sum()
-            let t = l2 > 0 ? Swift.min(1, Swift.max(0, (w * v).sum() / l2)) : 0
-            let x = w - v * t
-            return (x * x).sum()
-        }
-        let full = b.polygons.count == 1 && b.polygons[0].rings.count == 1 && abs(b.area - q.width * q.height) <= 1e-9 * q.width * q.height
-        var pieces: [Polygon] = []
-        for r in 0..<ny { for c in 0..<nx {
-            let sq = BBox(minX: e.minX + Double(c) * cwx, minY: e.minY + Double(r) * cwy,
-                          maxX: c == nx - 1 ? e.maxX : e.minX + Double(c + 1) * cwx, maxY: r == ny - 1 ? e.maxY : e.minY + Double(r + 1) * cwy)
-            let corners = [Vec2(sq.minX, sq.minY), Vec2(sq.maxX, sq.minY), Vec2(sq.maxX, sq.maxY), Vec2(sq.minX, sq.maxY)]
-            let segs = bins[r * nx + c]
-            if segs.contains(where: { s in corners.allSatisfy { dist2($0, segA[Int(s)], segB[Int(s)]) <= safe2 } }) { continue }
-            let cell = TileLattice.rectangle(sq)
-            let piece = full ? cell : try ops.intersection(b, cell)
-            if piece.polygons.isEmpty { continue }
-            let idx = Array(Set(segs.map { segLine[Int($0)] })).sorted()
-            if idx.isEmpty { pieces += piece.polygons; continue }
-            let buf = try ops.bufferUnion(idx.map { .lineString(lines[Int($0)]) }, distance: d)
-            pieces += try ops.difference(piece, buf).polygons
-        } }
-        // One polygon per gap, not per sub-square (for the pipe_gaps output).
-        return pieces.count < 2 ? MultiPolygon(pieces) : try ops.union([MultiPolygon(pieces)])
     }
 
     /// Per scope (city, then zones), the boxes of the analysis cells (global lattice of `cell` metres) whose residents,
