@@ -79,10 +79,15 @@ enum TiledAreaPass {
             out.builtUp = b.polygons
             // Scopes in this tile: the city, then the zones whose box meets it (built-up ∩ zone).
             var scopeB: [(Int, MultiPolygon)] = [(0, b)]
+            // Zones that hold the tile's whole built-up piece (zones larger than tiles mostly do): their tile values are the
+            // city's, no overlay needed.
+            var whole = Set<Int>()
+            let bArea = b.area
             for z in zoneBins[t] {
                 let bz = try ops.intersection(b, zones[Int(z)])
                 if bz.polygons.isEmpty { continue }
                 scopeB.append((Int(z) + 1, bz))
+                if bz.area >= bArea * (1 - 1e-12) { whole.insert(Int(z) + 1) }
                 out.zoneBuiltUp.append((Int(z), bz.polygons))
             }
             for (s, bs) in scopeB { out.areas[s].builtUp = bs.area }
@@ -94,7 +99,8 @@ enum TiledAreaPass {
                 let inB = try ops.intersection(layer, b)
                 if inB.polygons.isEmpty { return [] }
                 set(&out.areas[0], inB.area)
-                for (s, bs) in scopeB.dropFirst() { set(&out.areas[s], try ops.intersection(inB, bs).area) }
+                let cityArea = inB.area
+                for (s, bs) in scopeB.dropFirst() { set(&out.areas[s], whole.contains(s) ? cityArea : try ops.intersection(inB, bs).area) }
                 return inB.polygons
             }
             if hasGreen, !greenBins[t].isEmpty {
@@ -114,10 +120,10 @@ enum TiledAreaPass {
                 if !buf.polygons.isEmpty {
                     let cov = try ops.intersection(buf, b)
                     out.areas[0].pipeCovered[d] = cov.area
-                    for (s, bs) in scopeB.dropFirst() { out.areas[s].pipeCovered[d] = try ops.intersection(cov, bs).area }
+                    for (s, bs) in scopeB.dropFirst() { out.areas[s].pipeCovered[d] = whole.contains(s) ? cov.area : try ops.intersection(cov, bs).area }
                     let gap = try ops.difference(b, buf)
                     out.areas[0].pipeGap[d] = gap.area
-                    for (s, bs) in scopeB.dropFirst() { out.areas[s].pipeGap[d] = try ops.intersection(gap, bs).area }
+                    for (s, bs) in scopeB.dropFirst() { out.areas[s].pipeGap[d] = whole.contains(s) ? gap.area : try ops.intersection(gap, bs).area }
                     if d == gapD { out.gaps[d] = gap.polygons }
                 } else if d == gapD {
                     out.gaps[d] = b.polygons
@@ -126,12 +132,16 @@ enum TiledAreaPass {
             }
             if !roadBins[t].isEmpty {
                 let ls = roadBins[t].map { roads[Int($0)] }
-                for (s, bs) in scopeB { out.areas[s].roadLength = try ops.lengthInside(ls, bs) }
+                let city = try ops.lengthInside(ls, b)
+                for (s, bs) in scopeB { out.areas[s].roadLength = s == 0 || whole.contains(s) ? city : try ops.lengthInside(ls, bs) }
                 lap("road_density")
             }
             if !drains.isEmpty {
                 let ls = drainBins[t].filter { drains[Int($0)].bbox.intersects(q) }.map { drains[Int($0)] }
-                if !ls.isEmpty { for (s, bs) in scopeB { out.areas[s].pipeLength = try ops.lengthInside(ls, bs) } }
+                if !ls.isEmpty {
+                    let city = try ops.lengthInside(ls, b)
+                    for (s, bs) in scopeB { out.areas[s].pipeLength = s == 0 || whole.contains(s) ? city : try ops.lengthInside(ls, bs) }
+                }
                 lap("pipe_density")
             }
             for (s, bs) in scopeB where s < denseBins.count && !denseBins[s][t].isEmpty {
