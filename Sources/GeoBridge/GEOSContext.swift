@@ -164,6 +164,23 @@ public final class GEOSContext {
         return out
     }
 
+    /// Total length of `lines` inside `area`, each line measured on its own (overlapping lines both count): a prepared
+    /// `area` answers "inside" and "disjoint" quickly; only lines crossing its boundary are intersected.
+    public func lengthInside(_ lines: [GEOSGeometry], _ area: GEOSGeometry) throws -> Double {
+        guard let prep = GEOSPrepare_r(handle, area.ptr) else { throw fail("GEOSPrepare_r") }
+        defer { GEOSPreparedGeom_destroy_r(handle, prep) }
+        var total = 0.0
+        for l in lines {
+            let inter = GEOSPreparedIntersects_r(handle, prep, l.ptr)
+            if inter == 2 { throw fail("GEOSPreparedIntersects_r") }
+            if inter == 0 { continue }
+            let cont = GEOSPreparedContains_r(handle, prep, l.ptr)
+            if cont == 2 { throw fail("GEOSPreparedContains_r") }
+            total += cont == 1 ? try length(l) : try length(try intersection(l, area))
+        }
+        return total
+    }
+
     /// Morphological closing (buffer out, then in), used to derive a built-up area from buildings.
     public func closing(_ g: GEOSGeometry, _ d: Double) throws -> GEOSGeometry {
         try buffer(try buffer(g, d), -d)

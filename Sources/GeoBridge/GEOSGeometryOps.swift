@@ -47,8 +47,9 @@ public final class GEOSGeometryOps: GeometryOps {
 
     public func lengthInside(_ lines: [LineString], _ area: MultiPolygon) throws -> Double {
         if lines.isEmpty || area.polygons.isEmpty { return 0 }
-        let l = try g.read(.multiLineString(lines))
-        return try g.length(try g.intersection(l, try geos(area)))
+        // Line by line: a sewer and a storm drain drawn on the same centreline are two pipes (one MultiLineString
+        // would dissolve them into one).
+        return try g.lengthInside(try lines.map { try g.read(.lineString($0)) }, try geos(area))
     }
 
     public func areasInside(_ parts: [MultiPolygon], _ area: MultiPolygon) throws -> [Double] {

@@ -20,10 +20,9 @@ public struct ParkAreaPerCapita: Indicator {
     public let spec = IndicatorSpec(id: "park_area_pc", nameZh: "人均公园绿地面积", nameEn: "park area per resident", unit: "m²/人", direction: .higher,
                                     layers: ["green", "buildings", "population"], source: "GB/T 50563; MOHURD 城市体检")
     public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
-        let parks = i.base.green.filter(\.isPark)
-        if parks.isEmpty { return .notComputed(spec, s, "no park green (is_park) in the green layer") }
+        if !i.base.green.contains(where: \.isPark) { return .notComputed(spec, s, "no park green (is_park) in the green layer") }
         var u = try p.parkUnion.get(or: "park union")
-        if let land = s.land { u = try i.ops.intersection(u, land) }
+        if let land = s.land { u = try PreparedLayers.clip(u, to: land, i.ops) }
         let residents = s.buildings.reduce(0.0) { $0 + (i.base.buildings[$1].residents ?? 0) }
         return .ratio(spec, s, u.area, residents, emptyReason: "no residents in scope")
     }
@@ -69,10 +68,10 @@ public struct ShelterAreaPerCapita: Indicator {
     public let spec = IndicatorSpec(id: "shelter_area_pc", nameZh: "人均避难场所面积", nameEn: "shelter area per resident", unit: "m²/人", direction: .higher,
                                     layers: ["facilities", "buildings"], source: "GB 51143-2015; MOHURD 城市体检")
     public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
-        let shelters = i.base.facilities.filter { $0.category == "shelter" }.map(\.geometry.polygons).filter { !$0.polygons.isEmpty }
-        if shelters.isEmpty { return .notComputed(spec, s, "no shelter facilities with an outline (facility_areas)") }
-        var u = try i.ops.union(shelters)
-        if let land = s.land { u = try i.ops.intersection(u, land) }
+        guard var u = try p.shelterUnion.get(or: "shelter union") else {
+            return .notComputed(spec, s, "no shelter facilities with an outline (facility_areas)")
+        }
+        if let land = s.land { u = try PreparedLayers.clip(u, to: land, i.ops) }
         let residents = s.buildings.reduce(0.0) { $0 + (i.base.buildings[$1].residents ?? 0) }
         return .ratio(spec, s, u.area, residents, emptyReason: "no residents in scope")
     }

@@ -144,6 +144,19 @@ public final class PreparedLayers {
         try inputs.ops.union(inputs.base.green.filter(\.isPark).map(\.area))
     }
 
+    /// Union of the shelter outlines (nil when there are none), cached.
+    public private(set) lazy var shelterUnion: Result<MultiPolygon?, Error> = Result {
+        let shelters = inputs.base.facilities.filter { $0.category == "shelter" }.map(\.geometry.polygons).filter { !$0.polygons.isEmpty }
+        return shelters.isEmpty ? nil : try inputs.ops.union(shelters)
+    }
+
+    /// `u ∩ land`, intersecting only the parts of `u` whose box meets the land's (the others lie outside it).
+    static func clip(_ u: MultiPolygon, to land: MultiPolygon, _ ops: GeometryOps) throws -> MultiPolygon {
+        let lb = land.bbox
+        let near = u.polygons.filter { $0.bbox.intersects(lb) }
+        return near.isEmpty ? MultiPolygon([]) : try ops.intersection(MultiPolygon(near), land)
+    }
+
     /// Buildings counted as residential land (residential or mixed; unknown-use buildings holding residents too).
     public private(set) lazy var residentialIndices: [Int] = inputs.base.buildings.indices.filter {
         let b = inputs.base.buildings[$0]

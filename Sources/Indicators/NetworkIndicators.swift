@@ -7,8 +7,7 @@ public struct RoadDensity: Indicator {
     public let spec = IndicatorSpec(id: "road_density", nameZh: "城市道路网密度", nameEn: "road network density", unit: "km/km²", direction: .higher,
                                     layers: ["roads", "boundary"], source: "MOHURD 城市体检 (交通便捷); target ≥ 8")
     public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
-        let roads = i.base.roads.filter(\.drivable)
-        if roads.isEmpty { return .notComputed(spec, s, "no drivable roads") }
+        if !i.base.roads.contains(where: \.drivable) { return .notComputed(spec, s, "no drivable roads") }
         let len = p.areas(s).roadLength
         return .ratio(spec, s, len / 1000, s.builtUpArea / 1e6, emptyReason: "no built-up area in scope")
     }
@@ -50,8 +49,7 @@ public struct PipeDensity: Indicator {
     public let spec = IndicatorSpec(id: "pipe_density", nameZh: "排水管网密度", nameEn: "drainage pipe density", unit: "km/km²", direction: .higher,
                                     layers: ["pipes", "boundary"], source: "MOHURD 城市体检")
     public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
-        let pipes = i.base.pipes.filter { $0.kind.isDrainage }
-        if pipes.isEmpty { return .notComputed(spec, s, "no drainage pipes (sewer/storm/combined) in the pipes layer") }
+        if !i.base.pipes.contains(where: { $0.kind.isDrainage }) { return .notComputed(spec, s, "no drainage pipes (sewer/storm/combined) in the pipes layer") }
         let len = p.areas(s).pipeLength
         return .ratio(spec, s, len / 1000, s.builtUpArea / 1e6, emptyReason: "no built-up area in scope")
     }
