@@ -30,7 +30,8 @@ let package = Package(
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
         .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
-        .target(name: "GeoBridge", dependencies: ["CGDAL", "CGEOS", "CPROJ", "CityModel", "GridCore"]),
+        // GeoBridge also hosts the GEOS adapter behind Indicators' GeometryOps protocol (Indicators itself stays pure Swift).
+        .target(name: "GeoBridge", dependencies: ["CGDAL", "CGEOS", "CPROJ", "CityModel", "GridCore", "Indicators"]),
 
         // Pure Swift: no C imports (libm is linked for sqrt and friends, which Glibc declares but does not link).
         .target(name: "CityModel", linkerSettings: libm),
@@ -58,6 +59,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "GeoBridge", "CityModel", "Indicators", "Scoring", "ConfigReader", "TestSupport"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "TestSupport"]),
         .testTarget(name: "GridCoreTests", dependencies: ["GridCore", "TestSupport"]),
+        .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "CityModel", "TestSupport"]),
         .testTarget(name: "WalkNetworkTests", dependencies: ["WalkNetwork", "TestSupport"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "CityModel"]),
         .testTarget(name: "TilesTests", dependencies: ["Tiles", "CityModel", "TestSupport"]),

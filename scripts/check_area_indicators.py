@@ -138,6 +138,10 @@ def main() -> int:
     ap.add_argument("--builtup-from", metavar="GPKG:LAYER",
                     help="take the city's built-up area as the union of this layer (e.g. the source boundary) instead of "
                          "indicators.gpkg/built_up; built_up is then checked against it")
+    ap.add_argument("--derive-builtup", metavar="CLOSING_M", type=float,
+                    help="recompute the city's built-up area as the closing of the building footprints (buffer +CLOSING_M, "
+                         "union, buffer -CLOSING_M, quad_segs=8, in one piece) instead of indicators.gpkg/built_up, which "
+                         "CIMBase computes tile by tile; built_up is then checked against it")
     ap.add_argument("--pipes-from", metavar="GPKG:LAYER",
                     help="take the drainage pipes from this source layer (all features) instead of base.gpkg/pipes")
     a = ap.parse_args()
@@ -172,6 +176,14 @@ def main() -> int:
         B_run = B
         B = union([g for g, _ in src])
         b_note = f"union of {a.builtup_from} ({len(src)} features); |built_up − it| = {B_run.symmetric_difference(B).area:.3f} m²"
+    if a.derive_builtup:
+        c = a.derive_builtup
+        fps0 = [valid(g) for g, _ in buildings if g is not None and not g.is_empty]
+        dil = shapely.union_all(shapely.buffer(fps0, c, quad_segs=QUAD_SEGS))
+        B_run = B
+        B = shapely.buffer(dil, -c, quad_segs=QUAD_SEGS)
+        b_note = (f"closing of {len(fps0)} footprints by {c:g} m (shapely, whole city); |built_up − it| = "
+                  f"{B_run.symmetric_difference(B).area:.3f} m² of {B.area:.1f} m²")
     green_u = union([g for g, _ in green])
     perm_u = union([g for g, _ in green] + [g for g, _ in water])
     drainage = [g for g, p in pipes if g is not None and p.get("kind") in ("sewer", "storm", "combined")]

@@ -8,6 +8,7 @@
 #   (b) Helsinki with the HSY 250 m population grid (../shared/data/helsinki_centre)
 #   (c) Helsinki with the population grid cells also used as zones (exercises the per-zone scopes)
 #   (d) Monaco (cimbase run --osm ../shared/data/monaco_osm/monaco.osm.pbf)
+#   (f) the synthetic 100k-building city (SYNTH_CITY, default /work/cache/synth100000/city.yaml)
 #   (e) the Bellinge combined sewer network (../shared/data/bellinge_sewer, converted by scripts/bellinge_to_gpkg.py;
 #       subcatchments = built-up area), reference built-up area and pipes taken from the converted source layers
 # and the reference check on each. Cases whose ../shared data is absent are skipped. Exit 1 if any check fails.
@@ -47,8 +48,8 @@ run_case() {  # name, extra check args..., then -- and the cimbase arguments
     echo
 }
 
-# (a) shipped sample
-run_case helsinki_sample -- "$ROOT/data/helsinki/city.yaml"
+# (a) shipped sample (built-up area derived from the footprints: the reference closes them in one piece)
+run_case helsinki_sample --derive-builtup 50 -- "$ROOT/data/helsinki/city.yaml"
 
 # (b), (c) Helsinki with the population grid
 POP="$SHARED/helsinki_centre/helsinki_population_grid_2020.gpkg"
@@ -98,6 +99,18 @@ if [ -f "$INP" ]; then
         --pipes-from "$WORK/bellinge_in/bellinge.gpkg:pipes" -- "$WORK/bellinge_in/city.yaml"
 else
     echo "## bellinge: skipped ($INP absent)"; echo
+fi
+
+# (f) the synthetic 100k-building city (seed 11; its boundary layer is the built-up area), and the same without it
+SYNTH="${SYNTH_CITY:-/work/cache/synth100000/city.yaml}"
+if [ -f "$SYNTH" ]; then
+    run_case synth100k -- "$SYNTH"
+    # the same city without its boundary layer: the built-up area is derived (tiled closing), the reference closes
+    # the footprints in one piece
+    sed -e '/^  boundary:/d' -e "s|source: city.gpkg|source: $(dirname "$SYNTH")/city.gpkg|" "$SYNTH" > "$WORK/synth100k_derived.yaml"
+    run_case synth100k_derived --derive-builtup 50 -- "$WORK/synth100k_derived.yaml"
+else
+    echo "## synth100k: skipped ($SYNTH absent; make it with cimbase synth --buildings 100000 --seed 11 --out DIR)"; echo
 fi
 
 if [ $status -eq 0 ]; then echo "ALL CASES PASS"; else echo "SOME CASES FAIL"; fi

@@ -109,6 +109,11 @@ public final class GEOSContext {
         try wrap(GEOSBuffer_r(handle, g.ptr, width, quadrantSegments), "GEOSBuffer_r")
     }
 
+    /// The part of `g` inside an axis-parallel box (GEOS's fast rectangle clipping).
+    public func clipByRect(_ g: GEOSGeometry, _ b: BBox) throws -> GEOSGeometry {
+        try wrap(GEOSClipByRect_r(handle, g.ptr, b.minX, b.minY, b.maxX, b.maxY), "GEOSClipByRect_r")
+    }
+
     public func intersection(_ a: GEOSGeometry, _ b: GEOSGeometry) throws -> GEOSGeometry {
         try wrap(GEOSIntersection_r(handle, a.ptr, b.ptr), "GEOSIntersection_r")
     }
@@ -157,6 +162,23 @@ public final class GEOSContext {
             out[i] = cont == 1 ? try self.area(p) : try self.area(try intersection(p, area))
         }
         return out
+    }
+
+    /// Total length of `lines` inside `area`, each line measured on its own (overlapping lines both count): a prepared
+    /// `area` answers "inside" and "disjoint" quickly; only lines crossing its boundary are intersected.
+    public func lengthInside(_ lines: [GEOSGeometry], _ area: GEOSGeometry) throws -> Double {
+        guard let prep = GEOSPrepare_r(handle, area.ptr) else { throw fail("GEOSPrepare_r") }
+        defer { GEOSPreparedGeom_destroy_r(handle, prep) }
+        var total = 0.0
+        for l in lines {
+            let inter = GEOSPreparedIntersects_r(handle, prep, l.ptr)
+            if inter == 2 { throw fail("GEOSPreparedIntersects_r") }
+            if inter == 0 { continue }
+            let cont = GEOSPreparedContains_r(handle, prep, l.ptr)
+            if cont == 2 { throw fail("GEOSPreparedContains_r") }
+            total += cont == 1 ? try length(l) : try length(try intersection(l, area))
+        }
+        return total
     }
 
     /// Morphological closing (buffer out, then in), used to derive a built-up area from buildings.

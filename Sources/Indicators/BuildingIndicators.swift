@@ -20,24 +20,9 @@ public struct DenseLandShare: Indicator {
                                     params: ["cell_m": 250, "density_per_km2": 15000], source: "MOHURD 城市体检 2023+")
     public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
         let pr = i.params(spec)
-        let cell = pr["cell_m"]!, limit = pr["density_per_km2"]!
-        let bb = s.builtUp.bbox
-        if bb.isEmpty { return .notComputed(spec, s, "no built-up area in scope") }
-        let x0 = (bb.minX / cell).rounded(.down) * cell, y0 = (bb.minY / cell).rounded(.down) * cell
-        let cols = Int(((bb.maxX - x0) / cell).rounded(.up)), rows = Int(((bb.maxY - y0) / cell).rounded(.up))
-        var residents = [Double](repeating: 0, count: max(cols * rows, 1))
-        for b in s.buildings {
-            let c = i.base.buildings[b].footprint.centroid
-            let cx = Int((c.x - x0) / cell), cy = Int((c.y - y0) / cell)
-            if cx >= 0, cy >= 0, cx < cols, cy < rows { residents[cy * cols + cx] += i.base.buildings[b].residents ?? 0 }
-        }
-        let cellKm2 = cell * cell / 1e6
-        var dense: [Polygon] = []
-        for r in 0..<rows { for c in 0..<cols where residents[r * cols + c] / cellKm2 > limit {
-            let x = x0 + Double(c) * cell, y = y0 + Double(r) * cell
-            dense.append(Polygon([[Vec2(x, y), Vec2(x + cell, y), Vec2(x + cell, y + cell), Vec2(x, y + cell)]]))
-        } }
-        let num = dense.isEmpty ? 0 : try i.ops.intersection(MultiPolygon(dense), s.builtUp).area
+        if s.builtUpArea <= 0 { return .notComputed(spec, s, "no built-up area in scope") }
+        // The tiled pass computed it for the run's parameters (cell_m, density_per_km2).
+        let num = p.areas(s).dense
         return .ratio(spec, s, num, s.builtUpArea, scale: 100, params: pr, emptyReason: "no built-up area in scope")
     }
 }

@@ -1,6 +1,7 @@
 import CityModel
 
 /// 城市绿化覆盖率: union of green cover inside the built-up area ÷ built-up area (overlaps counted once).
+/// Tiled exact overlay (`PreparedLayers`).
 /// Source: MOHURD city checkup system (生态宜居); target ≥ 40 % (default).
 public struct GreenCoverage: Indicator {
     public init() {}
@@ -8,8 +9,7 @@ public struct GreenCoverage: Indicator {
                                     layers: ["green", "boundary"], source: "MOHURD 城市体检指标体系")
     public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
         if i.base.green.isEmpty { return .notComputed(spec, s, "no green layer") }
-        let g = try p.greenUnion.get(or: "green union")
-        return .ratio(spec, s, try areaInScope(g, s, i.ops), s.builtUpArea, scale: 100, emptyReason: "no built-up area in scope")
+        return .ratio(spec, s, p.areas(s).green, s.builtUpArea, scale: 100, emptyReason: "no built-up area in scope")
     }
 }
 
@@ -20,10 +20,9 @@ public struct ParkAreaPerCapita: Indicator {
     public let spec = IndicatorSpec(id: "park_area_pc", nameZh: "人均公园绿地面积", nameEn: "park area per resident", unit: "m²/人", direction: .higher,
                                     layers: ["green", "buildings", "population"], source: "GB/T 50563; MOHURD 城市体检")
     public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
-        let parks = i.base.green.filter(\.isPark)
-        if parks.isEmpty { return .notComputed(spec, s, "no park green (is_park) in the green layer") }
-        var u = try i.ops.union(parks.map(\.area))
-        if let land = s.land { u = try i.ops.intersection(u, land) }
+        if !i.base.green.contains(where: \.isPark) { return .notComputed(spec, s, "no park green (is_park) in the green layer") }
+        var u = try p.parkUnion.get(or: "park union")
+        if let land = s.land { u = try PreparedLayers.clip(u, to: land, i.ops) }
         let residents = s.buildings.reduce(0.0) { $0 + (i.base.buildings[$1].residents ?? 0) }
         return .ratio(spec, s, u.area, residents, emptyReason: "no residents in scope")
     }
@@ -59,8 +58,7 @@ public struct PermeableShare: Indicator {
                                     layers: ["green", "water"], source: "MOHURD 城市体检 (安全韧性)")
     public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
         if i.base.green.isEmpty && i.base.water.isEmpty { return .notComputed(spec, s, "no green or water layer") }
-        let u = try p.permeableUnion.get(or: "permeable union")
-        return .ratio(spec, s, try areaInScope(u, s, i.ops), s.builtUpArea, scale: 100, emptyReason: "no built-up area in scope")
+        return .ratio(spec, s, p.areas(s).permeable, s.builtUpArea, scale: 100, emptyReason: "no built-up area in scope")
     }
 }
 
@@ -70,10 +68,10 @@ public struct ShelterAreaPerCapita: Indicator {
     public let spec = IndicatorSpec(id: "shelter_area_pc", nameZh: "人均避难场所面积", nameEn: "shelter area per resident", unit: "m²/人", direction: .higher,
                                     layers: ["facilities", "buildings"], source: "GB 51143-2015; MOHURD 城市体检")
     public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
-        let shelters = i.base.facilities.filter { $0.category == "shelter" }.map(\.geometry.polygons).filter { !$0.polygons.isEmpty }
-        if shelters.isEmpty { return .notComputed(spec, s, "no shelter facilities with an outline (facility_areas)") }
-        var u = try i.ops.union(shelters)
-        if let land = s.land { u = try i.ops.intersection(u, land) }
+        guard var u = try p.shelterUnion.get(or: "shelter union") else {
+            return .notComputed(spec, s, "no shelter facilities with an outline (facility_areas)")
+        }
+        if let land = s.land { u = try PreparedLayers.clip(u, to: land, i.ops) }
         let residents = s.buildings.reduce(0.0) { $0 + (i.base.buildings[$1].residents ?? 0) }
         return .ratio(spec, s, u.area, residents, emptyReason: "no residents in scope")
     }

@@ -21,12 +21,6 @@ public enum IndicatorError: Error, CustomStringConvertible {
     public var description: String { switch self { case .geometry(let m): return m } }
 }
 
-/// Area of `a ∩ scope.builtUp` (the city scope's built-up area is the whole thing: no clipping needed).
-func areaInScope(_ a: MultiPolygon, _ scope: Scope, _ ops: GeometryOps) throws -> Double {
-    if scope.id.isEmpty { return a.area }
-    return try ops.intersection(a, scope.builtUp).area
-}
-
 /// All indicators of the first set, in table order. Walk coverage rows come from `WalkCoverage` (one per category × threshold).
 public let standardIndicators: [any Indicator] = [
     GreenCoverage(), ParkAreaPerCapita(), ParkServiceCoverage(), RoadDensity(), PipeCoverage(), PipeGapArea(), PipeDensity(),

@@ -19,7 +19,8 @@ public struct NetworkAccess: Sendable {
 public struct IndicatorInputs {
     public var base: BaseLayer
     public var year: Int
-    /// Built-up area (boundary layer, or derived: see `BuiltUpArea`).
+    /// Built-up area (boundary layer, or derived: see `BuiltUpArea`). May be given as pieces (polygons touching along
+    /// tile edges, as `BuiltUpArea.derive` returns it): only its area and its pieces are used, never its validity.
     public var builtUp: MultiPolygon
     /// How the built-up area was obtained (reported in params/notes).
     public var builtUpSource: String
@@ -31,11 +32,14 @@ public struct IndicatorInputs {
     /// Parameter overrides: indicator id → parameter → value.
     public var overrides: [String: [String: Double]]
     public var floorHeight: Double
+    /// Tiles of the area overlays.
+    public var lattice: TileLattice
 
     public init(base: BaseLayer, year: Int, builtUp: MultiPolygon, builtUpSource: String, ops: GeometryOps,
-                walk: NetworkAccess? = nil, fireDrive: [Float]? = nil, overrides: [String: [String: Double]] = [:], floorHeight: Double = 3) {
+                walk: NetworkAccess? = nil, fireDrive: [Float]? = nil, overrides: [String: [String: Double]] = [:], floorHeight: Double = 3,
+                lattice: TileLattice = TileLattice()) {
         self.base = base; self.year = year; self.builtUp = builtUp; self.builtUpSource = builtUpSource; self.ops = ops
-        self.walk = walk; self.fireDrive = fireDrive; self.overrides = overrides; self.floorHeight = floorHeight
+        self.walk = walk; self.fireDrive = fireDrive; self.overrides = overrides; self.floorHeight = floorHeight; self.lattice = lattice
     }
 
     /// A spec's parameters with the config's overrides applied.
@@ -46,86 +50,177 @@ public struct IndicatorInputs {
     }
 }
 
-/// Shared intermediate results, computed once per run (city-wide unions) and clipped per scope.
+/// Areas and lengths of one scope (the city or a zone) inside its built-up area, summed over the tiles.
+public struct ScopeAreas: Sendable, Equatable {
+    /// Built-up area (m²).
+    public var builtUp = 0.0
+    /// ∪green ∩ built-up (m²).
+    public var green = 0.0
+    /// ∪(green ∪ water) ∩ built-up (m²).
+    public var permeable = 0.0
+    /// Pipe buffer distance (m) → ∪buffer(drainage pipes) ∩ built-up (m²).
+    public var pipeCovered: [Double: Double] = [:]
+    /// Pipe buffer distance (m) → built-up − ∪buffer (m²).
+    public var pipeGap: [Double: Double] = [:]
+    /// Drivable road length inside the built-up area (m).
+    public var roadLength = 0.0
+    /// Drainage pipe length inside the built-up area (m).
+    public var pipeLength = 0.0
+    /// Built-up area in over-dense analysis cells (m²).
+    public var dense = 0.0
+    public init() {}
+
+    mutating func add(_ o: ScopeAreas) {
+        builtUp += o.builtUp; green += o.green; permeable += o.permeable; roadLength += o.roadLength
+        pipeLength += o.pipeLength; dense += o.dense
+        for (k, v) in o.pipeCovered { pipeCovered[k, default: 0] += v }
+        for (k, v) in o.pipeGap { pipeGap[k, default: 0] += v }
+    }
+}
+
+/// Shared intermediate results, computed once per run: the tiled overlay pass (per-scope areas, built-up and gap
+/// pieces), the park union and the per-building park service areas.
+///
+/// Every area overlay is done tile by tile (`TileLattice`, 1 km squares) on all cores, each worker with its own
+/// GeometryOps, and no pass holds more than one tile's geometries per worker in the geometry engine. Inside a tile:
+/// B = built-up ∩ tile; green, permeable cover and pipe buffers are unioned from the features near the tile (pipes within
+/// the buffer distance + 1 m) and intersected with B; zones with B. The sums over tiles equal the whole-city overlay
+/// (areas are additive over a partition), up to the floating-point noding of the extra cuts along tile edges.
 public final class PreparedLayers {
     let inputs: IndicatorInputs
-    public init(_ inputs: IndicatorInputs) { self.inputs = inputs }
+    /// Scope id ("" = city, then zone ids) → index into `areas`.
+    let scopeIndex: [String: Int]
+    /// Per scope, its areas (index 0 = city, k + 1 = zone k).
+    public let areas: [ScopeAreas]
+    /// The city's built-up area as pieces clipped to tiles.
+    public let builtUpPieces: MultiPolygon
+    /// ∪green ∩ built-up, as pieces clipped to tiles (for the green cover grid).
+    public let greenPieces: MultiPolygon
+    /// Per zone, its built-up pieces.
+    public let zoneBuiltUp: [MultiPolygon]
+    /// Pipe buffer distance → gap pieces (built-up area farther than the distance from any drainage pipe).
+    public let gapPieces: [Double: MultiPolygon]
+    /// Per zone, the buildings whose footprint centroid lies in it.
+    public let zoneBuildings: [[Int]]
+    /// CPU seconds per part of the tiled pass (summed over workers), for CIMBASE_TIMINGS.
+    public let passTimings: [String: Double]
+    /// Parameters the pass was computed for.
+    public let pipeDistances: Set<Double>
+    public let denseParams: [String: Double]
 
-    public private(set) lazy var greenUnion: Result<MultiPolygon, Error> = Result {
-        try inputs.ops.intersection(try inputs.ops.union(inputs.base.green.map(\.area)), inputs.builtUp)
+    /// Runs the tiled pass (throws when the geometry engine fails on a tile).
+    public init(_ inputs: IndicatorInputs) throws {
+        self.inputs = inputs
+        var idx: [String: Int] = ["": 0]
+        for (k, z) in inputs.base.zones.enumerated() where idx[z.id] == nil { idx[z.id] = k + 1 }
+        scopeIndex = idx
+        zoneBuildings = Self.buildingsByZone(inputs.base)
+        var dists: Set<Double> = []
+        if inputs.base.pipes.contains(where: { $0.kind.isDrainage }) {
+            dists.insert(inputs.params(PipeCoverage().spec)["distance_m"]!)
+            dists.insert(inputs.params(PipeGapArea().spec)["distance_m"]!)
+        }
+        pipeDistances = dists
+        denseParams = inputs.params(DenseLandShare().spec)
+        let pass = try TiledAreaPass.run(inputs, zoneBuildings: zoneBuildings, pipeDistances: dists, dense: denseParams)
+        areas = pass.areas; builtUpPieces = pass.builtUp; zoneBuiltUp = pass.zoneBuiltUp; gapPieces = pass.gaps; greenPieces = pass.green; passTimings = pass.timings
     }
-    public private(set) lazy var permeableUnion: Result<MultiPolygon, Error> = Result {
-        try inputs.ops.intersection(try inputs.ops.union(inputs.base.green.map(\.area) + inputs.base.water.map(\.area)), inputs.builtUp)
+
+    /// The areas of a scope.
+    public func areas(_ s: Scope) -> ScopeAreas { areas[scopeIndex[s.id] ?? 0] }
+
+    /// Buildings by footprint centroid in each zone (a building in overlapping zones counts in each).
+    static func buildingsByZone(_ base: BaseLayer) -> [[Int]] {
+        if base.zones.isEmpty { return [] }
+        let centroids = base.buildings.map { $0.footprint.centroid }
+        return base.zones.map { z in
+            let bb = z.area.bbox
+            return base.buildings.indices.filter { bb.contains(centroids[$0]) && z.area.contains(centroids[$0]) }
+        }
     }
-    public private(set) lazy var residentialFootprints: Result<MultiPolygon, Error> = Result {
-        try inputs.ops.union(inputs.base.buildings.filter { $0.use.isResidential }.map(\.footprint))
+
+    /// Union of the park green (is_park), cached.
+    public private(set) lazy var parkUnion: Result<MultiPolygon, Error> = Result {
+        try inputs.ops.union(inputs.base.green.filter(\.isPark).map(\.area))
     }
+
+    /// Union of the shelter outlines (nil when there are none), cached.
+    public private(set) lazy var shelterUnion: Result<MultiPolygon?, Error> = Result {
+        let shelters = inputs.base.facilities.filter { $0.category == "shelter" }.map(\.geometry.polygons).filter { !$0.polygons.isEmpty }
+        return shelters.isEmpty ? nil : try inputs.ops.union(shelters)
+    }
+
+    /// `u ∩ land`, intersecting only the parts of `u` whose box meets the land's (the others lie outside it).
+    static func clip(_ u: MultiPolygon, to land: MultiPolygon, _ ops: GeometryOps) throws -> MultiPolygon {
+        let lb = land.bbox
+        let near = u.polygons.filter { $0.bbox.intersects(lb) }
+        return near.isEmpty ? MultiPolygon([]) : try ops.intersection(MultiPolygon(near), land)
+    }
+
     /// Buildings counted as residential land (residential or mixed; unknown-use buildings holding residents too).
     public private(set) lazy var residentialIndices: [Int] = inputs.base.buildings.indices.filter {
         let b = inputs.base.buildings[$0]
         return b.use.isResidential || (b.use == .unknown && (b.residents ?? 0) > 0)
     }
-    /// Drainage pipe buffers (distance from params of `pipe_cov`), clipped to the built-up area.
-    public func pipeBuffer(distance: Double) -> Result<MultiPolygon, Error> {
-        if let c = pipeBufferCache[distance] { return c }
-        let r = Result<MultiPolygon, Error> {
-            let lines = inputs.base.pipes.filter { $0.kind.isDrainage }.map { Geometry.lineString($0.line) }
-            if lines.isEmpty { return MultiPolygon([]) }
-            return try inputs.ops.intersection(try inputs.ops.bufferUnion(lines, distance: distance), inputs.builtUp)
-        }
-        pipeBufferCache[distance] = r
-        return r
-    }
-    private var pipeBufferCache: [Double: Result<MultiPolygon, Error>] = [:]
 
-    /// Park service area: 300 m around parks of 400–5000 m², 500 m around parks ≥ 5000 m² (cached per parameters).
+    /// Footprint area of every building inside the park service area (0 for non-residential ones), cached per
+    /// parameters [small_park_m2, small_radius_m, large_park_m2, large_radius_m].
+    public func parkServedArea(_ key: [Double]) -> Result<[Double], Error> { parkServiceResult(key).map(\.served) }
+
+    /// The park service area as pieces clipped to the tiles of the built-up extent (for the grid), per parameters.
     public func parkService(small: Double, smallRadius: Double, large: Double, largeRadius: Double) -> Result<MultiPolygon, Error> {
-        let key = [small, smallRadius, large, largeRadius]
-        if let c = parkServiceCache[key] { return c }
-        let r = computeParkService(small: small, smallRadius: smallRadius, large: large, largeRadius: largeRadius)
-        parkServiceCache[key] = r
-        return r
+        parkServiceResult([small, smallRadius, large, largeRadius]).map(\.area)
     }
-    private var parkServiceCache: [[Double]: Result<MultiPolygon, Error>] = [:]
-    /// Footprint area of every building inside the park service area (0 for non-residential ones), cached per parameters.
-    public func parkServedArea(_ key: [Double]) -> Result<[Double], Error> {
-        if let c = servedCache[key] { return c }
-        let r = Result<[Double], Error> {
-            let svc = try parkService(small: key[0], smallRadius: key[1], large: key[2], largeRadius: key[3]).get()
-            let resi = inputs.base.buildings.indices.filter { inputs.base.buildings[$0].use.isResidential }
-            let inside = try inputs.ops.areasInside(resi.map { inputs.base.buildings[$0].footprint }, svc)
-            var out = [Double](repeating: 0, count: inputs.base.buildings.count)
-            for (k, i) in resi.enumerated() { out[i] = inside[k] }
-            return out
-        }
-        servedCache[key] = r
-        return r
-    }
-    private var servedCache: [[Double]: Result<[Double], Error>] = [:]
 
-    func computeParkService(small: Double, smallRadius: Double, large: Double, largeRadius: Double) -> Result<MultiPolygon, Error> {
-        Result {
-            let parks = try inputs.ops.union(inputs.base.green.filter(\.isPark).map(\.area))
-            var geoms1: [Geometry] = [], geoms2: [Geometry] = []
-            for p in parks.polygons {
-                let a = p.area
-                if a >= large { geoms2.append(.polygon(p)) } else if a >= small { geoms1.append(.polygon(p)) }
-            }
-            var parts: [MultiPolygon] = []
-            if !geoms1.isEmpty { parts.append(try inputs.ops.bufferUnion(geoms1, distance: smallRadius)) }
-            if !geoms2.isEmpty { parts.append(try inputs.ops.bufferUnion(geoms2, distance: largeRadius)) }
-            return try inputs.ops.union(parts)
+    private func parkServiceResult(_ key: [Double]) -> Result<ParkService.Result, Error> {
+        if let c = serviceCache[key] { return c }
+        let r = Result<ParkService.Result, Error> {
+            try ParkService.servedArea(inputs, parks: try parkUnion.get(), small: key[0], smallRadius: key[1], large: key[2],
+                                       largeRadius: key[3], wantArea: true)
         }
+        serviceCache[key] = r
+        return r
     }
+    private var serviceCache: [[Double]: Result<ParkService.Result, Error>] = [:]
 }
 
 /// The built-up area when no boundary layer is given: building footprints closed morphologically
 /// (buffered out by `closing` metres, then back in by the same distance), which joins buildings less than
 /// 2 × `closing` apart into one settlement area and fills the streets and yards between them.
+///
+/// Computed on tiles in parallel: whether a point lies in the closing depends only on the footprints within
+/// 2 × `closing` of it, so each tile buffers the footprints within 2 × `closing` + 1 m of it, closes them and keeps the
+/// part inside the tile. The result is the closing's pieces, one or more per tile, that touch along tile edges.
 public enum BuiltUpArea {
     public static let defaultClosing = 50.0
-    public static func derive(buildings: [Building], ops: GeometryOps, closing: Double = defaultClosing) throws -> MultiPolygon {
-        let out = try ops.bufferUnion(buildings.map { .multiPolygon($0.footprint) }, distance: closing)
-        return try ops.bufferUnion([.multiPolygon(out)], distance: -closing)
+    public static func derive(buildings: [Building], ops: GeometryOps, closing: Double = defaultClosing,
+                              lattice: TileLattice = TileLattice()) throws -> MultiPolygon {
+        let boxes = buildings.map(\.footprint.bbox)
+        let extent = boxes.reduce(BBox.empty) { $0.union($1) }
+        if extent.isEmpty { return MultiPolygon([]) }
+        let tiles = TileBins(lattice: lattice, extent: extent.expanded(by: closing))
+        let bins = tiles.bin(boxes, halo: 2 * closing + 1)
+        let fps = buildings.map(\.footprint)
+        let pieces = try forEachTile(tiles.count, ops: ops) { t, ops -> [Polygon] in
+            let mine = bins[t]
+            if mine.isEmpty { return [] }
+            let q = tiles.box(t)
+            // Nothing within `closing` of the tile: the closing cannot reach into it.
+            let near = q.expanded(by: closing)
+            if !mine.contains(where: { boxes[Int($0)].intersects(near) }) { return [] }
+            let out = try ops.bufferUnion(mine.map { .multiPolygon(fps[Int($0)]) }, distance: closing)
+            // Only the dilation within `closing` + 1 m of the tile matters to the erosion inside the tile.
+            let local = try ops.intersection(out, TileLattice.rectangle(q.expanded(by: closing + 1)))
+            let closed = try ops.bufferUnion([.multiPolygon(local)], distance: -closing)
+            return try ops.intersection(closed, tiles.square(t)).polygons
+        }
+        return MultiPolygon(pieces.flatMap { $0 })
+    }
+}
+
+extension TileLattice {
+    /// A box as a polygon.
+    static func rectangle(_ b: BBox) -> MultiPolygon {
+        MultiPolygon([Polygon([[Vec2(b.minX, b.minY), Vec2(b.maxX, b.minY), Vec2(b.maxX, b.maxY), Vec2(b.minX, b.maxY), Vec2(b.minX, b.minY)]])])
     }
 }

@@ -65,10 +65,22 @@ public protocol GeometryOps {
     func bufferUnion(_ geometries: [Geometry], distance: Double) throws -> MultiPolygon
     func intersection(_ a: MultiPolygon, _ b: MultiPolygon) throws -> MultiPolygon
     func difference(_ a: MultiPolygon, _ b: MultiPolygon) throws -> MultiPolygon
-    /// Total length of `lines` inside `area`.
+    /// Total length of `lines` inside `area`, each line on its own (overlapping lines each count).
     func lengthInside(_ lines: [LineString], _ area: MultiPolygon) throws -> Double
     /// Area of each part inside `area` (parts may touch each other; each is measured on its own).
     func areasInside(_ parts: [MultiPolygon], _ area: MultiPolygon) throws -> [Double]
+    /// An independent instance for another thread (the tiled passes give each worker its own).
+    func fork() -> GeometryOps
+    /// Union of buffers of `geometries` by `distance`, clipped to `box` (each buffer is clipped before the union).
+    func bufferUnion(_ geometries: [Geometry], distance: Double, clippedTo box: BBox) throws -> MultiPolygon
+}
+
+extension GeometryOps {
+    public func bufferUnion(_ geometries: [Geometry], distance: Double, clippedTo box: BBox) throws -> MultiPolygon {
+        let b = box
+        let rect = MultiPolygon([Polygon([[Vec2(b.minX, b.minY), Vec2(b.maxX, b.minY), Vec2(b.maxX, b.maxY), Vec2(b.minX, b.maxY), Vec2(b.minX, b.minY)]])])
+        return try intersection(try bufferUnion(geometries, distance: distance), rect)
+    }
 }
 
 /// Where an indicator is evaluated: the whole city (id "") or one zone.
@@ -77,7 +89,7 @@ public struct Scope: Sendable {
     public var name: String
     /// The scope's land: the zone polygon, or the boundary / built-up area for the city.
     public var land: MultiPolygon?
-    /// Built-up area inside the scope.
+    /// Built-up area inside the scope (pieces cut on the tile lattice).
     public var builtUp: MultiPolygon
     public var builtUpArea: Double
     /// Indices (into `base.buildings`) of buildings whose centroid lies in the scope.

@@ -7,9 +7,8 @@ public struct RoadDensity: Indicator {
     public let spec = IndicatorSpec(id: "road_density", nameZh: "城市道路网密度", nameEn: "road network density", unit: "km/km²", direction: .higher,
                                     layers: ["roads", "boundary"], source: "MOHURD 城市体检 (交通便捷); target ≥ 8")
     public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
-        let roads = i.base.roads.filter(\.drivable)
-        if roads.isEmpty { return .notComputed(spec, s, "no drivable roads") }
-        let len = try i.ops.lengthInside(roads.map(\.line), s.builtUp)
+        if !i.base.roads.contains(where: \.drivable) { return .notComputed(spec, s, "no drivable roads") }
+        let len = p.areas(s).roadLength
         return .ratio(spec, s, len / 1000, s.builtUpArea / 1e6, emptyReason: "no built-up area in scope")
     }
 }
@@ -22,8 +21,8 @@ public struct PipeCoverage: Indicator {
     public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
         let pr = i.params(spec)
         if !i.base.pipes.contains(where: { $0.kind.isDrainage }) { return .notComputed(spec, s, "no drainage pipes (sewer/storm/combined) in the pipes layer") }
-        let buf = try p.pipeBuffer(distance: pr["distance_m"]!).get(or: "pipe buffer")
-        return .ratio(spec, s, try areaInScope(buf, s, i.ops), s.builtUpArea, scale: 100, params: pr, emptyReason: "no built-up area in scope")
+        let a = p.areas(s).pipeCovered[pr["distance_m"]!] ?? 0
+        return .ratio(spec, s, a, s.builtUpArea, scale: 100, params: pr, emptyReason: "no built-up area in scope")
     }
 }
 
@@ -35,15 +34,13 @@ public struct PipeGapArea: Indicator {
     public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
         let pr = i.params(spec)
         if !i.base.pipes.contains(where: { $0.kind.isDrainage }) { return .notComputed(spec, s, "no drainage pipes (sewer/storm/combined) in the pipes layer") }
-        let gaps = try gapPolygons(i, p, distance: pr["distance_m"]!)
-        let a = try areaInScope(gaps, s, i.ops)
+        let a = p.areas(s).pipeGap[pr["distance_m"]!] ?? 0
         return IndicatorValue(spec: spec, scope: s, value: a / 1e6, numerator: a / 1e6, denominator: s.builtUpArea / 1e6, params: pr)
     }
 
-    /// Built-up area minus the pipe buffer.
-    public func gapPolygons(_ i: IndicatorInputs, _ p: PreparedLayers, distance: Double) throws -> MultiPolygon {
-        try i.ops.difference(i.builtUp, try p.pipeBuffer(distance: distance).get(or: "pipe buffer"))
-    }
+    /// Built-up area minus the pipe buffer, as pieces cut on the tile lattice (computed by the tiled pass for the
+    /// distance of `pipe_gap_area`).
+    public func gapPolygons(_ p: PreparedLayers, distance: Double) -> MultiPolygon? { p.gapPieces[distance] }
 }
 
 /// 排水管网密度: drainage pipe length inside the built-up area ÷ built-up area (km/km²).
@@ -52,9 +49,8 @@ public struct PipeDensity: Indicator {
     public let spec = IndicatorSpec(id: "pipe_density", nameZh: "排水管网密度", nameEn: "drainage pipe density", unit: "km/km²", direction: .higher,
                                     layers: ["pipes", "boundary"], source: "MOHURD 城市体检")
     public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
-        let pipes = i.base.pipes.filter { $0.kind.isDrainage }
-        if pipes.isEmpty { return .notComputed(spec, s, "no drainage pipes (sewer/storm/combined) in the pipes layer") }
-        let len = try i.ops.lengthInside(pipes.map(\.line), s.builtUp)
+        if !i.base.pipes.contains(where: { $0.kind.isDrainage }) { return .notComputed(spec, s, "no drainage pipes (sewer/storm/combined) in the pipes layer") }
+        let len = p.areas(s).pipeLength
         return .ratio(spec, s, len / 1000, s.builtUpArea / 1e6, emptyReason: "no built-up area in scope")
     }
 }

@@ -17,19 +17,20 @@ enum IndicatorGrids {
 
     /// Writes the grids; returns the file names written.
     static func write(inputs: IndicatorInputs, prepared: PreparedLayers, overrides: [String: [String: Double]], outDir: String, cell: Double) throws -> [String] {
-        guard let geo = try geometry(inputs.builtUp, cell: cell) else { return [] }
+        guard let geo = try geometry(prepared.builtUpPieces, cell: cell) else { return [] }
         let dir = (outDir as NSString).appendingPathComponent("grids")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var written: [String] = []
         func path(_ n: String) -> String { (dir as NSString).appendingPathComponent(n) }
         let crs = inputs.base.crs
 
-        let bu = Rasterizer.centreMask(polygons: inputs.builtUp.gridRings, geometry: geo)
+        let bu = Rasterizer.centreMask(polygons: prepared.builtUpPieces.gridRings, geometry: geo)
         try GridIO.write(bu, crs: crs, to: path("built_up.tif"), description: "built-up area (1)"); written.append("built_up.tif")
 
-        if !inputs.base.green.isEmpty, case .success(let green) = prepared.greenUnion {
+        if !inputs.base.green.isEmpty {
+            // Exact coverage fractions of ∪green ∩ built-up, tile by tile (pieces are disjoint, so fractions add up).
             var g = Grid<Float>(geometry: geo, repeating: 0)
-            Rasterizer.burnCoverage(multiPolygon: green.gridRings, value: 1, mode: .add, into: &g)
+            Rasterizer.burnCoverage(multiPolygon: prepared.greenPieces.gridRings, value: 1, mode: .add, into: &g)
             try GridIO.write(g, crs: crs, to: path("green_cover.tif"), noData: -1, description: "green cover fraction"); written.append("green_cover.tif")
         }
         if inputs.base.green.contains(where: \.isPark) {

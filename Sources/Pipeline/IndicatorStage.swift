@@ -44,24 +44,29 @@ public enum IndicatorStage {
                                gridDir: String? = nil, gridCell: Double = 10) throws -> Output {
         let ops = GEOSGeometryOps()
         progress.begin("indicators: built-up area")
+        let timed = ProcessInfo.processInfo.environment["CIMBASE_TIMINGS"] != nil
+        var timings: [String: Double] = [:]
+        func clock<T>(_ key: String, _ body: () throws -> T) rethrows -> T {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            defer { timings[key, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
+            return try body()
+        }
         let builtUp: MultiPolygon
         let source: String
         if let b = base.boundary, !b.polygons.isEmpty {
             builtUp = b; source = "boundary layer"
         } else {
-            builtUp = try BuiltUpArea.derive(buildings: base.buildings, ops: ops)
+            builtUp = try clock("(built-up closing, tiled)") { try BuiltUpArea.derive(buildings: base.buildings, ops: ops) }
             source = "derived: building footprints closed by \(Int(BuiltUpArea.defaultClosing)) m"
         }
         let inputs = IndicatorInputs(base: base, year: config.year, builtUp: builtUp, builtUpSource: source, ops: ops, walk: walk,
                                      fireDrive: fireDrive, overrides: overrides, floorHeight: config.ingest.floorHeightM)
+        progress.begin("indicators: tiled overlays")
+        // Built once per run: the indicators, the gap polygons and the grids all read it.
+        let prepared = try clock("(area overlays, tiled)") { try PreparedLayers(inputs) }
+        for (k, v) in prepared.passTimings { timings["(tile CPU s) " + k] = v }
         progress.begin("indicators")
-        var timings: [String: Double] = [:]
-        let values = try IndicatorRunner.run(inputs, timings: &timings) { d, t in progress.update(d, of: t) }
-        if ProcessInfo.processInfo.environment["CIMBASE_TIMINGS"] != nil {
-            for (k, v) in timings.sorted(by: { $0.value > $1.value }) {
-                FileHandle.standardError.write(String(format: "timing indicator %-22@ %8.3f s\n", k as NSString, v).data(using: .utf8)!)
-            }
-        }
+        let values = try IndicatorRunner.run(inputs, prepared: prepared, timings: &timings) { d, t in progress.update(d, of: t) }
         progress.end()
         var rows: [IndicatorRow] = []
         for v in values {
@@ -75,15 +80,20 @@ public enum IndicatorStage {
         var gaps: MultiPolygon? = nil
         if base.pipes.contains(where: { $0.kind.isDrainage }) {
             let d = overrides["pipe_gap_area"]?["distance_m"] ?? 100
-            gaps = try? PipeGapArea().gapPolygons(inputs, PreparedLayers(inputs), distance: d)
+            gaps = PipeGapArea().gapPolygons(prepared, distance: d)
         }
         var grids: [String] = []
         if let gridDir {
             progress.begin("indicators: grids")
-            grids = try IndicatorGrids.write(inputs: inputs, prepared: PreparedLayers(inputs), overrides: overrides, outDir: gridDir, cell: gridCell)
+            grids = try clock("(grids)") { try IndicatorGrids.write(inputs: inputs, prepared: prepared, overrides: overrides, outDir: gridDir, cell: gridCell) }
             progress.end()
         }
-        return Output(table: IndicatorTable(rows: rows, source: "indicators.csv"), values: values, builtUp: builtUp, pipeGaps: gaps, grids: grids)
+        if timed {
+            for (k, v) in timings.sorted(by: { $0.value > $1.value }) {
+                FileHandle.standardError.write(String(format: "timing indicator %-26@ %8.3f s\n", k as NSString, v).data(using: .utf8)!)
+            }
+        }
+        return Output(table: IndicatorTable(rows: rows, source: "indicators.csv"), values: values, builtUp: prepared.builtUpPieces, pipeGaps: gaps, grids: grids)
     }
 
     /// Writes indicators.csv, indicators.json and indicators.gpkg (the table with zone geometries, the built-up area
