@@ -31,7 +31,8 @@ enum IndicatorGrids {
             // Exact coverage fractions of ∪green ∩ built-up, tile by tile (pieces are disjoint, so fractions add up).
             var g = Grid<Float>(geometry: geo, repeating: 0)
             Rasterizer.burnCoverage(multiPolygon: prepared.greenPieces.gridRings, value: 1, mode: .add, into: &g)
-            try GridIO.write(g, crs: crs, to: path("green_cover.tif"), noData: -1, description: "green cover fraction"); written.append("green_cover.tif")
+            // UInt8 percent (scale 0.01: QGIS shows the fraction).
+            try GridIO.writePercent(g, crs: crs, to: path("green_cover.tif"), description: "green cover fraction"); written.append("green_cover.tif")
         }
         if inputs.base.green.contains(where: \.isPark) {
             var p = ParkServiceCoverage().spec.params
@@ -47,7 +48,8 @@ enum IndicatorGrids {
         if !drains.isEmpty {
             let src = Rasterizer.lineMask(lines: drains.map(\.line.points), geometry: geo)
             let d = DistanceTransform.euclidean(sources: src, maxDistance: 1000)
-            try GridIO.write(d, crs: crs, to: path("pipe_distance.tif"), noData: -1, description: "distance to drainage pipe (m)")
+            // UInt16 decimetres (scale 0.1, unit m); no-data beyond the 1,000 m the transform looks.
+            try GridIO.writeDecimetres(d, crs: crs, to: path("pipe_distance.tif"), description: "distance to drainage pipe (m)")
             written.append("pipe_distance.tif")
         }
         return written
