@@ -170,7 +170,7 @@ public enum BatchStage {
     }
 
     /// Runs every city (child processes of this executable), then scores the finished ones together.
-    public static func run(plan: Plan, outDir: String, executable: String, force: Bool) throws -> (results: [CityResult], score: ScoreResult?) {
+    public static func run(plan: Plan, outDir: String, executable: String, force: Bool, progress: Progress) throws -> (results: [CityResult], score: ScoreResult?) {
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
         final class Box: @unchecked Sendable {
             var results: [CityResult?]
@@ -187,7 +187,7 @@ public enum BatchStage {
         }
         let budget = budget(memoryGB: plan.memoryGB, available: memAvailable())
         let gib = 1_073_741_824.0
-        say(String(format: "batch       %d cities · at most %d at once · memory budget %.1f GiB (estimates %.1f–%.1f GiB per city)", jobs.count, plan.parallel,
+        progress.say(String(format: "batch       %d cities · at most %d at once · memory budget %.1f GiB (estimates %.1f–%.1f GiB per city)", jobs.count, plan.parallel,
                    budget / gib, (jobs.map(\.estimatedBytes).min() ?? 0) / gib, (jobs.map(\.estimatedBytes).max() ?? 0) / gib))
         let gate = Admission(budget: budget, parallel: plan.parallel)
         let categoriesFrom = plan.categories == CategoryTable() ? nil : plan.file
@@ -198,7 +198,7 @@ public enum BatchStage {
             Thread.detachNewThread {
                 let r = runCity(job, executable: executable, force: force, categoriesFrom: categoriesFrom)
                 box.set(i, r)
-                say("batch       \(job.name) \(r.status)\(r.message.isEmpty ? "" : ": " + r.message)" + String(format: "  %.1f s", r.seconds))
+                progress.say("batch       \(job.name) \(r.status)\(r.message.isEmpty ? "" : ": " + r.message)" + String(format: "  %.1f s", r.seconds))
                 gate.release(job.estimatedBytes)
             }
         }

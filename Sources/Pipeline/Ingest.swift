@@ -91,7 +91,7 @@ public enum Ingest {
         for n in report.notes {
             if n.hasPrefix("warning: ") { FileHandle.standardError.write((n + "\n").data(using: .utf8)!) }
         }
-        say(summary(report))
+        progress.say(summary(report))
         return (base, report)
     }
 

@@ -14,11 +14,22 @@ public final class Progress: @unchecked Sendable {
     private var lastDraw = 0.0
     private let lock = NSLock()
 
-    /// A reporter for a command: `quiet` silences the terminal progress line (not the summaries, not `lines` mode).
-    public init(quiet: Bool) {
+    /// Where stage summaries go (stdout for the command line; a library user may collect them).
+    private let summary: @Sendable (String) -> Void
+
+    /// Standard output, one line per summary.
+    public static let stdout: @Sendable (String) -> Void = { FileHandle.standardOutput.write(($0 + "\n").data(using: .utf8)!) }
+
+    /// A reporter for a command: `quiet` silences the terminal progress line (not the summaries, not `lines` mode);
+    /// `summary` receives each stage's summary line (what a user reads after each stage).
+    public init(quiet: Bool, summary: @escaping @Sendable (String) -> Void = Progress.stdout) {
+        self.summary = summary
         lines = ProcessInfo.processInfo.environment["CIMBASE_PROGRESS"] == "lines"
         enabled = !lines && !quiet && isatty(STDERR_FILENO) == 1
     }
+
+    /// Reports a stage's summary line.
+    public func say(_ s: String) { summary(s) }
 
     /// Starts a step.
     public func begin(_ label: String) {
@@ -52,10 +63,6 @@ public final class Progress: @unchecked Sendable {
     }
 }
 
-/// Writes a summary line to stdout.
-public func say(_ s: String) {
-    FileHandle.standardOutput.write((s + "\n").data(using: .utf8)!)
-}
 
 extension Int {
     /// 12,345 style grouping for summaries.

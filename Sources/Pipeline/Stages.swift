@@ -28,7 +28,7 @@ public enum Stages {
         let path = (outDir as NSString).appendingPathComponent("base.gpkg")
         if isFresh(path, config: config) {
             let b = try BaseLayerIO.read(path: path)
-            say("ingest      reusing \(path) (newer than the config and its sources)")
+            progress.say("ingest      reusing \(path) (newer than the config and its sources)")
             return b
         }
         return try Ingest.run(config: config, outDir: outDir, progress: progress).0
@@ -41,10 +41,10 @@ public enum Stages {
         if isFresh(path, config: config), let tb = mtime(basePath), let tw = mtime(path), tw >= tb {
             do {
                 let w = try WalkStage.read(path: path, base: base)
-                say("walk        reusing \(path) (newer than base.gpkg, the config and its sources)")
+                progress.say("walk        reusing \(path) (newer than base.gpkg, the config and its sources)")
                 return w
             } catch {
-                say("walk        cannot reuse \(path) (\(error)): computing it again")
+                progress.say("walk        cannot reuse \(path) (\(error)): computing it again")
             }
         }
         return try WalkStage.run(config: config, base: base, outDir: outDir, progress: progress)
@@ -65,7 +65,7 @@ public enum Stages {
                                              overrides: try indicatorOverrides(config), progress: progress, inputsHash: hash,
                                              gridDir: outDir, gridCell: cell)
         try IndicatorStage.write(out, base: base, outDir: outDir)
-        say(IndicatorStage.summary(out, zones: base.zones.count, seconds: Date().timeIntervalSince(t0)))
+        progress.say(IndicatorStage.summary(out, zones: base.zones.count, seconds: Date().timeIntervalSince(t0)))
         return out
     }
 
@@ -85,7 +85,7 @@ public enum Stages {
         try TilesStage.run(config: config, base: base, extraColumns: TilesStage.columns(walk), outDir: outDir, progress: progress)
         let result = try ScoreStage.run(tables: [ind.table], options: config.score, config: config,
                                         maps: [config.city: ScoreStage.maps(base: base, indicators: ind, outDir: outDir, categories: config.categories)], outDir: outDir)
-        say("score       " + result.summary)
-        say(String(format: "done        %.1f s → %@", Date().timeIntervalSince(t0), outDir))
+        progress.say("score       " + result.summary)
+        progress.say(String(format: "done        %.1f s → %@", Date().timeIntervalSince(t0), outDir))
     }
 }

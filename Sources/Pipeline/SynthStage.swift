@@ -31,7 +31,7 @@ public enum SynthStage {
         try city.configYAML(gpkgName: "city.gpkg").write(toFile: tmp, atomically: false, encoding: .utf8)
         guard rename(tmp, yamlPath) == 0 else { throw PipelineError.output(path: yamlPath, message: "cannot rename \(tmp)") }
         let layers = manifest.layers.map { "\($0.name) \($0.count.grouped)" }.joined(separator: " · ")
-        say(String(format: "synth       %@ · %@ · %d deliberately bad buildings  %.1f s → %@", layers, manifest.crs, manifest.bad.total,
+        progress.say(String(format: "synth       %@ · %@ · %d deliberately bad buildings  %.1f s → %@", layers, manifest.crs, manifest.bad.total,
                    Date().timeIntervalSince(t0), outDir))
         return manifest
     }

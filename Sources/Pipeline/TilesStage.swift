@@ -57,7 +57,7 @@ public enum TilesStage {
         }
         progress.end()
         let mb = Double(summary.bytes) / 1e6
-        say(String(format: "tiles       %@ buildings · %@ tiles · %@ triangles · %.1f MB  %.1f s → %@", summary.buildings.grouped,
+        progress.say(String(format: "tiles       %@ buildings · %@ tiles · %@ triangles · %.1f MB  %.1f s → %@", summary.buildings.grouped,
                    summary.contentTiles.grouped, summary.triangles.grouped, mb, Date().timeIntervalSince(t0), dir.appendingPathComponent("tileset.json").path))
         return summary
     }

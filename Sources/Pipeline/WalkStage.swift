@@ -94,7 +94,7 @@ public enum WalkStage {
         let o = try options(config, base: base)
         let lines = try WalkInputs.walkLines(base.roads, o, drive: false)
         guard !lines.isEmpty else {
-            say("walk        no walkable roads: walk coverage not computed")
+            progress.say("walk        no walkable roads: walk coverage not computed")
             return nil
         }
         progress.begin("walk: graph")
@@ -185,7 +185,7 @@ public enum WalkStage {
         timer.report("walk")
 
         let islands = snapped.onIsland
-        say(String(format: "walk        graph %@ nodes · %@ origins snapped (%d beyond %.0f m, listed; %d moved to the main network, %d on islands) · %d categories · %d facility entrances unsnapped · %d grids  %.1f s",
+        progress.say(String(format: "walk        graph %@ nodes · %@ origins snapped (%d beyond %.0f m, listed; %d moved to the main network, %d on islands) · %d categories · %d facility entrances unsnapped · %d grids  %.1f s",
                    graph.nodeCount.grouped, (originIdx.count - snapped.failed).grouped, snapped.failed, o.maxSnapM, snapped.movedToMain, islands,
                    cats.count, unsnappedFacilities, grid.filesWritten, Date().timeIntervalSince(t0)))
         return Output(access: access, fireDrive: fire, extraColumns: extraColumns(access, buildings: base.buildings.count),

@@ -341,7 +341,7 @@ extension CIMBaseCommand {
                 let plan = try BatchStage.plan(path: batch, outDir: common.out)
                 let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
                 let exePath = FileManager.default.isExecutableFile(atPath: exe) ? exe : (Bundle.main.executablePath ?? exe)
-                let (results, score) = try BatchStage.run(plan: plan, outDir: common.out, executable: exePath, force: force)
+                let (results, score) = try BatchStage.run(plan: plan, outDir: common.out, executable: exePath, force: force, progress: Progress(quiet: common.quiet))
                 if let s = score { say("score       " + s.summary) }
                 let failed = results.filter { $0.status == "failed" }
                 say("batch       \(results.count - failed.count) of \(results.count) cities finished\(failed.isEmpty ? "" : "; failed: " + failed.map(\.job.name).joined(separator: ", "))")
@@ -350,3 +350,6 @@ extension CIMBaseCommand {
         }
     }
 }
+
+/// A summary line on stdout (the command line prints; the library reports through `Progress`).
+func say(_ s: String) { Progress.stdout(s) }

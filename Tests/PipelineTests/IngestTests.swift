@@ -318,3 +318,16 @@ import Testing
         #expect(abs((base.boundary?.area ?? 0) - 22_500) < 1e-6)
     }
 }
+
+@Suite struct ReporterTests {
+    /// The library prints nothing itself: stage summaries go to the reporter the caller passes in.
+    @Test func summariesGoToTheCallersReporter() throws {
+        final class Lines: @unchecked Sendable { let lock = NSLock(); var all: [String] = [] }
+        let lines = Lines()
+        let progress = Progress(quiet: true) { s in lines.lock.lock(); lines.all.append(s); lines.lock.unlock() }
+        let cfg = try CityConfig.load(path: Paths.helsinkiSample)
+        let (base, _) = try Ingest.run(config: cfg, outDir: tempDir(), progress: progress)
+        #expect(lines.all.count == 1)
+        #expect(lines.all.first?.hasPrefix("ingest      buildings \(base.buildings.count)") == true)
+    }
+}
