@@ -10,7 +10,7 @@ Writes OUT_DIR/bellinge.gpkg in EPSG:25832 (ETRS89 / UTM 32N, the model's CRS) w
   subcatchments  Polygon, one per [SUBCATCHMENTS] entry with >= 3 [Polygons] vertices; field name
   buildings      Polygon, no features (CIMBase needs layers.buildings or layers.roads; an empty layer satisfies that
                  without inventing data)
-and OUT_DIR/city.yaml using pipes (kind from `type`), subcatchments as the boundary (= the built-up area) and the
+and OUT_DIR/city.yaml using pipes (kind from `type`), subcatchments as the built_up layer (建成区) and the
 empty buildings layer.  Pumps, weirs, orifices and outlets (also SWMM links) are not pipes and are left out.
 
 Uses Debian's python3-gdal (osgeo), hence /usr/bin/python3.  SWMM 5 input format: EPA SWMM 5 User's Manual, App. D.
@@ -130,13 +130,13 @@ def main() -> int:
     with open(os.path.join(a.out_dir, "city.yaml"), "w", encoding="utf-8") as f:
         f.write(f"""# Bellinge (Odense, DK) combined sewer network from the SWMM model {os.path.basename(a.inp)}
 # (Nedergaard Pedersen et al. 2021, CC BY 4.0), converted by scripts/bellinge_to_gpkg.py.
-# Subcatchments are the built-up area (boundary); buildings is an empty layer (CIMBase needs buildings or roads).
+# Subcatchments are the built-up area (built_up layer); buildings is an empty layer (CIMBase needs buildings or roads).
 city: Bellinge
 year: 2026
 crs: EPSG:25832
 layers:
   pipes: {{source: bellinge.gpkg, layer: pipes, kind: type}}
-  boundary: {{source: bellinge.gpkg, layer: subcatchments}}
+  built_up: {{source: bellinge.gpkg, layer: subcatchments}}
   buildings: {{source: bellinge.gpkg, layer: buildings}}
 """)
     print(f"{gpkg}: {n_pipes} pipes ({total_len / 1000:.3f} km; {skipped_pipes} skipped: unknown node), "

@@ -101,10 +101,11 @@ else
     echo "## bellinge: skipped ($INP absent)"; echo
 fi
 
-# (f) the synthetic 100k-building city (seed 11; its boundary layer is the built-up area), and the same without it
+# (f) the synthetic 100k-building city (seed 11; its boundary is the study area, so the built-up area is derived from
+#     the footprints by the tiled closing, which the reference redoes in one piece), and the same without the boundary
 SYNTH="${SYNTH_CITY:-/work/cache/synth100000/city.yaml}"
 if [ -f "$SYNTH" ]; then
-    run_case synth100k -- "$SYNTH"
+    run_case synth100k --derive-builtup 50 -- "$SYNTH"
     # the same city without its boundary layer: the built-up area is derived (tiled closing), the reference closes
     # the footprints in one piece
     sed -e '/^  boundary:/d' -e "s|source: city.gpkg|source: $(dirname "$SYNTH")/city.gpkg|" "$SYNTH" > "$WORK/synth100k_derived.yaml"

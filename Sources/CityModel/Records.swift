@@ -231,6 +231,8 @@ public struct BaseLayer: Sendable {
     public var zones: [Zone] = []
     /// City boundary in the working CRS; nil when the config gives none.
     public var boundary: MultiPolygon? = nil
+    /// The built-up area (建成区) when the config gives a `built_up` layer; nil when it is to be derived from footprints.
+    public var builtUp: MultiPolygon? = nil
     /// Features that could not be used, with the reason.
     public var rejects: [Reject] = []
     /// Working CRS as an authority code, e.g. `EPSG:32635`.

@@ -19,12 +19,12 @@ public struct FieldDef: Sendable, Equatable {
 /// The documented schema of every layer in base.gpkg (the README's table is generated from the same list).
 public enum CanonicalLayer: String, Sendable, CaseIterable {
     /// Layer names as written to base.gpkg (`rejects` holds features that could not be used, with the reason).
-    case buildings, roads, facilities, facility_areas, green, water, pipes, population, zones, boundary, rejects
+    case buildings, roads, facilities, facility_areas, green, water, pipes, population, zones, boundary, built_up, rejects
 
     /// OGC geometry type name written to the GeoPackage.
     public var geometryType: String {
         switch self {
-        case .buildings, .facility_areas, .green, .water, .population, .zones, .boundary: return "MultiPolygon"
+        case .buildings, .facility_areas, .green, .water, .population, .zones, .boundary, .built_up: return "MultiPolygon"
         case .roads, .pipes: return "LineString"
         case .facilities: return "Point"
         case .rejects: return "Geometry"
@@ -111,7 +111,12 @@ public enum CanonicalLayer: String, Sendable, CaseIterable {
             ]
         case .boundary:
             return [
-                FieldDef("name", .string, "study area name"),
+                FieldDef("name", .string, "study (administrative) area name"),
+                FieldDef("area_m2", .real, "area in m²"),
+            ]
+        case .built_up:
+            return [
+                FieldDef("name", .string, "建成区 (built-up area) as given by the config's built_up layer"),
                 FieldDef("area_m2", .real, "area in m²"),
             ]
         case .rejects:

@@ -15,7 +15,7 @@ public enum BaseLayerIO {
     }
 
     /// Layers in the order they are written (facility_areas is filled from facilities).
-    static let written: [CanonicalLayer] = [.buildings, .roads, .facilities, .facility_areas, .green, .water, .pipes, .population, .zones, .boundary, .rejects]
+    static let written: [CanonicalLayer] = [.buildings, .roads, .facilities, .facility_areas, .green, .water, .pipes, .population, .zones, .boundary, .built_up, .rejects]
 
     /// Calls `body` for every row of layer `l` (canonical values, then the kept attributes), in record order.
     static func rows(_ l: CanonicalLayer, _ b: BaseLayer, floorHeight: Double, _ body: (Geometry?, [FieldValue]) throws -> Void) rethrows {
@@ -60,13 +60,15 @@ public enum BaseLayerIO {
             for (i, x) in b.zones.enumerated() { try body(.multiPolygon(x.area), [.string(x.id), .string(x.name), .string(x.level), .real(x.area.area)] + extra(i)) }
         case .boundary:
             if let bd = b.boundary { try body(.multiPolygon(bd), [.string("boundary"), .real(bd.area)]) }
+        case .built_up:
+            if let bu = b.builtUp { try body(.multiPolygon(bu), [.string("built_up"), .real(bu.area)]) }
         case .rejects:
             for x in b.rejects { try body(x.geometry, [.string(x.layer), .string(x.sourceFile), .string(x.sourceLayer), .string(x.sourceId), .string(x.reason)]) }
         }
     }
 
     static func schema(_ l: CanonicalLayer, _ b: BaseLayer) -> FeatureTable {
-        table(l, l == .facility_areas || l == .boundary || l == .rejects ? nil : b.attributes[l.rawValue])
+        table(l, l == .facility_areas || l == .boundary || l == .built_up || l == .rejects ? nil : b.attributes[l.rawValue])
     }
 
     /// The canonical tables of a base layer (every layer present, possibly empty), in memory.
@@ -161,6 +163,7 @@ public enum BaseLayerIO {
         try each(.population) { f, g in b.population.append(PopulationCell(id: i(f, "id") ?? 0, population: d(f, "population") ?? 0, area: g?.polygons ?? MultiPolygon([]))) }
         try each(.zones) { f, g in b.zones.append(Zone(id: s(f, "zone_id") ?? "", name: s(f, "zone_name") ?? "", level: s(f, "level") ?? "", area: g?.polygons ?? MultiPolygon([]))) }
         try each(.boundary) { _, g in if let g { b.boundary = MultiPolygon((b.boundary?.polygons ?? []) + g.polygons.polygons) } }
+        try each(.built_up) { _, g in if let g { b.builtUp = MultiPolygon((b.builtUp?.polygons ?? []) + g.polygons.polygons) } }
         try each(.rejects) { f, g in
             b.rejects.append(Reject(layer: s(f, "layer") ?? "", sourceFile: s(f, "source_file") ?? "", sourceLayer: s(f, "source_layer") ?? "",
                                     sourceId: s(f, "source_id") ?? "", reason: s(f, "reason") ?? "", geometry: g))

@@ -80,7 +80,7 @@ public struct CityConfig: Sendable {
     public var baseDirectory: String
 
     /// Canonical layer names a config may give.
-    public static let layerKeys = ["buildings", "roads", "facilities", "green", "water", "pipes", "population", "zones", "boundary"]
+    public static let layerKeys = ["buildings", "roads", "facilities", "green", "water", "pipes", "population", "zones", "boundary", "built_up"]
 
     /// Field-mapping keys each layer accepts besides source/layer/where/crs/encoding/coords.
     public static let fieldKeys: [String: [String]] = [
@@ -93,6 +93,7 @@ public struct CityConfig: Sendable {
         "population": ["value", "id"],
         "zones": ["id", "name", "level"],
         "boundary": ["name"],
+        "built_up": ["name"],
     ]
 
     public init(city: String, year: Int, crs: String = "auto", preset: String? = nil, osm: String? = nil,

@@ -53,8 +53,10 @@ public enum IndicatorStage {
         }
         let builtUp: MultiPolygon
         let source: String
-        if let b = base.boundary, !b.polygons.isEmpty {
-            builtUp = b; source = "boundary layer"
+        // One meaning per layer (issue 13): `boundary` is the study / administrative area (the city's land, the
+        // denominator of dev_intensity); the built-up area (建成区) is the `built_up` layer, or derived from footprints.
+        if let b = base.builtUp, !b.polygons.isEmpty {
+            builtUp = b; source = "built_up layer"
         } else {
             builtUp = try clock("(built-up closing, tiled)") { try BuiltUpArea.derive(buildings: base.buildings, ops: ops) }
             source = "derived: building footprints closed by \(Int(BuiltUpArea.defaultClosing)) m"

@@ -25,7 +25,7 @@ struct RecordBuilder {
         base.crs = crs
     }
 
-    static let polygonal: Set<String> = ["buildings", "green", "water", "population", "zones", "boundary"]
+    static let polygonal: Set<String> = ["buildings", "green", "water", "population", "zones", "boundary", "built_up"]
 
     /// Checks and classifies the (reprojected) features of `layer`; `coordinateErrors` are the reasons of step 2.
     mutating func add(layer: String, _ feats: [RawFeature], coordinateErrors: [String?]) {
@@ -69,7 +69,7 @@ struct RecordBuilder {
             }
             gather.take(f, times: recordCount(layer) - before)
         }
-        if let t = gather.table, layer != "boundary" { base.attributes[layer] = t }
+        if let t = gather.table, layer != "boundary", layer != "built_up" { base.attributes[layer] = t }
     }
 
     func recordCount(_ layer: String) -> Int {
@@ -145,6 +145,8 @@ struct RecordBuilder {
                                    level: f.string("level") ?? "district", area: mp))
         case "boundary":
             base.boundary = MultiPolygon((base.boundary?.polygons ?? []) + mp.polygons)
+        case "built_up":
+            base.builtUp = MultiPolygon((base.builtUp?.polygons ?? []) + mp.polygons)
         default: break
         }
         nextId += 1
@@ -216,12 +218,18 @@ struct RecordBuilder {
 
     /// The boundary is one area: its features (e.g. 713 subcatchments sharing edges) are dissolved, since a
     /// multipolygon whose parts share edges is not valid geometry for overlay or for other tools.
+    /// The same holds for the built-up area layer.
     mutating func dissolveBoundary() throws {
-        guard let bd = base.boundary, bd.polygons.count > 1 else { return }
+        base.boundary = try dissolved(base.boundary, layer: "boundary")
+        base.builtUp = try dissolved(base.builtUp, layer: "built_up")
+    }
+
+    private func dissolved(_ area: MultiPolygon?, layer: String) throws -> MultiPolygon? {
+        guard let bd = area, bd.polygons.count > 1 else { return area }
         let g = GEOSContext()
-        do { base.boundary = try g.unaryUnion(try g.read(.multiPolygon(bd))).geometry().polygons } catch {
-            let file = origins.first { $0.layer == "boundary" }?.file ?? origins.first?.file ?? "boundary"
-            throw PipelineError.input(file: file, layer: "boundary", message: "cannot dissolve the boundary polygons: \(error)")
+        do { return try g.unaryUnion(try g.read(.multiPolygon(bd))).geometry().polygons } catch {
+            let file = origins.first { $0.layer == layer }?.file ?? origins.first?.file ?? layer
+            throw PipelineError.input(file: file, layer: layer, message: "cannot dissolve the \(layer) polygons: \(error)")
         }
     }
 }

@@ -30,6 +30,17 @@ enum WalkInputs {
         }
     }
 
+    /// Smallest green park that counts as a walk destination: park_service_cov's smallest class (口袋公园, 400 m²).
+    static let minParkM2 = 400.0
+
+    /// The green layer's parks (`is_park`) of at least `minParkM2` as `park` facilities entered along their outline
+    /// (ids are unique across layers, so they never collide with the facilities layer's).
+    static func greenParks(_ base: BaseLayer) -> [Facility] {
+        base.green.filter { $0.isPark && $0.area.area >= minParkM2 }.map {
+            Facility(id: $0.id, sourceId: $0.sourceId, category: "park", name: $0.name, geometry: .multiPolygon($0.area))
+        }
+    }
+
     /// Points where a facility is entered: the point itself, or points every `spacing` m along a polygon's outline.
     static func entrances(_ f: Facility, spacing: Double) -> [Vec2] {
         let mp = f.geometry.polygons

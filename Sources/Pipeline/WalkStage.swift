@@ -111,7 +111,9 @@ public enum WalkStage {
         let snapped = index.snap(originPts, options: snapOpts)
 
         // Facilities by category (entrances of polygons all carry the facility's id); fire stations are driven to.
-        let byCat = Dictionary(grouping: base.facilities, by: \.category)
+        // Parks of the green layer are `park` facilities too (issue 13: walk coverage and life circles then agree with
+        // park_service_cov, which reads the green layer).
+        let byCat = Dictionary(grouping: base.facilities + WalkInputs.greenParks(base), by: \.category)
         let cats = byCat.keys.filter { !driveOnlyCategories.contains($0) }.sorted()
         var sets: [FacilitySet] = []
         var unsnappedFacilities = 0

@@ -331,3 +331,28 @@ import Testing
         #expect(lines.all.first?.hasPrefix("ingest      buildings \(base.buildings.count)") == true)
     }
 }
+
+@Suite struct LayerMeaningTests {
+    /// One meaning per layer (issue 13): `boundary` is the administrative area, `built_up` the 建成区. With both,
+    /// dev_intensity = built-up ÷ boundary (25 % here, by hand); with the boundary alone the built-up area is derived
+    /// from the footprints (two 20 × 20 m houses far apart: their closing is the two squares), not the boundary.
+    @Test func boundaryIsTheAreaAndBuiltUpItsOwnLayer() throws {
+        let dir = tempDir()
+        try writeGeoJSON(dir + "/b.geojson", epsg: 32635, features: [([:], polygonJSON([rect(388000, 6672000, 1000, 1000)]))])
+        try writeGeoJSON(dir + "/u.geojson", epsg: 32635, features: [([:], polygonJSON([rect(388000, 6672000, 500, 500)]))])
+        try writeGeoJSON(dir + "/h.geojson", epsg: 32635, features: [
+            (["use": "residential"], polygonJSON([rect(388100, 6672100, 20, 20)])), (["use": "residential"], polygonJSON([rect(388700, 6672700, 20, 20)])),
+        ])
+        func devIntensity(_ layers: String) throws -> Double? {
+            let cfg = try CityConfig.parse("city: t\nyear: 2026\nlayers:\n  buildings: {source: h.geojson, use: use}\n" + layers, file: dir + "/c.yaml", baseDirectory: dir)
+            let (base, _) = try Ingest.build(config: cfg, progress: Progress(quiet: true))
+            let out = try Stages.indicators(config: cfg, base: base, walk: nil, fireDrive: nil, outDir: tempDir(), progress: Progress(quiet: true))
+            let row = try #require(out.table.rows.first { $0.indicator == "dev_intensity" && $0.zoneID.isEmpty })
+            return row.value
+        }
+        let both = try devIntensity("  boundary: {source: b.geojson}\n  built_up: {source: u.geojson}\n")
+        #expect(both.map { abs($0 - 25) < 1e-9 } == true, "built_up 250,000 m² of a 1,000,000 m² boundary")
+        let derived = try devIntensity("  boundary: {source: b.geojson}\n")
+        #expect(derived.map { abs($0 - 0.08) < 0.08 * 0.01 } == true, "two 400 m² houses closed by 50 m stay 800 m²: \(derived ?? -1)")
+    }
+}

@@ -210,4 +210,23 @@ import Testing
         #expect(!s.contains(Vec2(350, 10)) && !s.contains(Vec2(1010, 10)))
         #expect(s.polygons.reduce(0) { $0 + $1.rings.reduce(0) { $0 + $1.count } } < 60)
     }
+
+    /// Parks given only as green polygons are walk destinations (issue 13): a 40 × 40 m park whose outline touches the
+    /// street at x = 1000, and houses along the street; a 10 × 10 m green park (< 400 m²) is not one.
+    @Test func greenParksAreWalkDestinations() throws {
+        var b = BaseLayer()
+        b.crs = "EPSG:32650"
+        b.roads = [Road(id: 1, sourceId: "s", line: LineString([Vec2(0, 0), Vec2(2000, 0)]), highway: "residential")]
+        let sq = { (x: Double, y: Double, s: Double) in MultiPolygon([Polygon([[Vec2(x, y), Vec2(x + s, y), Vec2(x + s, y + s), Vec2(x, y + s)]])]) }
+        b.green = [GreenArea(id: 500, sourceId: "p", kind: "park", isPark: true, area: sq(1000, 0, 40)),
+                   GreenArea(id: 501, sourceId: "tiny", kind: "park", isPark: true, area: sq(100, 0, 10)),
+                   GreenArea(id: 502, sourceId: "lawn", kind: "grass", isPark: false, area: sq(300, 0, 40))]
+        b.buildings = [Self.bld(1, 400, 20, residents: 10), Self.bld(2, 1700, 20, residents: 10)]
+        let w = try #require(try WalkStage.run(config: CityConfig(city: "t", year: 2026), base: b, outDir: tempDir(), progress: Progress(quiet: true)))
+        let d = try #require(w.access.distances["park"])
+        // By hand: house 1 at x = 400 walks a 20 m leg and 600 m east to the park's corner (1000, 0): 620 m
+        // (the tiny park at x = 100 is below 400 m² and ignored); house 2 at x = 1700 walks 20 + 660 m to (1040, 0).
+        #expect(abs(Double(d[0]) - 620) < 1e-3)
+        #expect(d.count == 2 && abs(Double(d[1]) - 680) < 1e-3)
+    }
 }
