@@ -51,7 +51,7 @@ public struct FacilityCategory: Sendable, Equatable, Hashable, Codable {
     /// Categories the checkup systems name besides the life-circle table above (README "Facility categories" gives
     /// the standard behind each threshold; "default" where it could not be checked). None is required for
     /// `life_circle_15`, so adding them changes no existing indicator. Not in `all`: the synthetic city provisions `all`
-    /// and its pins depend on that list.
+    /// and its pins depend on that list. (A data table: its rows have the shape of `all`'s rows on purpose.)
     public static let checkup: [FacilityCategory] = [
         .init(id: "infant_care", nameZh: "托育机构/托儿所", nameEn: "infant and toddler care", lifeCircle: 5, thresholdM: 300, requiredFor15: false),
         .init(id: "elderly_station", nameZh: "社区老年服务站", nameEn: "community elderly service station", lifeCircle: 5, thresholdM: 300, requiredFor15: false),
