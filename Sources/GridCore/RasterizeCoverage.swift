@@ -72,6 +72,7 @@ extension Rasterizer {
     /// Burns `values[i] × fraction` of each multipolygon `multiPolygons[i]` (parts of one feature assumed disjoint).
     @_specialize(where E == Float)
     @_specialize(where E == Double)
+    // Same loop as burnCoverage(polygons:) on purpose: forwarding would allocate a wrapped copy of every polygon ([p]) in the hot path.
     public static func burnCoverage<E: GridScalar & BinaryFloatingPoint>(multiPolygons: [[[[SIMD2<Double>]]]], values: [E],
                                                                        mode: BurnMode = .add, into grid: inout Grid<E>) {
         precondition(values.count == multiPolygons.count, "one value per multipolygon")

@@ -34,6 +34,7 @@ public struct PipeGapArea: Indicator {
     public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
         let pr = i.params(spec)
         if !i.base.pipes.contains(where: { $0.kind.isDrainage }) { return .notComputed(spec, s, "no drainage pipes (sewer/storm/combined) in the pipes layer") }
+        // Same guard and lookup as PipeCoverage on purpose: each indicator reads whole on its own; only the area and the unit differ.
         let a = p.areas(s).pipeGap[pr["distance_m"]!] ?? 0
         return IndicatorValue(spec: spec, scope: s, value: a / 1e6, numerator: a / 1e6, denominator: s.builtUpArea / 1e6, params: pr)
     }

@@ -174,6 +174,7 @@ public enum WebMapPOI {
     }
 
     /// A category with its provenance: `key` is the code, type string, tag or name keyword that decided.
+    // Stored properties with doc comments, like CityModel's FieldDef: alike in shape only.
     public struct Match: Sendable, Equatable {
         public var category: String
         public var source: Source

@@ -1,4 +1,5 @@
 /// Escapes text for HTML/SVG element content and attribute values (&, <, >, ", ').
+// Same switch shape as JSONValue.escape, but another table (HTML entities, not JSON backslashes): kept apart on purpose.
 func esc(_ s: String) -> String {
     var out = ""
     out.reserveCapacity(s.utf8.count)

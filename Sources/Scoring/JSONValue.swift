@@ -83,6 +83,7 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
 
     /// JSON string escaping (RFC 8259): quote, backslash and control characters; everything else as UTF-8.
+    // Same shape as Tiles' JSONText.string and esc (HTMLEscape.swift) on purpose: Tiles cannot import Scoring, and esc is the HTML table (entities), not JSON's.
     static func escape(_ s: String, into out: inout String) {
         out += "\""
         for u in s.unicodeScalars {

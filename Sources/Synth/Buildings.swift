@@ -91,6 +91,7 @@ extension CityLayout {
         }
 
         // Attributes.
+        // A data table: one row of attribute draws per building type, alike in shape on purpose (read across per type).
         let floors: Int, floorH: Double, use: String, years: ClosedRange<Int>
         let useNames = ["residential", "commercial", "public", "industrial", "mixed"]
         switch t {

@@ -59,6 +59,7 @@ struct RingRoad: Sendable {
     // atan on [0,1] via argument halving: atan(z) = 2·atan(z / (1 + sqrt(1 + z²))).
     let h = z / (1 + (1 + z * z).squareRoot())
     let h2 = h * h
+    // Same Horner shape as River's sine series on purpose: another series (atan, odd powers 1/k), each inline because Synth avoids Foundation.
     var s = -1.0 / 15
     s = s * h2 + 1.0 / 13
     s = s * h2 - 1.0 / 11

@@ -188,6 +188,7 @@ extension CityLayout {
                 emitCurve(pts, byX: false, highway: primary ? "primary" : "secondary", name: name, sector: -1, bridges: iy == riverRow, body)
             }
         }
+        // Mirror of the north–south loop above on purpose (axes and side indices swapped); a shared helper would need both as parameters and read worse.
         for m in 0...gy {
             let primary = m == gy / 2
             let name = Names.stem(SynthHash.key(seed, Tag.name, 2000, m)) + (primary ? "大道" : "路")

@@ -83,6 +83,7 @@ public struct SynthManifest: Sendable, Equatable, Codable {
     /// Regular buildings (= buildings layer rows − bad.total).
     public var regularBuildings = 0
     /// Residents of the whole city (sum of the population grid, before its rounding to 0.1).
+    // Stored counters with doc comments, like BadFeatureCounts above: alike in shape only.
     public var residents = 0.0
     /// Residential floor area (m²) the residents were drawn from (35 m² per person ± 15 %; mixed use counts 60 %).
     public var residentialFloorArea = 0.0

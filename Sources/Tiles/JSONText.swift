@@ -9,6 +9,7 @@ struct JSONText {
     /// Appends raw, already valid JSON.
     mutating func raw(_ t: String) { s += t }
 
+    // Same escaping as Scoring's JSONValue.escape on purpose: Tiles cannot import Scoring (nor Scoring Tiles), and this one appends to the builder in place.
     mutating func string(_ v: String) {
         s += "\""
         for u in v.unicodeScalars {

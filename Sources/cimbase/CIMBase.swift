@@ -279,6 +279,7 @@ extension CIMBaseCommand {
             }
         }
 
+        // The grid subcommands share a shape (parse options → GridTools call → one summary line) on purpose: each maps its own gdal-style flags.
         struct Distance: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Exact Euclidean distance to the nearest source cell (like gdal_proximity.py, exact).")
             @Argument(help: "Source raster: cells ≠ 0 (or with --values) are sources.") var src: String

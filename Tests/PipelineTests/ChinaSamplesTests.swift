@@ -18,6 +18,7 @@ import Testing
         try validateTileset(try suzhouTileset(tempDir()))
     }
 
+    // Same shape as shanghaiTileset below on purpose: one sample each, with its own config and pins; the tests read apart.
     func suzhouTileset(_ dir: String) throws -> String {
         let src = try #require(Paths.shared(Self.suzhou))
         let cfg = try CityConfig.parse("city: 苏州姑苏\nyear: 2026\ncrs: auto\nlayers:\n  buildings: {source: \(src)}\n", file: dir + "/c.yaml", baseDirectory: dir)

@@ -6,6 +6,7 @@ import Testing
 private struct WebMapRNG: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
+    // Same SplitMix64 as SynthTests' TestRNG on purpose: test targets share no helper module.
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

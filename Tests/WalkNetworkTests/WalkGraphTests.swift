@@ -20,6 +20,7 @@ import Testing
         #expect(g.inStart[center + 1] - g.inStart[center] == 4)
     }
 
+    // Same two lines as the test above but 2 mm apart (beyond the quantum): kept side by side on purpose to show the contrast.
     @Test func verticesApartMoreThanQuantumStaySeparate() throws {
         let g = try WalkGraph(lines: [
             WalkLine(id: 1, points: [P(0, 0), P(50, 0), P(100, 0)]),
