@@ -20,7 +20,7 @@ public struct PipeCoverage: Indicator {
                                     layers: ["pipes", "boundary"], params: ["distance_m": 100], source: "MOHURD 城市体检 (default D = 100 m)")
     public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
         let pr = i.params(spec)
-        if !i.base.pipes.contains(where: { $0.kind.isDrainage }) { return .notComputed(spec, s, "no drainage pipes (sewer/storm/combined) in the pipes layer") }
+        if let missing = noDrainage(i, spec, s) { return missing }
         let a = p.areas(s).pipeCovered[pr["distance_m"]!] ?? 0
         return .ratio(spec, s, a, s.builtUpArea, scale: 100, params: pr, emptyReason: "no built-up area in scope")
     }
@@ -33,8 +33,8 @@ public struct PipeGapArea: Indicator {
                                     layers: ["pipes", "boundary"], params: ["distance_m": 100], source: "MOHURD 城市体检 (default D = 100 m)")
     public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
         let pr = i.params(spec)
-        if !i.base.pipes.contains(where: { $0.kind.isDrainage }) { return .notComputed(spec, s, "no drainage pipes (sewer/storm/combined) in the pipes layer") }
-        // Same guard and lookup as PipeCoverage on purpose: each indicator reads whole on its own; only the area and the unit differ.
+        if let missing = noDrainage(i, spec, s) { return missing }
+        // Same lookup as PipeCoverage on purpose: only the area and the unit differ.
         let a = p.areas(s).pipeGap[pr["distance_m"]!] ?? 0
         return IndicatorValue(spec: spec, scope: s, value: a / 1e6, numerator: a / 1e6, denominator: s.builtUpArea / 1e6, params: pr)
     }
@@ -50,7 +50,7 @@ public struct PipeDensity: Indicator {
     public let spec = IndicatorSpec(id: "pipe_density", nameZh: "排水管网密度", nameEn: "drainage pipe density", unit: "km/km²", direction: .higher,
                                     layers: ["pipes", "boundary"], source: "MOHURD 城市体检")
     public func compute(_ i: IndicatorInputs, _ p: PreparedLayers, _ s: Scope) throws -> IndicatorValue {
-        if !i.base.pipes.contains(where: { $0.kind.isDrainage }) { return .notComputed(spec, s, "no drainage pipes (sewer/storm/combined) in the pipes layer") }
+        if let missing = noDrainage(i, spec, s) { return missing }
         let len = p.areas(s).pipeLength
         return .ratio(spec, s, len / 1000, s.builtUpArea / 1e6, emptyReason: "no built-up area in scope")
     }
@@ -78,4 +78,9 @@ public struct FireReachCoverage: Indicator {
         }
         return .ratio(spec, s, num, den, scale: 100, params: pr, emptyReason: "no buildings in scope")
     }
+}
+
+/// The verdict the three pipe indicators give when the pipes layer has no drainage pipe (sewer, storm, combined).
+private func noDrainage(_ i: IndicatorInputs, _ spec: IndicatorSpec, _ s: Scope) -> IndicatorValue? {
+    i.base.pipes.contains(where: { $0.kind.isDrainage }) ? nil : .notComputed(spec, s, "no drainage pipes (sewer/storm/combined) in the pipes layer")
 }
