@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "GridCoreTests", dependencies: ["GridCore", "TestSupport"]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "CityModel", "TestSupport"]),
         .testTarget(name: "WalkNetworkTests", dependencies: ["WalkNetwork", "TestSupport"]),
-        .testTarget(name: "SynthTests", dependencies: ["Synth", "CityModel"]),
+        .testTarget(name: "SynthTests", dependencies: ["Synth", "CityModel", "TestSupport"]),
         .testTarget(name: "TilesTests", dependencies: ["Tiles", "CityModel", "TestSupport"]),
         .testTarget(name: "CityModelTests", dependencies: ["CityModel", "GeoBridge", "TestSupport"]),
     ]

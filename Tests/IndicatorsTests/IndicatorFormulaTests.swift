@@ -9,7 +9,7 @@ import Testing
     }
 
     /// 1 km × 1 km, two zones (west, east), green, a pond, a drivable road across, a sewer 50 m north of the south edge.
-    // Same town as PipelineTests/IndicatorTests.town on purpose: test targets cannot share code here, and each file's goldens are computed by hand against its own copy.
+    // Same town as PipelineTests/IndicatorTests.town on purpose: each file's goldens are computed by hand against its own copy, so a change to one fixture cannot silently move the other's expectations.
     static func town() -> BaseLayer {
         var b = BaseLayer()
         b.crs = "EPSG:32650"

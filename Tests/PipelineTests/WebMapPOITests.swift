@@ -2,20 +2,6 @@ import CityModel
 import Testing
 @testable import Pipeline
 
-/// Seeded SplitMix64 (Steele, Lea, Flood 2014), private to this file so it cannot clash with other helpers.
-private struct WebMapRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    // Same SplitMix64 as SynthTests' TestRNG on purpose: test targets share no helper module.
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 private func cat(code: String? = nil, type: String? = nil, baidu: String? = nil, name: String? = nil) -> String? {
     WebMapPOI.category(amapTypecode: code, amapType: type, baiduTag: baidu, name: name)
 }
@@ -213,7 +199,7 @@ private func cat(code: String? = nil, type: String? = nil, baidu: String? = nil,
     /// Random `|`-joined alternatives (mapped codes, unknown codes, junk): the result is the first alternative that maps
     /// on its own — a brute-force twin of the documented rule.
     @Test func randomAlternativesFirstThatMapsWins() {
-        var rng = WebMapRNG(seed: 20_261_129)
+        var rng = SplitMix64(seed: 20_261_129)   // TestSupport's
         let mapped = WebMapPOI.amapTable
         let junk = ["999999", "141207", "150700", "abc", "", "060411", "110105", "1"]
         for _ in 0..<2000 {

@@ -1,3 +1,4 @@
+import TestSupport
 import CityModel
 
 /// Brute-force geometry predicates for the tests (independent of the generator's code).
@@ -68,15 +69,5 @@ enum Check {
     }
 }
 
-/// SplitMix64 for the tests' own random inputs (kept apart from the generator's).
-struct TestRNG {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
-}
+/// The tests' own random inputs: TestSupport's SplitMix64 (named apart from the generator's `Synth.SplitMix64`).
+typealias TestRNG = TestSupport.SplitMix64

@@ -359,7 +359,7 @@ struct SynthCityTests {
         #expect(!Check.polygonsTouch(sq, Polygon(exterior: [Vec2(11, 0), Vec2(20, 0), Vec2(20, 10), Vec2(11, 10)])))
         #expect(Check.polygonsTouch(sq, Polygon(exterior: [Vec2(2, 2), Vec2(3, 2), Vec2(3, 3)])))
         // Random segments: intersection test agrees with a parametric solve away from degeneracy.
-        var rng = TestRNG(state: 99)
+        var rng = TestRNG(seed: 99)
         for _ in 0..<2000 {
             let p = (0..<4).map { _ in Vec2(rng.unit() * 10, rng.unit() * 10) }
             let d1 = p[1] - p[0], d2 = p[3] - p[2]
