@@ -57,7 +57,7 @@ public final class SpatialReference {
     /// WKT2:2019 (what PROJ and GeoPackage readers understand best).
     public var wkt: String {
         var out: UnsafeMutablePointer<CChar>? = nil
-        var opts = CStringList([("FORMAT", "WKT2_2019")])
+        let opts = CStringList([("FORMAT", "WKT2_2019")])
         let _ = opts.withConst { OSRExportToWktEx(handle, &out, $0) }
         defer { VSIFree(out) }
         return out.map { String(cString: $0) } ?? ""

@@ -132,7 +132,7 @@ struct GeometryValidator {
             init(_ w: Int) { parts = Array(repeating: [], count: w) }
         }
         let box = Box(workers)
-        nonisolated(unsafe) let input = feats
+        let input = feats
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             var v = GeometryValidator(repair: repair)
             let lo = n * w / workers, hi = n * (w + 1) / workers
