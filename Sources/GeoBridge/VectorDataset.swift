@@ -1,11 +1,14 @@
 import CGDAL
 import CityModel
 import Foundation
+import Synchronization
 
 /// An owned OGR vector dataset opened for reading. `close()` reports errors; deinit closes silently if not closed.
 public final class VectorDataset {
     private(set) var handle: GDALDatasetH?
     public let path: String
+    /// The driver open options it was opened with (a reader thread opens its own handle with the same ones).
+    let openOptions: [String: String]
 
     /// Opens anything OGR reads: GeoPackage, Shapefile, GeoJSON, FlatGeobuf, OSM PBF, `PG:` strings.
     /// - Parameter openOptions: driver open options (e.g. `ENCODING=GBK` for shapefiles).
@@ -13,11 +16,17 @@ public final class VectorDataset {
         GDALEnvironment.ensure()
         GDALEnvironment.resetError()
         self.path = path
+        self.openOptions = openOptions
+        handle = try Self.open(path, openOptions)
+    }
+
+    /// Opens `path` read-only as a vector dataset; the caller owns the handle.
+    static func open(_ path: String, _ openOptions: [String: String]) throws -> GDALDatasetH {
         var opts = CStringList()
         for (k, v) in openOptions.sorted(by: { $0.key < $1.key }) { opts.set(k, v) }
         let h = opts.withConst { GDALOpenEx(path, UInt32(GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR), nil, $0, nil) }
         guard let h else { throw GDALEnvironment.lastError("GDALOpenEx", fallback: "cannot open \(path)") }
-        handle = h
+        return h
     }
 
     deinit { if let h = handle { GDALClose(h) } }
@@ -70,118 +79,112 @@ public final class VectorDataset {
     /// `body` gets the layer name and the feature; features of layers not in `layers` are skipped.
     ///
     /// GDAL parses on a reader thread, one batch of 256 features ahead of `body` (at most 8 batches queued), and
-    /// decodes each feature's geometry there too, so parsing and the caller's work use two cores. The features are
-    /// independent objects once returned by GDAL; only the reader thread touches the dataset.
+    /// decodes each feature there into Swift values (attributes and geometry), so parsing and the caller's work use
+    /// two cores. No C object crosses threads: the reader opens its own handle on the file (with the same open options)
+    /// and frees every OGR feature it reads; the batches it hands over are plain `Sendable` values.
     public func forEachFeatureInterleaved(layers: Set<String>, _ body: (String, Feature) throws -> Void) throws {
-        guard let h = handle else { return }
+        guard handle != nil else { return }
         let queue = FeatureBatchQueue()
         let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) let ds = h
+        let (path, openOptions) = (self.path, self.openOptions)
         let thread = Thread {
             defer { done.signal() }
-            GDALDatasetResetReading(ds)
-            var names: [OpaquePointer: String?] = [:]
-            var fieldCache: [OpaquePointer: [FieldInfo]] = [:]
-            var batch = FeatureBatch()
-            while !queue.cancelled {
-                var lyr: OGRLayerH? = nil
-                GDALEnvironment.resetError()
-                let next = GDALDatasetGetNextFeature(ds, &lyr, nil, nil, nil)
-                // A parse error may be reported alongside a feature or at the end: either way the file is not whole.
-                let t = CPLGetLastErrorType()
-                if t == CE_Failure || t == CE_Fatal {
-                    if let next { OGR_F_Destroy(next) }
-                    batch.error = GDALEnvironment.lastError("GDALDatasetGetNextFeature")
-                    break
-                }
-                guard let f = next else { break }
-                guard let lyr else { OGR_F_Destroy(f); continue }
-                let key = OpaquePointer(lyr)
-                if names[key] == nil {
-                    let n = String(cString: OGR_L_GetName(lyr))
-                    names[key] = layers.contains(n) ? n : Optional<String>.none
-                    fieldCache[key] = VectorLayer.fieldInfos(lyr)
-                }
-                guard let name = names[key]! else { OGR_F_Destroy(f); continue }
-                var feature = Feature(handle: f, fields: fieldCache[key]!)
-                feature.decoded = Feature.decode(f)
-                batch.items.append((name, feature))
-                if batch.items.count == 256 { queue.put(batch); batch = FeatureBatch() }
-            }
-            batch.last = true
-            queue.put(batch)
+            Self.readInterleaved(path: path, openOptions: openOptions, layers: layers, into: queue)
         }
         thread.stackSize = 8 << 20
         thread.start()
         defer {
             queue.cancel()
             done.wait()
-            queue.drain()
         }
         while true {
             let b = queue.take()
-            var i = 0
-            defer { for k in i..<b.items.count { OGR_F_Destroy(b.items[k].1.handle) } }
-            while i < b.items.count {
-                let (name, f) = b.items[i]
-                i += 1
-                defer { OGR_F_Destroy(f.handle) }
-                try body(name, f)
-            }
+            for (name, snapshot) in b.items { try body(name, Feature(snapshot: snapshot)) }
             if let e = b.error { throw e }
             if b.last { return }
         }
     }
+
+    /// The reader thread of ``forEachFeatureInterleaved(layers:_:)``: owns its dataset handle from open to close.
+    private static func readInterleaved(path: String, openOptions: [String: String], layers: Set<String>, into queue: FeatureBatchQueue) {
+        var batch = FeatureBatch()
+        defer { batch.last = true; queue.put(batch) }
+        let ds: GDALDatasetH
+        do { ds = try open(path, openOptions) } catch { batch.error = error as? GeoBridgeError; return }
+        defer { GDALClose(ds) }
+        GDALDatasetResetReading(ds)
+        var names: [OpaquePointer: String?] = [:]
+        var fieldCache: [OpaquePointer: [FieldInfo]] = [:]
+        while !queue.cancelled {
+            var lyr: OGRLayerH? = nil
+            GDALEnvironment.resetError()
+            let next = GDALDatasetGetNextFeature(ds, &lyr, nil, nil, nil)
+            // A parse error may be reported alongside a feature or at the end: either way the file is not whole.
+            let t = CPLGetLastErrorType()
+            if t == CE_Failure || t == CE_Fatal {
+                if let next { OGR_F_Destroy(next) }
+                batch.error = GDALEnvironment.lastError("GDALDatasetGetNextFeature")
+                return
+            }
+            guard let f = next else { return }
+            defer { OGR_F_Destroy(f) }
+            guard let lyr else { continue }
+            let key = OpaquePointer(lyr)
+            if names[key] == nil {
+                let n = String(cString: OGR_L_GetName(lyr))
+                names[key] = layers.contains(n) ? n : Optional<String>.none
+                fieldCache[key] = VectorLayer.fieldInfos(lyr)
+            }
+            guard let name = names[key]! else { continue }
+            batch.items.append((name, Feature(handle: f, fields: fieldCache[key]!).snapshot()))
+            if batch.items.count == 256 { queue.put(batch); batch = FeatureBatch() }
+        }
+    }
 }
 
-/// Features handed from the reader thread to the consumer (pointers are used by one thread at a time).
-struct FeatureBatch: @unchecked Sendable {
-    var items: [(String, Feature)] = []
+/// Features handed from the reader thread to the consumer: Swift values only.
+struct FeatureBatch: Sendable {
+    var items: [(String, FeatureSnapshot)] = []
     var error: GeoBridgeError? = nil
     var last = false
     init() { items.reserveCapacity(256) }
 }
 
-/// A bounded queue of feature batches between one reader and one consumer.
-final class FeatureBatchQueue: @unchecked Sendable {
-    private let cond = NSCondition()
-    private var items: [FeatureBatch] = []
-    private var isCancelled = false
-    private let capacity = 8
+/// A bounded queue of feature batches between one reader and one consumer (a mutex over the items, and two
+/// semaphores counting free and filled places, so the compiler checks that only Sendable values cross).
+final class FeatureBatchQueue: Sendable {
+    private struct State { var items: [FeatureBatch] = []; var head = 0; var cancelled = false }
+    private let state = Mutex(State())
+    private let free = DispatchSemaphore(value: 8)
+    private let filled = DispatchSemaphore(value: 0)
 
-    var cancelled: Bool { cond.lock(); defer { cond.unlock() }; return isCancelled }
+    var cancelled: Bool { state.withLock { $0.cancelled } }
 
+    /// Waits for a free place and appends `b`; drops it when the consumer has gone (after ``cancel()``).
     func put(_ b: FeatureBatch) {
-        cond.lock()
-        while items.count >= capacity && !isCancelled { cond.wait() }
-        if isCancelled {
-            cond.unlock()
-            for (_, f) in b.items { OGR_F_Destroy(f.handle) }
-            return
-        }
-        items.append(b)
-        cond.broadcast()
-        cond.unlock()
+        if cancelled { return }
+        free.wait() // after cancel() at most one put waits here, and cancel() signals once
+        state.withLock { s in if !s.cancelled { s.items.append(b) } }
+        filled.signal()
     }
 
+    /// Waits for the next batch (the reader always ends with a batch marked `last`).
     func take() -> FeatureBatch {
-        cond.lock()
-        while items.isEmpty { cond.wait() }
-        let b = items.removeFirst()
-        cond.broadcast()
-        cond.unlock()
+        filled.wait()
+        let b = state.withLock { s -> FeatureBatch in
+            let b = s.items[s.head]
+            s.head += 1
+            if s.head == s.items.count { s.items.removeAll(keepingCapacity: true); s.head = 0 }
+            return b
+        }
+        free.signal()
         return b
     }
 
-    func cancel() { cond.lock(); isCancelled = true; cond.broadcast(); cond.unlock() }
-
-    /// Frees what is left once the reader has stopped.
-    func drain() {
-        cond.lock()
-        let rest = items
-        items = []
-        cond.unlock()
-        for b in rest { for (_, f) in b.items { OGR_F_Destroy(f.handle) } }
+    /// The consumer stops taking: the reader stops at its next feature and drops what it still puts.
+    func cancel() {
+        state.withLock { $0.cancelled = true }
+        free.signal()
     }
 }
 
@@ -271,25 +274,33 @@ public final class VectorLayer {
 
 /// A feature borrowed during iteration; copy out what you need.
 public struct Feature {
-    let handle: OGRFeatureH
+    /// The OGR feature while it is borrowed during iteration; nil for a feature read ahead into a snapshot.
+    let handle: OGRFeatureH?
     public let fields: [FieldInfo]
+    /// Values copied out on a reader thread (nil: read from `handle`).
+    private let copied: FeatureSnapshot?
 
-    /// The geometry, already decoded on a reader thread (nil: decode on demand).
-    var decoded: Result<Geometry?, WKBError>? = nil
+    init(handle: OGRFeatureH, fields: [FieldInfo]) { self.handle = handle; self.fields = fields; copied = nil }
 
-    init(handle: OGRFeatureH, fields: [FieldInfo]) { self.handle = handle; self.fields = fields }
+    init(snapshot: FeatureSnapshot) { handle = nil; fields = snapshot.fields; copied = snapshot }
 
-    static func decode(_ h: OGRFeatureH) -> Result<Geometry?, WKBError> {
-        Result { try Feature(handle: h, fields: []).decodeGeometry() }.mapError { $0 as? WKBError ?? .truncated(offset: 0) }
+    /// Every value and the decoded geometry, as Swift values that may go to another thread.
+    func snapshot() -> FeatureSnapshot {
+        FeatureSnapshot(fid: fid, fields: fields, values: fields.indices.map { value($0) },
+                        geometry: Result { try decodeGeometry() }.mapError { $0 as? WKBError ?? .truncated(offset: 0) })
     }
 
-    public var fid: Int64 { Int64(OGR_F_GetFID(handle)) }
+    public var fid: Int64 {
+        if let c = copied { return c.fid }
+        return Int64(OGR_F_GetFID(handle!))
+    }
 
     public func fieldIndex(_ name: String) -> Int? { fields.firstIndex { $0.name == name } }
 
     public func value(_ i: Int) -> FieldValue {
+        if let c = copied { return i >= 0 && i < c.values.count ? c.values[i] : .null }
         let i32 = Int32(i)
-        guard i >= 0, i < fields.count, OGR_F_IsFieldSetAndNotNull(handle, i32) != 0 else { return .null }
+        guard let handle, i >= 0, i < fields.count, OGR_F_IsFieldSetAndNotNull(handle, i32) != 0 else { return .null }
         switch fields[i].type {
         case .integer, .integer64: return .int(Int64(OGR_F_GetFieldAsInteger64(handle, i32)))
         case .real: return .real(OGR_F_GetFieldAsDouble(handle, i32))
@@ -301,7 +312,8 @@ public struct Feature {
 
     /// Geometry as ISO WKB bytes (nil when the feature has none).
     public func wkb() -> [UInt8]? {
-        guard let g = OGR_F_GetGeometryRef(handle) else { return nil }
+        if let c = copied { return (try? c.geometry.get())?.map { WKB.encode($0) } }
+        guard let handle, let g = OGR_F_GetGeometryRef(handle) else { return nil }
         let n = Int(OGR_G_WkbSize(g))
         var buf = [UInt8](repeating: 0, count: n)
         let err = buf.withUnsafeMutableBufferPointer { OGR_G_ExportToIsoWkb(g, wkbNDR, $0.baseAddress) }
@@ -310,7 +322,7 @@ public struct Feature {
 
     /// Geometry decoded into CityModel (2D), or nil when absent.
     public func geometry() throws -> Geometry? {
-        if let d = decoded { return try d.get() }
+        if let c = copied { return try c.geometry.get() }
         return try decodeGeometry()
     }
 
@@ -318,4 +330,12 @@ public struct Feature {
         guard let b = wkb() else { return nil }
         return try WKB.decode(b)
     }
+}
+
+/// A feature's values copied out of OGR (what a reader thread hands to the consumer).
+struct FeatureSnapshot: Sendable {
+    let fid: Int64
+    let fields: [FieldInfo]
+    let values: [FieldValue]
+    let geometry: Result<Geometry?, WKBError>
 }

@@ -2,6 +2,7 @@ import CityModel
 import Dispatch
 import Foundation
 import GeoBridge
+import Synchronization
 
 /// Ingest step 2: chooses the working CRS from the features whose coordinates make sense, then reprojects every
 /// feature, rejecting (with the reason) each one whose coordinates cannot be reprojected or that lies outside the
@@ -24,10 +25,8 @@ struct Reprojection {
     let domain: BBox?
     let domainText: String
     private let same: [Bool]
-    /// One transformer per origin (nil: same CRS); workers use clones.
-    private let transformers: [ProjTransformer?]
-    /// Clones for workers 1…, made once and reused for every layer.
-    private let pool = TransformerPool()
+    /// One transformer per origin and worker (made once, reused for every layer).
+    private let pool: TransformerPool
 
     init(config: CityConfig, sources: IngestSources) throws {
         let centre = try Self.centreLonLat(sources)
@@ -47,8 +46,9 @@ struct Reprojection {
                 throw PipelineError.crs(message: "\(o.file) (layer \(o.layer)): cannot transform \(o.crs!) to \(crs): \(e.message)")
             }
         }
-        transformers = ts
         (domain, domainText) = Self.domain(of: crs, lonLatTransformer: byCRS["EPSG:4326"])
+        byCRS = [:]
+        pool = TransformerPool(first: ts, sources: origins.map { $0.crs == crs ? nil : $0.crs }, target: crs)
     }
 
     // MARK: Centre
@@ -134,14 +134,12 @@ struct Reprojection {
         let workers = n < 4_096 ? 1 : max(1, ProcessInfo.processInfo.activeProcessorCount)
         let blocks = workers == 1 ? 1 : workers * 8
         let crs = crs, origins = origins, same = same, domain = domain, domainText = domainText
-        let workerTransformers = (0..<workers).map { pool.transformers(worker: $0, base: transformers) }
+        let pool = pool
         feats.withUnsafeMutableBufferPointer { fb in
             errors.withUnsafeMutableBufferPointer { eb in
                 nonisolated(unsafe) let f = fb, e = eb
                 let next = Counter()
-                nonisolated(unsafe) let wt = workerTransformers
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
-                    let transformers = wt[w]
                     var xs: [Double] = [], ys: [Double] = []
                     while true {
                         let b = next.take()
@@ -165,8 +163,8 @@ struct Reprojection {
                             }
                             var message = ""
                             if !same[o] && !xs.isEmpty {
-                                if let t = transformers[o] {
-                                    message = xs.withUnsafeMutableBufferPointer { xb in ys.withUnsafeMutableBufferPointer { yb in t.transformAllowingFailures(xb, yb) } }
+                                if let m = pool.transform(worker: w, origin: o, &xs, &ys) {
+                                    message = m
                                 } else {
                                     for k in xs.indices { xs[k] = .infinity; ys[k] = .infinity }
                                 }
@@ -208,25 +206,46 @@ struct Reprojection {
 
 private func fmt(_ p: Vec2) -> String { String(format: "%.9g %.9g", p.x, p.y) }
 
-/// Per-worker copies of the origins' transformers (PROJ objects are not shared between threads).
-final class TransformerPool: @unchecked Sendable {
-    private var byWorker: [Int: [ProjTransformer?]] = [:]
-    private let lock = NSLock()
-    func transformers(worker: Int, base: [ProjTransformer?]) -> [ProjTransformer?] {
-        if worker == 0 { return base }
-        lock.lock(); defer { lock.unlock() }
-        if let t = byWorker[worker] { return t }
-        let t = base.map { try? $0?.clone() }
-        byWorker[worker] = t
-        return t
+/// The origins' transformers, one set per worker: PROJ objects are never shared between threads. Worker w's set lives in
+/// slot w behind its own mutex (only worker w takes it, so the lock is never contended), and every transformation runs
+/// inside that lock, so the compiler checks that no PROJ object leaves it. Slot 0 holds the transformers made (and
+/// checked) up front; the others are made from the CRS names on first use and kept for every later layer.
+final class TransformerPool: Sendable {
+    private let sources: [String?]
+    private let target: String
+    private let slots: [Slot]
+
+    private final class Slot: Sendable {
+        let set: Mutex<[ProjTransformer?]?>
+        init(_ s: consuming sending [ProjTransformer?]?) { set = Mutex(s) }
+    }
+
+    init(first: consuming sending [ProjTransformer?], sources: [String?], target: String) {
+        self.sources = sources
+        self.target = target
+        var s = [Slot(first)]
+        for _ in 1 ..< max(1, ProcessInfo.processInfo.activeProcessorCount) { s.append(Slot(nil)) }
+        slots = s
+    }
+
+    /// Transforms the points of origin `o` in place with worker `w`'s transformer, allowing per-point failures
+    /// (set to infinity); returns PROJ's messages, or nil when the origin has no transformer (same CRS, or PROJ
+    /// could not make one for this worker).
+    func transform(worker w: Int, origin o: Int, _ xs: inout [Double], _ ys: inout [Double]) -> String? {
+        let (sources, target) = (self.sources, self.target)
+        return slots[w % slots.count].set.withLock { set -> String? in
+            if set == nil { set = sources.map { src in src.flatMap { try? ProjTransformer(from: $0, to: target) } } }
+            guard let t = set![o] else { return nil }
+            return xs.withUnsafeMutableBufferPointer { xb in ys.withUnsafeMutableBufferPointer { yb in t.transformAllowingFailures(xb, yb) } }
+        }
     }
 }
 
 /// A shared work counter for dynamic block scheduling.
-final class Counter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    func take() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value - 1 }
+final class Counter: Sendable {
+    private let value = Atomic<Int>(0)
+    /// The next block number (0, 1, 2, … across all callers).
+    func take() -> Int { value.wrappingAdd(1, ordering: .relaxed).oldValue }
 }
 
 extension Geometry {
