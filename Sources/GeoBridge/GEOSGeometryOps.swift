@@ -8,7 +8,7 @@ public final class GEOSGeometryOps: GeometryOps {
     public init() {}
 
     /// A new instance with its own GEOS context (a context serves one thread).
-    public func fork() -> GeometryOps { GEOSGeometryOps() }
+    public func fork() -> sending GeometryOps { GEOSGeometryOps() }
 
     private func geos(_ m: MultiPolygon) throws -> GEOSGeometry { try g.read(.multiPolygon(m)) }
     private func back(_ x: GEOSGeometry) throws -> MultiPolygon { try x.geometry().polygons }

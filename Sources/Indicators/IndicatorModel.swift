@@ -70,7 +70,7 @@ public protocol GeometryOps {
     /// Area of each part inside `area` (parts may touch each other; each is measured on its own).
     func areasInside(_ parts: [MultiPolygon], _ area: MultiPolygon) throws -> [Double]
     /// An independent instance for another thread (the tiled passes give each worker its own).
-    func fork() -> GeometryOps
+    func fork() -> sending GeometryOps
     /// Union of buffers of `geometries` by `distance`, clipped to `box` (each buffer is clipped before the union).
     func bufferUnion(_ geometries: [Geometry], distance: Double, clippedTo box: BBox) throws -> MultiPolygon
 }

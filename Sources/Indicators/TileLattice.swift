@@ -80,20 +80,21 @@ func forEachTile<T: Sendable>(_ count: Int, ops: GeometryOps, workers: Int = def
                               _ body: @Sendable (Int, GeometryOps) throws -> T) throws -> [T] {
     if count == 0 { return [] }
     let n = Swift.max(1, Swift.min(workers, count))
-    let pool = UncheckedBox((0..<n).map { _ in ops.fork() })
+    let pool = (0..<n).map { _ in OpsSlot(ops.fork()) }
     let next = Atomic<Int>(0)
     let results = Mutex<[T?]>([T?](repeating: nil, count: count))
     let failure = Mutex<Error?>(nil)
     DispatchQueue.concurrentPerform(iterations: n) { w in
-        let myOps = pool.value[w]
-        while true {
-            let t = next.wrappingAdd(1, ordering: .relaxed).oldValue
-            if t >= count || failure.withLock({ $0 != nil }) { break }
-            do {
-                let r = try body(t, myOps)
-                results.withLock { $0[t] = r }
-            } catch {
-                failure.withLock { if $0 == nil { $0 = error } }
+        pool[w].ops.withLock { myOps in
+            while true {
+                let t = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                if t >= count || failure.withLock({ $0 != nil }) { break }
+                do {
+                    let r = try body(t, myOps)
+                    results.withLock { $0[t] = r }
+                } catch {
+                    failure.withLock { if $0 == nil { $0 = error } }
+                }
             }
         }
     }
@@ -106,8 +107,9 @@ func forEachTile<T: Sendable>(_ count: Int, ops: GeometryOps, workers: Int = def
 /// GEOS contexts.
 let defaultWorkers = 8
 
-/// A value handed to concurrent workers, each using a distinct element (one GeometryOps per worker).
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+/// One worker's GeometryOps (with its own GEOS context) behind its own mutex: only that worker takes it, so the lock
+/// is never contended, and the compiler checks that no context is used by two threads.
+final class OpsSlot: Sendable {
+    let ops: Mutex<GeometryOps>
+    init(_ ops: consuming sending GeometryOps) { self.ops = Mutex(ops) }
 }

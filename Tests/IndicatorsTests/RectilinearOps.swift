@@ -11,7 +11,7 @@ import Indicators
 final class RectilinearOps: GeometryOps {
     struct NotRectilinear: Error {}
 
-    func fork() -> GeometryOps { RectilinearOps() }
+    func fork() -> sending GeometryOps { RectilinearOps() }
 
     private static func coords(_ mps: [MultiPolygon]) -> ([Double], [Double]) {
         var xs: Set<Double> = [], ys: Set<Double> = []
