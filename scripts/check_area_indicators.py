@@ -13,6 +13,7 @@ Reads OUT_DIR/base.gpkg (buildings, roads, green, water, pipes, zones, boundary)
   pipe_gap_area     area(B − union(buffers)) / 1e6  (km²)
   pipe_density      Σ length(drainage pipe ∩ B) / 1000 / (area(B) / 1e6)  (km/km²; each pipe counted, no union)
   road_density      Σ length(drivable road ∩ B) / 1000 / (area(B) / 1e6)
+                    (lengths: a line within 1 cm of B's edge counts half, see length_inside)
   building_density  Σ footprint area of buildings whose centroid is in the scope / area(B) × 100
   park_service_cov  Σ area(resi footprint ∩ S) / Σ area(resi footprint) × 100 over residential/mixed buildings in scope,
                     S = union(buffer(part, 300)) for parts of union(is_park green) with 400 ≤ a < 5000 m²
@@ -111,8 +112,11 @@ def polygon_parts(g):
     return [p for p in shapely.get_parts(g) if p.geom_type == "Polygon"] if g is not None and not g.is_empty else []
 
 
-def length_inside(lines, area, prepared=True) -> float:
-    """Σ length(line ∩ area), each line counted separately."""
+EDGE_BAND = 0.01  # m: CIMBase's rule (GEOSGeometryOps.edgeBand): a line along an area's edge counts half
+
+
+def closed_length_inside(lines, area) -> float:
+    """Σ length(line ∩ area), each line counted separately (area taken as a closed set)."""
     if not lines or area.is_empty:
         return 0.0
     shapely.prepare(area)
@@ -125,6 +129,14 @@ def length_inside(lines, area, prepared=True) -> float:
         elif area.intersects(ln):
             tot += ln.intersection(area).length
     return tot
+
+
+def length_inside(lines, area) -> float:
+    """Σ length(line ∩ area) with lines within EDGE_BAND of the area's boundary counted half:
+    ½ (length in area grown by the band + length in area shrunk by it), computed on the whole area at once."""
+    if not lines or area.is_empty:
+        return 0.0
+    return (closed_length_inside(lines, area.buffer(EDGE_BAND)) + closed_length_inside(lines, area.buffer(-EDGE_BAND))) / 2
 
 
 # ---------------------------------------------------------------- main

@@ -166,7 +166,17 @@ public final class GEOSContext {
 
     /// Total length of `lines` inside `area`, each line measured on its own (overlapping lines both count): a prepared
     /// `area` answers "inside" and "disjoint" quickly; only lines crossing its boundary are intersected.
-    public func lengthInside(_ lines: [GEOSGeometry], _ area: GEOSGeometry) throws -> Double {
+    ///
+    /// With `edgeBand` ε > 0, a line lying along the area's boundary (within ε of it) counts half: the length is
+    /// ½ (length in the area grown by ε + length in the area shrunk by ε). Areas that share an edge then split a road
+    /// drawn on it between them, so lengths over a partition (zones, tiles) add up to the whole, whatever the last
+    /// bits of the edge's coordinates are; a line that crosses the boundary loses ε on one side and gains it on the
+    /// other. Lines farther than ε from the boundary count as with ε = 0.
+    public func lengthInside(_ lines: [GEOSGeometry], _ area: GEOSGeometry, edgeBand: Double = 0) throws -> Double {
+        if edgeBand > 0 {
+            let grown = try buffer(area, edgeBand), shrunk = try buffer(area, -edgeBand)
+            return (try lengthInside(lines, grown) + lengthInside(lines, shrunk)) / 2
+        }
         guard let prep = GEOSPrepare_r(handle, area.ptr) else { throw fail("GEOSPrepare_r") }
         defer { GEOSPreparedGeom_destroy_r(handle, prep) }
         var total = 0.0

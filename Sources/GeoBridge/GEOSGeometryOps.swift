@@ -45,11 +45,14 @@ public final class GEOSGeometryOps: GeometryOps {
         return try back(try g.difference(try geos(a), try geos(b)))
     }
 
+    /// Lines within 1 cm of an area's boundary count half in it (see ``GEOSContext/lengthInside(_:_:edgeBand:)``).
+    public static let edgeBand = 0.01
+
     public func lengthInside(_ lines: [LineString], _ area: MultiPolygon) throws -> Double {
         if lines.isEmpty || area.polygons.isEmpty { return 0 }
         // Line by line: a sewer and a storm drain drawn on the same centreline are two pipes (one MultiLineString
         // would dissolve them into one).
-        return try g.lengthInside(try lines.map { try g.read(.lineString($0)) }, try geos(area))
+        return try g.lengthInside(try lines.map { try g.read(.lineString($0)) }, try geos(area), edgeBand: Self.edgeBand)
     }
 
     public func areasInside(_ parts: [MultiPolygon], _ area: MultiPolygon) throws -> [Double] {

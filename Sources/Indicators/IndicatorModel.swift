@@ -65,7 +65,8 @@ public protocol GeometryOps {
     func bufferUnion(_ geometries: [Geometry], distance: Double) throws -> MultiPolygon
     func intersection(_ a: MultiPolygon, _ b: MultiPolygon) throws -> MultiPolygon
     func difference(_ a: MultiPolygon, _ b: MultiPolygon) throws -> MultiPolygon
-    /// Total length of `lines` inside `area`, each line on its own (overlapping lines each count).
+    /// Total length of `lines` inside `area`, each line on its own (overlapping lines each count). A line lying along
+    /// the area's boundary counts half, so that lengths over zones that partition an area add up to the area's.
     func lengthInside(_ lines: [LineString], _ area: MultiPolygon) throws -> Double
     /// Area of each part inside `area` (parts may touch each other; each is measured on its own).
     func areasInside(_ parts: [MultiPolygon], _ area: MultiPolygon) throws -> [Double]

@@ -152,6 +152,33 @@ func tempDir(_ name: String = #function) -> String { temporaryFolder("cimbase-ge
         #expect(noded.lines.count == 4)
         #expect(noded.lines.contains { $0.points.contains(Vec2(5, 0)) })
     }
+
+    /// Lengths with the 1 cm edge band: a road on the edge two squares share counts half in each, whatever the last
+    /// bits of its coordinates; a crossing road counts its length inside exactly.
+    @Test func lengthInsideSplitsEdgeLinesBetweenNeighbours() throws {
+        let g = GEOSContext()
+        func square(_ x: Double) throws -> GEOSGeometry {
+            try g.read(.polygon(Polygon([[Vec2(x, 0), Vec2(x + 100, 0), Vec2(x + 100, 100), Vec2(x, 100)]])))
+        }
+        let west = try square(0), east = try square(100)
+        for dx in [0.0, 1e-9, -1e-9, 3e-3] {
+            let edge = try g.read(.lineString(LineString([Vec2(100 + dx, 10), Vec2(100 - dx, 90)])))
+            let w = try g.lengthInside([edge], west, edgeBand: 0.01), e = try g.lengthInside([edge], east, edgeBand: 0.01)
+            #expect(abs(w - 40) < 1e-6 && abs(e - 40) < 1e-6, "dx \(dx): \(w) + \(e)")
+        }
+        let across = try g.read(.lineString(LineString([Vec2(50, 30), Vec2(170, 30)])))
+        #expect(abs(try g.lengthInside([across], west, edgeBand: 0.01) - 50) < 1e-9)
+        #expect(abs(try g.lengthInside([across], east, edgeBand: 0.01) - 70) < 1e-9)
+        let oblique = try g.read(.lineString(LineString([Vec2(50, 20), Vec2(150, 80)])))
+        let total = try g.lengthInside([oblique], west, edgeBand: 0.01) + g.lengthInside([oblique], east, edgeBand: 0.01)
+        #expect(abs(total - (100 * 100 + 60 * 60).squareRoot()) < 1e-6)
+        // An edge line from corner to corner: half of its length.
+        let corner = try g.read(.lineString(LineString([Vec2(0, 0), Vec2(100, 0)])))
+        #expect(abs(try g.lengthInside([corner], west, edgeBand: 0.01) - 50) < 1e-9)
+        // Without the band the edge road counts in both (closed sets).
+        let edge = try g.read(.lineString(LineString([Vec2(100, 10), Vec2(100, 90)])))
+        #expect(try g.lengthInside([edge], west) == 80 && g.lengthInside([edge], east) == 80)
+    }
 }
 
 @Suite struct PROJBindingTests {

@@ -100,6 +100,17 @@ import Testing
         // dense_land_share is additive in its denominator only: the zones' cells count only their own residents.
     }
 
+    /// A road drawn on the edge two zones share is split between them (half each), so road length stays additive:
+    /// the zones' 0.5 + 0.5 km equal the city's 1 km with the edge road added to the crossing one.
+    @Test(arguments: [1e6, 125.0]) func roadOnZoneEdgeCountsHalfInEach(tile: Double) throws {
+        var town = Self.town()
+        town.roads.append(Road(id: 32, sourceId: "r3", line: LineString([Vec2(500, 0), Vec2(500, 1000)]), highway: "residential"))
+        let v = try Self.values(town, tile: tile)
+        #expect(abs(v["/road_density"]!.numerator! - 2) < 1e-9)
+        #expect(abs(v["W/road_density"]!.numerator! - 1) < 1e-9)   // km: 0.5 of the crossing road + half of the 1 km edge road
+        #expect(abs(v["E/road_density"]!.numerator! - 1) < 1e-9)
+    }
+
     /// The closing that derives a built-up area is the same tile by tile as in one piece: two rows of buildings 60 m
     /// apart merge (gap < 2 × 50 m), a building 150 m away stays apart; L∞ closing of rectangles is exact.
     @Test func tiledClosingEqualsWholeClosing() throws {

@@ -97,18 +97,32 @@ final class RectilinearOps: GeometryOps {
             for k in 1..<l.points.count {
                 let a = l.points[k - 1], b = l.points[k]
                 guard a.x == b.x || a.y == b.y else { throw NotRectilinear() }
-                // Cut the segment at the area's coordinates; keep the pieces whose midpoint is inside.
+                // Cut the segment at the area's coordinates; keep the pieces whose midpoint is inside, and half of
+                // those whose midpoint lies on the area's boundary (the protocol's rule for lines along an edge).
                 var ts: [Double] = [0, 1]
                 if a.x != b.x { for x in xs { let t = (x - a.x) / (b.x - a.x); if t > 0 && t < 1 { ts.append(t) } } }
                 if a.y != b.y { for y in ys { let t = (y - a.y) / (b.y - a.y); if t > 0 && t < 1 { ts.append(t) } } }
                 ts.sort()
                 for m in 1..<ts.count where ts[m] > ts[m - 1] {
                     let mid = a + (b - a) * ((ts[m] + ts[m - 1]) / 2)
-                    if area.contains(mid) { total += simdLength(b - a) * (ts[m] - ts[m - 1]) }
+                    let piece = simdLength(b - a) * (ts[m] - ts[m - 1])
+                    if Self.onBoundary(mid, area) { total += piece / 2 } else if area.contains(mid) { total += piece }
                 }
             }
         }
         return total
+    }
+
+    /// True when p lies on a segment of one of the area's rings (exactly: the rings are axis-parallel).
+    static func onBoundary(_ p: Vec2, _ area: MultiPolygon) -> Bool {
+        for poly in area.polygons { for ring in poly.rings where ring.count >= 2 {
+            for k in 0..<ring.count {
+                let a = ring[k], b = ring[(k + 1) % ring.count]
+                if a.x == b.x && p.x == a.x && p.y >= min(a.y, b.y) && p.y <= max(a.y, b.y) { return true }
+                if a.y == b.y && p.y == a.y && p.x >= min(a.x, b.x) && p.x <= max(a.x, b.x) { return true }
+            }
+        } }
+        return false
     }
 
     func areasInside(_ parts: [MultiPolygon], _ area: MultiPolygon) throws -> [Double] {
