@@ -24,11 +24,13 @@ public struct TileLattice: Sendable, Equatable {
 
     public func column(_ x: Double) -> Int { Int(((x - Self.originOffset) / size).rounded(.down)) }
     public func row(_ y: Double) -> Int { Int(((y - Self.originOffset) / size).rounded(.down)) }
-    /// The square of tile (column, row).
+    /// The square of tile (column, row). Each edge is computed from its own lattice line, so neighbours share their
+    /// edge to the last bit (x + size would differ from the next tile's x in the last place).
     public func box(_ c: Int, _ r: Int) -> BBox {
-        let x = Double(c) * size + Self.originOffset, y = Double(r) * size + Self.originOffset
-        return BBox(minX: x, minY: y, maxX: x + size, maxY: y + size)
+        BBox(minX: line(c), minY: line(r), maxX: line(c + 1), maxY: line(r + 1))
     }
+    /// The k-th lattice line's coordinate.
+    public func line(_ k: Int) -> Double { Double(k) * size + Self.originOffset }
     /// The tile's square as a polygon.
     public func square(_ c: Int, _ r: Int) -> MultiPolygon {
         let b = box(c, r)

@@ -82,8 +82,12 @@ public enum IndicatorStage {
         var gaps: MultiPolygon? = nil
         if base.pipes.contains(where: { $0.kind.isDrainage }) {
             let d = overrides["pipe_gap_area"]?["distance_m"] ?? 100
-            gaps = PipeGapArea().gapPolygons(prepared, distance: d)
+            gaps = try PipeGapArea().gapPolygons(prepared, distance: d).map { pieces in
+                try clock("(dissolve pipe gaps)") { try TileDissolve.dissolve(pieces, lattice: inputs.lattice, ops: ops) }
+            }
         }
+        // The overlays clip to 1 km tiles; the written layers are whole areas (no tile seams in QGIS).
+        let builtUpWhole = try clock("(dissolve built-up)") { try TileDissolve.dissolve(prepared.builtUpPieces, lattice: inputs.lattice, ops: ops) }
         var grids: [String] = []
         if let gridDir {
             progress.begin("indicators: grids")
@@ -95,7 +99,7 @@ public enum IndicatorStage {
                 FileHandle.standardError.write(String(format: "timing indicator %-26@ %8.3f s\n", k as NSString, v).data(using: .utf8)!)
             }
         }
-        return Output(table: IndicatorTable(rows: rows, source: "indicators.csv"), values: values, builtUp: prepared.builtUpPieces, pipeGaps: gaps, grids: grids)
+        return Output(table: IndicatorTable(rows: rows, source: "indicators.csv"), values: values, builtUp: builtUpWhole, pipeGaps: gaps, grids: grids)
     }
 
     /// Writes indicators.csv, indicators.json and indicators.gpkg (the table with zone geometries, the built-up area

@@ -247,3 +247,27 @@ import Testing
         #expect(abs(tiled.area - whole.area) <= 2e-5 * whole.area)
     }
 }
+
+/// The tiled overlays' pieces, joined back into whole areas for the written layers (GEOS).
+@Suite struct TileDissolveTests {
+    @Test func piecesAcrossTileEdgesBecomeOneAreaWithItsHole() throws {
+        let ops = GEOSGeometryOps()
+        let lattice = TileLattice(size: 1000)
+        // A 2.5 km square with a 200 m hole on a tile corner, and a 50 m square inside one tile.
+        let big = MultiPolygon([Polygon([[Vec2(0, 0), Vec2(2500, 0), Vec2(2500, 2500), Vec2(0, 2500)],
+                                         [Vec2(900, 900), Vec2(900, 1100), Vec2(1100, 1100), Vec2(1100, 900)]])])
+        let small = MultiPolygon([Polygon([[Vec2(1500, 1500), Vec2(1550, 1500), Vec2(1550, 1550), Vec2(1500, 1550)]])])
+        var pieces: [Polygon] = []
+        for c in -1 ... 3 { for r in -1 ... 3 {
+            pieces += try ops.intersection(big, lattice.square(c, r)).polygons.filter { $0.area > 0 }
+            pieces += try ops.intersection(small, lattice.square(c, r)).polygons.filter { $0.area > 0 }
+        } }
+        #expect(pieces.count == 17)   // 16 pieces of the big square (the lattice is offset by 1/π m), and the small one
+        let out = try TileDissolve.dissolve(MultiPolygon(pieces), lattice: lattice, ops: ops)
+        #expect(out.polygons.count == 2)
+        let whole = out.polygons.max { $0.area < $1.area }!
+        #expect(whole.rings.count == 2)
+        #expect(abs(whole.area - (2500 * 2500 - 200 * 200)) < 1e-6)
+        #expect(abs(out.area - big.area - small.area) < 1e-6)
+    }
+}
