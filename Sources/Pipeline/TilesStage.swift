@@ -51,7 +51,7 @@ public enum TilesStage {
         }
         let summary: TilesetSummary
         do {
-            summary = try TilesetWriter(try options(config)).write(buildings: base.buildings, extraColumns: extraColumns, projector: projector, to: dir)
+            summary = try TilesetWriter(try options(config), codec: MeshoptCodec()).write(buildings: base.buildings, extraColumns: extraColumns, projector: projector, to: dir)
         } catch let e as PipelineError { throw e } catch {
             throw PipelineError.output(path: dir.path, message: "\(error)")
         }
