@@ -7,6 +7,7 @@
 # Usage: scripts/bench_tiles_compression.sh [N ...]    synthetic city sizes (default 100000; 0 = Monaco only)
 # Env:   CIMBASE=path/to/cimbase  a prebuilt binary (default: scripts/release-build cimbase)
 #        WORK=dir                 where cities and outputs go (default a fresh /tmp folder, removed at the end)
+#        ROUNDS=3                 runs per mode (alternating; medians reported)
 #        VALIDATE=0               skip the validator (needs scripts/.venv with numpy jsonschema pyproj meshoptimizer)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(cd "$here/.." && pwd)"
@@ -16,6 +17,7 @@ work="${WORK:-}"
 if [ -z "$work" ]; then work="$(mktemp -d /tmp/cimbase-tiles-compression.XXXXXX)"; trap 'rm -rf "$work"' EXIT; fi
 mkdir -p "$work"
 modes=(none quantize meshopt)
+rounds="${ROUNDS:-3}"
 py="$root/scripts/.venv/bin/python"
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ); binary $bin"
 
@@ -28,16 +30,26 @@ city() {
   "$bin" ingest "$(dirname "$cfg")/bench_none.yaml" --out "$dir/base" --quiet >/dev/null
   local n; n=$(sqlite3 "$dir/base/base.gpkg" "select count(*) from buildings" 2>/dev/null || echo 0)
   echo "== $name: $n buildings"
-  printf "  %-9s %10s %8s %12s %8s %9s %s\n" mode bytes ratio wall_s bldg/s peak_MB "tiles line"
-  local nb=""
-  for m in "${modes[@]}"; do
-    rm -rf "$dir/$m"; mkdir -p "$dir/$m"; cp "$dir/base/base.gpkg" "$dir/$m/"
-    /usr/bin/time -f "%e %M" -o "$dir/$m.time" "$bin" tiles "$(dirname "$cfg")/bench_$m.yaml" --out "$dir/$m" > "$dir/$m.log" 2>&1
-    local b; b=$(du -sb "$dir/$m/tiles" | cut -f1); [ -z "$nb" ] && nb=$b
-    read -r t kb < "$dir/$m.time"
-    printf "  %-9s %10s %7.2fx %12s %8.0f %9d %s\n" "$m" "$b" "$(echo "$nb / $b" | bc -l)" "$t" "$(echo "$n / $t" | bc -l)" $((kb / 1024)) \
-      "$(grep '^tiles ' "$dir/$m.log" | sed -E 's/ → .*//; s/  +/ /g')"
+  printf "  %-9s %10s %8s %9s %9s %8s %8s %s\n" mode bytes ratio wall_s export_s bldg/s peak_MB "(median of $rounds rounds, modes alternating)"
+  declare -A W E P
+  for r in $(seq "$rounds"); do
+    for m in "${modes[@]}"; do
+      rm -rf "$dir/$m"; mkdir -p "$dir/$m"; cp "$dir/base/base.gpkg" "$dir/$m/"
+      /usr/bin/time -f "%e %M" -o "$dir/$m.time" "$bin" tiles "$(dirname "$cfg")/bench_$m.yaml" --out "$dir/$m" > "$dir/$m.log" 2>&1
+      read -r t kb < "$dir/$m.time"
+      W[$m]="${W[$m]:-} $t"; P[$m]=$((kb / 1024))
+      E[$m]="${E[$m]:-} $(grep '^tiles ' "$dir/$m.log" | sed -E 's/.* ([0-9.]+) s → .*/\1/')"
+    done
   done
+  med() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+  local nb="" ne=""
+  for m in "${modes[@]}"; do
+    local b; b=$(du -sb "$dir/$m/tiles" | cut -f1); [ -z "$nb" ] && nb=$b
+    local w e; w=$(echo "${W[$m]}" | med); e=$(echo "${E[$m]}" | med); [ -z "$ne" ] && ne=$e
+    printf "  %-9s %10s %7.2fx %9s %9s %8.0f %8d  export time vs none %.2fx; walls:%s\n" "$m" "$b" "$(echo "$nb / $b" | bc -l)" "$w" "$e" \
+      "$(echo "$n / $w" | bc -l)" "${P[$m]}" "$(echo "$e / $ne" | bc -l)" "${W[$m]}"
+  done
+  echo "  tiles line: $(grep '^tiles ' "$dir/meshopt.log" | sed -E 's/ → .*//; s/  +/ /g')"
   /usr/bin/time -f "%e %M" -o "$dir/rerun.time" "$bin" tiles "$(dirname "$cfg")/bench_meshopt.yaml" --out "$dir/meshopt" > "$dir/rerun.log" 2>&1
   read -r t kb < "$dir/rerun.time"
   echo "  unchanged re-run (meshopt): $t s — $(grep '^tiles ' "$dir/rerun.log" | sed -E 's/ → .*//; s/  +/ /g')"

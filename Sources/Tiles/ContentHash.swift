@@ -38,7 +38,7 @@ struct ContentHasher {
 
 extension TileContentBuilder {
     /// Version of the content encoding: bump when the bytes written for the same inputs change.
-    static let encodingVersion = 1
+    static let encodingVersion = 2
 
     /// The hash of everything one tile's content depends on: the encoding version, `fingerprint` (options and
     /// projector probe, see `TilesetWriter`), the metadata schema, and every building of the tile in feature order with

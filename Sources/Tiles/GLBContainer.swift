@@ -51,14 +51,15 @@ struct BinaryBuffer {
     /// in the fallback buffer 1 at `fallback` (advanced by `byteLength`, 8-byte aligned), which has no data.
     /// `mode` is ATTRIBUTES (with `byteStride`) or TRIANGLES (`byteStride` = index size). Returns the bufferView index.
     mutating func appendMeshopt(_ encoded: [UInt8], byteLength: Int, byteStride: Int, count: Int, mode: String,
-                                target: Int, fallback: inout Int) -> Int {
+                                target: Int?, fallback: inout Int) -> Int {
         while bytes.count % 8 != 0 { bytes.append(0) }
         let offset = bytes.count
         bytes.append(contentsOf: encoded)
         while fallback % 8 != 0 { fallback += 1 }
         var v = "{\"buffer\":1,\"byteOffset\":\(fallback),\"byteLength\":\(byteLength)"
         if mode == "ATTRIBUTES" { v += ",\"byteStride\":\(byteStride)" }
-        v += ",\"target\":\(target),\"extensions\":{\"EXT_meshopt_compression\":{\"buffer\":0,\"byteOffset\":\(offset),\"byteLength\":\(encoded.count),\"byteStride\":\(byteStride),\"mode\":\"\(mode)\",\"count\":\(count)}}}"
+        if let target { v += ",\"target\":\(target)" }
+        v += ",\"extensions\":{\"EXT_meshopt_compression\":{\"buffer\":0,\"byteOffset\":\(offset),\"byteLength\":\(encoded.count),\"byteStride\":\(byteStride),\"mode\":\"\(mode)\",\"count\":\(count)}}}"
         fallback += byteLength
         views.append(v)
         return views.count - 1

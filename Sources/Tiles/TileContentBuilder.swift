@@ -192,7 +192,8 @@ struct TileContentBuilder {
                 attrs.append("\"attributes\":{\"POSITION\":\(a0),\"NORMAL\":\(a0 + 1),\"_FEATURE_ID_0\":\(a0 + 2)},\"indices\":\(a0 + 3)")
             }
         }
-        let table = metadata.encodeTable(rows: rows, buildings: buildings, grounds: grounds, bin: &bin)
+        let table = metadata.encodeTable(rows: rows, buildings: buildings, grounds: grounds, bin: &bin,
+                                         codec: grid != nil && options.compression == .meshopt ? codec : nil, fallback: &fallbackLength)
 
         // Materials: one per use present.
         var materialOf: [BuildingUse: Int] = [:]

@@ -43,9 +43,9 @@ public struct TilesetOptions: Sendable {
     /// Geometry encoding of the content (default `.none` here, as glTF core needs no extension; city.yaml's
     /// `tiles.compression` defaults to `.meshopt`). `.meshopt` needs a `MeshCodec` passed to `TilesetWriter`.
     public var compression: TileCompression = .none
-    /// Bits per axis of quantized positions, 8…16 (default 16): the step is the tile's largest extent / (2^bits − 1),
-    /// e.g. 1.5 cm for a 1 km tile.
-    public var positionBits: Int = 16
+    /// Bits per axis of quantized positions, 8…16 (default 14, as gltfpack): the step is the tile's largest extent /
+    /// (2^bits − 1), e.g. 3 cm for a 500 m leaf tile, 6 cm for 1 km (stored as UINT16 whatever the bits).
+    public var positionBits: Int = 14
 
     public init() {}
 
