@@ -7,6 +7,7 @@
 # Usage: scripts/bench_tiles_compression.sh [N ...]    synthetic city sizes (default 100000; 0 = Monaco only)
 # Env:   CIMBASE=path/to/cimbase  a prebuilt binary (default: scripts/release-build cimbase)
 #        WORK=dir                 where cities and outputs go (default a fresh /tmp folder, removed at the end)
+#        MONACO=0                 skip Monaco
 #        ROUNDS=3                 runs per mode (alternating; medians reported)
 #        VALIDATE=0               skip the validator (needs scripts/.venv with numpy jsonschema pyproj meshoptimizer)
 set -euo pipefail
@@ -62,7 +63,8 @@ city() {
 }
 
 pbf="$root/../shared/data/monaco_osm/monaco.osm.pbf"
-if [ -f "$pbf" ]; then
+if [ "${MONACO:-1}" = 0 ]; then echo "== monaco: skipped (MONACO=0)"
+elif [ -f "$pbf" ]; then
   mkdir -p "$work/cfg_monaco"
   printf 'city: Monaco\nyear: 2024\ncrs: EPSG:32632\npreset: osm\nosm: %s\n' "$pbf" > "$work/cfg_monaco/city.yaml"
   city monaco "$work/cfg_monaco/city.yaml"
