@@ -30,8 +30,11 @@ let package = Package(
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
         .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
-        // GeoBridge also hosts the GEOS adapter behind Indicators' GeometryOps protocol (Indicators itself stays pure Swift).
-        .target(name: "GeoBridge", dependencies: ["CGDAL", "CGEOS", "CPROJ", "CityModel", "GridCore", "Indicators"]),
+        // libmeshoptimizer-dev ships no .pc file: the modulemap links -lmeshoptimizer (its .so links libstdc++ itself).
+        .systemLibrary(name: "CMeshopt", providers: [.apt(["libmeshoptimizer-dev"])]),
+        // GeoBridge also hosts the GEOS adapter behind Indicators' GeometryOps protocol (Indicators itself stays pure Swift)
+        // and the meshoptimizer adapter behind Tiles' MeshCodec protocol (Tiles stays pure Swift).
+        .target(name: "GeoBridge", dependencies: ["CGDAL", "CGEOS", "CPROJ", "CMeshopt", "CityModel", "GridCore", "Indicators", "Tiles"]),
 
         // Pure Swift: no C imports (libm is linked for sqrt and friends, which Glibc declares but does not link).
         .target(name: "CityModel", linkerSettings: libm),
@@ -62,7 +65,7 @@ let package = Package(
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "CityModel", "TestSupport"]),
         .testTarget(name: "WalkNetworkTests", dependencies: ["WalkNetwork", "TestSupport"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "CityModel", "TestSupport"]),
-        .testTarget(name: "TilesTests", dependencies: ["Tiles", "CityModel", "TestSupport"]),
+        .testTarget(name: "TilesTests", dependencies: ["Tiles", "CityModel", "GeoBridge", "TestSupport"]),
         .testTarget(name: "CityModelTests", dependencies: ["CityModel", "GeoBridge", "TestSupport"]),
     ]
 )

@@ -102,7 +102,7 @@ public struct CityConfig: Sendable {
         self.city = city; self.year = year; self.crs = crs; self.preset = preset; self.osm = osm; self.layers = layers
         self.facilityList = facilityList; self.ingest = ingest; self.file = file; self.baseDirectory = baseDirectory
         self.categories = CategoryTable(); self.walk = WalkStage.Options(); self.indicators = IndicatorOptions()
-        self.tiles = TilesetOptions(); self.score = ScoreStage.Options()
+        self.tiles = TilesetOptions(); self.tiles.compression = .meshopt; self.score = ScoreStage.Options()
     }
 
     /// Resolves a source path against the config's folder (connection strings like `PG:` are left alone).

@@ -32,7 +32,7 @@ extension CityConfig {
     static let walkKeys: Set<String> = ["thresholds_m", "max_snap_m", "stairs_penalty", "node_crossings", "entrance_spacing_m", "k_nearest",
                                         "grid_cell_m", "fire_speed_kmh", "fire_minutes", "service_areas", "export_graph"]
     static let indicatorKeys: Set<String> = ["params", "grid_cell_m"]
-    static let tilesKeys: Set<String> = ["max_buildings_per_tile", "ground_height_m", "color_by_use", "geometric_error_scale", "attributes"]
+    static let tilesKeys: Set<String> = ["max_buildings_per_tile", "ground_height_m", "color_by_use", "geometric_error_scale", "attributes", "compression"]
     static let scoreKeys: Set<String> = ["definition", "previous", "non_spatial"]
     static let categoryKeys: Set<String> = ["name_zh", "name_en", "life_circle", "threshold_m", "required_for_15"]
 
@@ -179,6 +179,12 @@ extension CityConfig {
             case "max_buildings_per_tile": o.maxBuildingsPerTile = try r.integer(e.value, e.path, 1...1_000_000)
             case "ground_height_m": o.defaultGroundHeightM = try r.number(e.value, e.path, groundRange)
             case "color_by_use": o.colorByUse = try r.bool(e.value, e.path)
+            case "compression":
+                let t = try r.text(e.value, e.path)
+                guard let c = TileCompression(rawValue: t) else {
+                    throw r.fail(e.path, e.value, "'\(t)' is not one of \(TileCompression.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                o.compression = c
             default: o.geometricErrorScale = try r.number(e.value, e.path, .positive(max: 1000))
             }
         }

@@ -51,14 +51,17 @@ public enum TilesStage {
         }
         let summary: TilesetSummary
         do {
-            summary = try TilesetWriter(try options(config)).write(buildings: base.buildings, extraColumns: extraColumns, projector: projector, to: dir)
+            summary = try TilesetWriter(try options(config), codec: MeshoptCodec()).write(buildings: base.buildings, extraColumns: extraColumns, projector: projector, to: dir)
         } catch let e as PipelineError { throw e } catch {
             throw PipelineError.output(path: dir.path, message: "\(error)")
         }
         progress.end()
         let mb = Double(summary.bytes) / 1e6
-        progress.say(String(format: "tiles       %@ buildings · %@ tiles · %@ triangles · %.1f MB  %.1f s → %@", summary.buildings.grouped,
-                   summary.contentTiles.grouped, summary.triangles.grouped, mb, Date().timeIntervalSince(t0), dir.appendingPathComponent("tileset.json").path))
+        let reuse = summary.contentsReused > 0 || summary.staleFilesRemoved > 0
+            ? " (\(summary.contentsWritten.grouped) written, \(summary.contentsReused.grouped) unchanged, \(summary.staleFilesRemoved.grouped) stale removed)" : ""
+        progress.say(String(format: "tiles       %@ buildings · %@ tiles%@ · %@ triangles · %.1f MB %@  %.1f s → %@", summary.buildings.grouped,
+                   summary.contentTiles.grouped, reuse, summary.triangles.grouped, mb, config.tiles.compression.rawValue,
+                   Date().timeIntervalSince(t0), dir.appendingPathComponent("tileset.json").path))
         return summary
     }
 }

@@ -55,10 +55,21 @@ struct BuildingMetadata {
 
     /// Encodes the property table of one tile: `rows` are indices into the input arrays, in feature-id order,
     /// `grounds` the ground height used per row. Appends buffer views to `bin`; returns the propertyTable JSON object.
-    func encodeTable(rows: [Int], buildings: [Building], grounds: [Double], bin: inout BinaryBuffer) -> String {
+    /// With a `codec`, every column of 4- or 8-byte elements (numbers other than UINT8, string offsets) is an
+    /// EXT_meshopt_compression ATTRIBUTES stream (stride = element size) in the fallback buffer at `fallback`; string
+    /// bytes and UINT8 columns stay plain.
+    func encodeTable(rows: [Int], buildings: [Building], grounds: [Double], bin: inout BinaryBuffer,
+                     codec: (any MeshCodec)? = nil, fallback: inout Int) -> String {
         var props: [(String, String)] = []
+        func view<T: BitwiseCopyable>(_ v: [T]) -> Int {
+            let size = MemoryLayout<T>.stride
+            guard let codec, size % 4 == 0, !v.isEmpty else { return bin.append(v) }
+            let bytes = v.withUnsafeBytes { Array($0) }
+            return bin.appendMeshopt(codec.encodeVertexBuffer(bytes, count: v.count, stride: size), byteLength: bytes.count,
+                                     byteStride: size, count: v.count, mode: "ATTRIBUTES", target: nil, fallback: &fallback)
+        }
         func numeric<T: BitwiseCopyable>(_ name: String, _ v: [T]) {
-            props.append((name, "{\"values\":\(bin.append(v))}"))
+            props.append((name, "{\"values\":\(view(v))}"))
         }
         func strings(_ name: String, _ v: [String]) {
             var bytes: [UInt8] = []
@@ -66,7 +77,7 @@ struct BuildingMetadata {
             offs.reserveCapacity(v.count + 1)
             for s in v { bytes.append(contentsOf: s.utf8); offs.append(UInt32(bytes.count)) }
             guard !bytes.isEmpty else { return }   // an empty buffer view is invalid; the property is optional
-            let vv = bin.append(bytes), ov = bin.append(offs)
+            let vv = bin.append(bytes), ov = view(offs)
             props.append((name, "{\"values\":\(vv),\"stringOffsets\":\(ov),\"stringOffsetType\":\"UINT32\"}"))
         }
         numeric("id", rows.map { Double(buildings[$0].id) })

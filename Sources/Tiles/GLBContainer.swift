@@ -46,4 +46,29 @@ struct BinaryBuffer {
         views.append(v)
         return views.count - 1
     }
+
+    /// Appends an EXT_meshopt_compression bufferView: `encoded` goes into this buffer (buffer 0), the view itself lives
+    /// in the fallback buffer 1 at `fallback` (advanced by `byteLength`, 8-byte aligned), which has no data.
+    /// `mode` is ATTRIBUTES (with `byteStride`) or TRIANGLES (`byteStride` = index size). Returns the bufferView index.
+    mutating func appendMeshopt(_ encoded: [UInt8], byteLength: Int, byteStride: Int, count: Int, mode: String,
+                                target: Int?, fallback: inout Int) -> Int {
+        while bytes.count % 8 != 0 { bytes.append(0) }
+        let offset = bytes.count
+        bytes.append(contentsOf: encoded)
+        while fallback % 8 != 0 { fallback += 1 }
+        var v = "{\"buffer\":1,\"byteOffset\":\(fallback),\"byteLength\":\(byteLength)"
+        if mode == "ATTRIBUTES" { v += ",\"byteStride\":\(byteStride)" }
+        if let target { v += ",\"target\":\(target)" }
+        v += ",\"extensions\":{\"EXT_meshopt_compression\":{\"buffer\":0,\"byteOffset\":\(offset),\"byteLength\":\(encoded.count),\"byteStride\":\(byteStride),\"mode\":\"\(mode)\",\"count\":\(count)}}}"
+        fallback += byteLength
+        views.append(v)
+        return views.count - 1
+    }
+
+    /// Appends raw data as a vertex bufferView with an explicit `byteStride`.
+    mutating func appendStrided<T: BitwiseCopyable>(_ values: [T], byteStride: Int) -> Int {
+        let i = append(values, target: 34962)
+        views[i] = String(views[i].dropLast()) + ",\"byteStride\":\(byteStride)}"
+        return i
+    }
 }

@@ -19,6 +19,8 @@ struct QuadtreePlan {
     private(set) var tiles: [Tile] = []
     /// Index of the root tile in `tiles`.
     private(set) var root = -1
+    /// Side of the root's square cell (working-CRS metres); a level-L cell has side rootSide / 2^L.
+    private(set) var rootSide = 0.0
 
     let anchors: [Vec2]
     let extents: [Float]
@@ -31,6 +33,7 @@ struct QuadtreePlan {
         var bb = BBox.empty
         for i in ids { bb.expand(anchors[Int(i)]) }
         let side = max(bb.width, bb.height, 1e-6)
+        rootSide = side
         root = split(ids, minX: bb.minX, minY: bb.minY, side: side, level: 0, x: 0, y: 0)
     }
 

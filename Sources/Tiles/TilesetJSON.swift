@@ -24,7 +24,9 @@ struct TilesetJSON {
                 below = max(below, nodes[c].maxExtent)
                 childGE = max(childGE, nodes[c].ge)
             }
-            let ge = t.children.isEmpty ? 0 : max(options.geometricErrorScale * below, 1.25 * childGE, 1)
+            // Capped at lodErrorPerSide × the cell side (see TilesetWriter: bounded triangles in view).
+            let cap = options.lodErrorPerSide * plan.rootSide / Double(1 << min(t.level, 60))
+            let ge = t.children.isEmpty ? 0 : max(min(max(options.geometricErrorScale * below, 1), cap), 1.25 * childGE)
             nodes[i] = Node(region: region, ge: ge, maxExtent: max(below, Double(t.contentExtent)))
         }
         var j = JSONText()
@@ -58,7 +60,7 @@ struct TilesetJSON {
                 let rel = parentWorld.inverse.composed(with: inf.frame)
                 j.raw(",\"transform\":"); j.numbers(rel.columnMajor)
                 world = inf.frame
-                j.raw(",\"content\":{\"uri\":"); j.string(TilesetWriter.contentURI(t)); j.raw("}")
+                j.raw(",\"content\":{\"uri\":"); j.string(inf.uri); j.raw("}")
             }
             if !t.children.isEmpty {
                 j.raw(",\"children\":[")

@@ -26,12 +26,26 @@ public struct TilesetOptions: Sendable {
     public var boundsMarginM: Double = 0.05
     /// Multiplies the extent-based geometric errors (default 1); larger values make clients load tiles from farther.
     public var geometricErrorScale: Double = 1
+    /// Cap of a parent tile's geometric error per metre of its quadtree cell side (default 2/58.5 ≈ 0.034): CesiumJS at
+    /// its defaults (16 px maximum screen-space error, 60° field of view, 1080 px tall) then refines a tile only when
+    /// the camera is within about 2 cell sides of it, which bounds the tiles (and so triangles) loaded at any zoom.
+    /// See `TilesetWriter` for the bound. `.infinity` disables the cap.
+    public var lodErrorPerSide: Double = 2 / TilesetOptions.cesiumDefaultSSEFactor
+    /// H / (2 tan(fov/2) · SSE) for CesiumJS defaults (H = 1080 px, fov = 60°, SSE = 16 px) ≈ 58.46: a tile of geometric
+    /// error e is refined when the camera is closer than e × this factor.
+    public static let cesiumDefaultSSEFactor = 1080 / (2 * 0.57735026918962576 * 16)
     /// Colours by `BuildingUse` (one primitive and material per use in a tile); otherwise `baseColor` for all.
     public var colorByUse: Bool = true
     /// Linear RGB colour in [0, 1] when `colorByUse` is false.
     public var baseColor: SIMD3<Double> = SIMD3(0.85, 0.85, 0.82)
     /// Builds tiles concurrently on all cores (the projector must be thread-safe).
     public var parallel: Bool = true
+    /// Geometry encoding of the content (default `.none` here, as glTF core needs no extension; city.yaml's
+    /// `tiles.compression` defaults to `.meshopt`). `.meshopt` needs a `MeshCodec` passed to `TilesetWriter`.
+    public var compression: TileCompression = .none
+    /// Bits per axis of quantized positions, 8…16 (default 14, as gltfpack): the step is the tile's largest extent /
+    /// (2^bits − 1), e.g. 3 cm for a 500 m leaf tile, 6 cm for 1 km (stored as UINT16 whatever the bits).
+    public var positionBits: Int = 14
 
     public init() {}
 
@@ -67,6 +81,12 @@ public struct TilesetSummary: Sendable, Equatable {
     public var depth: Int
     /// Root tile region (radians / metres): west, south, east, north, min height, max height.
     public var rootRegion: [Double]
+    /// Content files built and written by this run.
+    public var contentsWritten: Int = 0
+    /// Content files of an earlier run reused unchanged (same content hash).
+    public var contentsReused: Int = 0
+    /// Files of earlier runs under `content/` removed because this tileset no longer references them.
+    public var staleFilesRemoved: Int = 0
 }
 
 /// Errors of the Tiles module.
@@ -79,12 +99,15 @@ public enum TilesError: Error, Equatable, CustomStringConvertible {
     case projection(String)
     /// Writing files failed.
     case io(String)
+    /// `TileCompression.meshopt` was asked for without a `MeshCodec`, or an option is out of range.
+    case options(String)
     public var description: String {
         switch self {
         case .columnLength(let n, let c, let e): return "column \(n) has \(c) values for \(e) buildings"
         case .duplicateColumn(let n): return "duplicate metadata property \(n)"
         case .projection(let m): return "projection: \(m)"
         case .io(let m): return "io: \(m)"
+        case .options(let m): return "options: \(m)"
         }
     }
 }

@@ -3,7 +3,9 @@ import Dispatch
 import Foundation
 
 /// Writes buildings as an OGC 3D Tiles 1.1 tileset with glTF 2.0 (GLB) content: `DIR/tileset.json` and
-/// `DIR/content/<level>/<x>_<y>.glb`.
+/// `DIR/content/<hash>.glb`, where the hash covers every input of that content (`ContentHasher`), so re-running on a
+/// city where a few buildings changed rewrites only the tiles that hold them (`DIR/content/index.json` keeps what
+/// tileset.json needs of the others), and files no longer referenced are removed.
 ///
 /// Pipeline (streaming: memory bounded by one tile per core, not by the city's meshes):
 /// 1. plan a quadtree over building ids (`QuadtreePlan`), no geometry built;
@@ -16,11 +18,21 @@ import Foundation
 /// compose down the tree); `region` bounding volumes contain every vertex of the tile's content and of all its
 /// descendants (exact ECEF→geodetic of every vertex, plus `boundsMarginM`). No CESIUM_RTC, no tileset extensions.
 ///
-/// Geometric error rule (metres): a leaf has 0; any other tile has
-///   max(scale × E, 1.25 × (largest child geometric error), 1)
+/// Levels of detail: a parent tile's own content is the simplified city of its cell, its `coarseBuildingsPerParent`
+/// largest buildings (refine ADD: children add the rest).
+///
+/// Geometric error rule (metres): a leaf has 0; a level-L tile with children has
+///   max(min(max(scale × E, 1), c · s_L), 1.25 × (largest child geometric error))
 /// where E is the largest building extent (max of height and footprint bounding-box diagonal) in the content of its
-/// strict descendants — the size of the largest thing missing when the tile is drawn without its children. So errors
-/// strictly decrease downward. The content-free root's is the same rule but at least half the horizontal diagonal of
+/// strict descendants — the size of the largest thing missing when the tile is drawn without its children — s_L the
+/// side of its quadtree cell (root side / 2^L) and c = `lodErrorPerSide`. By induction every error is ≤ c · s_L, and
+/// errors strictly decrease downward.
+/// Triangle bound: a client with screen-space factor K (a tile of error e is refined when the camera is closer than
+/// e·K; K ≈ 58.5 for CesiumJS defaults) refines at level L only tiles within c·K·s_L of the camera; level-L cells are
+/// disjoint squares of side s_L, so at most π(c·K + √2 + m)² of them (m: the largest building extent over s_L, as
+/// content may overhang its cell), whatever the zoom. Each refined tile loads ≤ 4 children of ≤ `maxTrianglesPerTile`
+/// (estimated) triangles, so the triangles loaded are ≤ depth × 4π(cK + √2 + m)² × maxTrianglesPerTile, plus the
+/// content-free root's children. With c·K = 2 that is ≤ 47 refined tiles per level. The content-free root's is the same rule but at least half the horizontal diagonal of
 /// the whole region (drawn alone it shows nothing), so the top tiles' landmarks load as soon as the tileset is in
 /// view; tileset.geometricError is twice the root's. With refine ADD, a client at distance d shows a tile's children
 /// once geometricError × screenHeight / (d · 2 tan(fov/2)) exceeds its maximumScreenSpaceError (CesiumJS default 16):
@@ -30,14 +42,17 @@ import Foundation
 /// Standards: OGC 3D Tiles 1.1 (22-025r4), glTF 2.0, EXT_mesh_features, EXT_structural_metadata.
 public struct TilesetWriter: Sendable {
     public var options: TilesetOptions
-    public init(_ options: TilesetOptions = TilesetOptions()) { self.options = options }
+    /// Mesh optimiser and encoder for `TileCompression.meshopt` (e.g. GeoBridge's `MeshoptCodec`); unused otherwise.
+    public var codec: (any MeshCodec)?
+    public init(_ options: TilesetOptions = TilesetOptions(), codec: (any MeshCodec)? = nil) { self.options = options; self.codec = codec }
 
     /// Exports `buildings` (footprints in the working CRS of `projector`) with optional extra per-building columns.
     /// - Parameters:
     ///   - buildings: the buildings; those whose footprint has no coordinates are skipped (counted in the summary).
     ///   - extraColumns: extra properties, each parallel to `buildings`.
     ///   - projector: working CRS (x, y, ellipsoidal height) → ECEF; called concurrently, one batch per tile.
-    ///   - directory: output folder (created if needed); existing `tileset.json` and `content/` files are overwritten.
+    ///   - directory: output folder (created if needed); `tileset.json` is replaced, contents whose hash is unchanged are
+    ///     kept, other `.glb` files under `content/` are removed.
     /// - Throws: `TilesError` for bad columns, projection or file errors.
     public func write(buildings: [Building], extraColumns: [BuildingColumn] = [], projector: any ECEFProjector,
                       to directory: URL) throws -> TilesetSummary {
@@ -50,6 +65,10 @@ public struct TilesetWriter: Sendable {
             guard seen.insert(c.identifier).inserted else { throw TilesError.duplicateColumn(c.identifier) }
         }
         let metadata = BuildingMetadata(columns: extraColumns)
+        if options.compression == .meshopt && codec == nil {
+            throw TilesError.options("compression meshopt needs a MeshCodec (GeoBridge's MeshoptCodec)")
+        }
+        guard (8...16).contains(options.positionBits) else { throw TilesError.options("positionBits \(options.positionBits) is not in 8…16") }
 
         // 1. Plan.
         var anchors = [Vec2](repeating: .zero, count: buildings.count)
@@ -71,29 +90,31 @@ public struct TilesetWriter: Sendable {
         let plan = QuadtreePlan(anchors: anchors, extents: extents, triangleEstimates: triEst, ids: ids, options: options)
         anchors = []; triEst = []
 
-        // 2. Content tiles.
+        // 2. Content tiles, named by the hash of their inputs: a tile whose hash an earlier run wrote is reused.
         let fm = FileManager.default
-        do {
-            try fm.createDirectory(at: directory, withIntermediateDirectories: true)
-            var levels = Set<Int>()
-            for t in plan.tiles where !t.content.isEmpty { levels.insert(t.level) }
-            for l in levels {
-                try fm.createDirectory(at: directory.appendingPathComponent("content/\(l)"), withIntermediateDirectories: true)
-            }
-        } catch { throw TilesError.io("\(error)") }
+        let contentDir = directory.appendingPathComponent("content")
+        do { try fm.createDirectory(at: contentDir, withIntermediateDirectories: true) } catch { throw TilesError.io("\(error)") }
+        let cache = ContentCache(directory: directory)
+        let fingerprint = try contentFingerprint(buildings: buildings, ids: ids, projector: projector)
         let contentTiles = plan.tiles.indices.filter { !plan.tiles[$0].content.isEmpty }
-        let builder = TileContentBuilder(buildings: buildings, metadata: metadata, options: options, projector: projector)
+        let builder = TileContentBuilder(buildings: buildings, metadata: metadata, options: options, projector: projector, codec: codec)
         let results = ResultStore(count: plan.tiles.count)
         let work: @Sendable (Int) -> Void = { k in
             if results.failed { return }
             let ti = contentTiles[k]
             let t = plan.tiles[ti]
             do {
+                let hash = builder.contentHash(ids: t.content, fingerprint: fingerprint)
+                if let old = cache.reusable(hash, directory: directory) {
+                    results.set(ti, old, hash: hash, written: false)
+                    return
+                }
                 let r = try builder.build(ids: t.content)
-                let url = directory.appendingPathComponent(TilesetWriter.contentURI(t))
-                do { try Data(r.glb).write(to: url) } catch { throw TilesError.io("\(url.path): \(error)") }
-                results.set(ti, TileInfo(region: r.region, frame: r.frame, triangles: r.triangles, vertices: r.vertices,
-                                         features: r.features, bytes: r.glb.count))
+                let uri = TilesetWriter.contentURI(hash: hash)
+                let url = directory.appendingPathComponent(uri)
+                do { try Data(r.glb).write(to: url, options: .atomic) } catch { throw TilesError.io("\(url.path): \(error)") }
+                results.set(ti, TileInfo(uri: uri, region: r.region, frame: r.frame, triangles: r.triangles, vertices: r.vertices,
+                                         features: r.features, bytes: r.glb.count), hash: hash, written: true)
             } catch {
                 results.fail(error)
             }
@@ -115,20 +136,71 @@ public struct TilesetWriter: Sendable {
                 summary.vertices += r.vertices; summary.bytes += r.bytes
             }
         }
+        summary.contentsWritten = results.written
+        summary.contentsReused = contentTiles.count - results.written
         let json = TilesetJSON(plan: plan, info: results.info, extents: extents, options: options).encode(summary: &summary)
         let data = Data(json.utf8)
+        // The index first, then tileset.json (both atomic), then the stale files: a crash in between leaves a valid
+        // tileset whose contents all exist.
+        let index = ContentCache.encode(contentTiles.map { (results.hash[$0]!, results.info[$0]!) })
+        do { try Data(index.utf8).write(to: contentDir.appendingPathComponent(ContentCache.fileName), options: .atomic) }
+        catch { throw TilesError.io("content/\(ContentCache.fileName): \(error)") }
         do { try data.write(to: directory.appendingPathComponent("tileset.json"), options: .atomic) }
         catch { throw TilesError.io("tileset.json: \(error)") }
         summary.bytes += data.count
+        summary.staleFilesRemoved = removeStale(contentDir, keep: Set(contentTiles.map { results.info[$0]!.uri }))
         return summary
     }
 
-    /// Relative URI of a tile's content.
-    static func contentURI(_ t: QuadtreePlan.Tile) -> String { "content/\(t.level)/\(t.x)_\(t.y).glb" }
+    /// Relative URI of a content: `content/<32 hex digits of its hash>.glb`.
+    static func contentURI(hash: String) -> String { "content/\(hash).glb" }
+
+    /// Everything besides the buildings that the content bytes depend on: the options that shape the geometry and
+    /// its encoding, and the projector, probed at one building anchor at two heights (a different CRS or projector
+    /// gives other ECEF points, so every hash changes).
+    func contentFingerprint(buildings: [Building], ids: [Int32], projector: any ECEFProjector) throws -> String {
+        let o = options
+        var parts: [Double] = [o.defaultGroundHeightM, o.groundOffsetM, o.minimumHeightM, o.boundsMarginM,
+                               o.colorByUse ? 1 : 0, o.baseColor.x, o.baseColor.y, o.baseColor.z, Double(o.positionBits)]
+        if let i = ids.first {
+            let c = buildings[Int(i)].footprint.bbox.center
+            let e = try projector.toECEF([SIMD3(c.x, c.y, 0), SIMD3(c.x + 100, c.y + 100, 100)])
+            for p in e { parts += [p.x, p.y, p.z] }
+        }
+        return o.compression.rawValue + ":" + parts.map { String($0.bitPattern, radix: 16) }.joined(separator: ",")
+    }
+
+    /// Removes what earlier runs wrote under `content/` that this tileset does not reference: `.glb` files (also the
+    /// `content/<level>/<x>_<y>.glb` layout of versions before hashing, whose then-empty folders go too) and leftover
+    /// temporary files. Anything else is left alone. Returns the number of files removed.
+    func removeStale(_ contentDir: URL, keep: Set<String>) -> Int {
+        let fm = FileManager.default
+        var removed = 0
+        func sweep(_ dir: URL, prefix: String) {
+            guard let names = try? fm.contentsOfDirectory(atPath: dir.path) else { return }
+            for n in names {
+                let url = dir.appendingPathComponent(n)
+                var isDir: ObjCBool = false
+                guard fm.fileExists(atPath: url.path, isDirectory: &isDir) else { continue }
+                if isDir.boolValue {
+                    if prefix == "content/" && !n.isEmpty && n.allSatisfy(\.isNumber) {
+                        sweep(url, prefix: prefix + n + "/")
+                        if (try? fm.contentsOfDirectory(atPath: url.path))?.isEmpty == true { try? fm.removeItem(at: url) }
+                    }
+                } else if n.hasSuffix(".glb") && !keep.contains(prefix + n) {
+                    if (try? fm.removeItem(at: url)) != nil { removed += 1 }
+                }
+            }
+        }
+        sweep(contentDir, prefix: "content/")
+        return removed
+    }
 }
 
 /// What is kept of a written content tile.
 struct TileInfo: Sendable {
+    /// Relative URI of its content file.
+    var uri: String
     var region: GeodeticRegion
     var frame: RigidTransform
     var triangles: Int, vertices: Int, features: Int, bytes: Int
@@ -138,10 +210,14 @@ struct TileInfo: Sendable {
 final class ResultStore: @unchecked Sendable {
     private let lock = NSLock()
     private(set) var info: [TileInfo?]
+    private(set) var hash: [String?]
+    private(set) var written = 0
     private(set) var error: Error?
     private var failedFlag = false
-    init(count: Int) { info = Array(repeating: nil, count: count) }
+    init(count: Int) { info = Array(repeating: nil, count: count); hash = Array(repeating: nil, count: count) }
     var failed: Bool { lock.lock(); defer { lock.unlock() }; return failedFlag }
-    func set(_ i: Int, _ v: TileInfo) { lock.lock(); info[i] = v; lock.unlock() }
+    func set(_ i: Int, _ v: TileInfo, hash h: String, written w: Bool) {
+        lock.lock(); info[i] = v; hash[i] = h; if w { written += 1 }; lock.unlock()
+    }
     func fail(_ e: Error) { lock.lock(); if error == nil { error = e }; failedFlag = true; lock.unlock() }
 }

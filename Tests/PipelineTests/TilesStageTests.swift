@@ -2,6 +2,7 @@ import CityModel
 import Foundation
 @testable import Pipeline
 import Testing
+import Tiles
 
 @Suite struct TilesStageTests {
     /// The shipped sample through ingest and the 3D Tiles export with PROJ placement.
@@ -26,7 +27,37 @@ import Testing
         #expect(region[0] * 180 / .pi > 24.93 && region[2] * 180 / .pi < 24.96)
         #expect(region[1] * 180 / .pi > 60.16 && region[3] * 180 / .pi < 60.18)
         #expect(region[4] > -1 && region[5] > 20 && region[5] < 150)
+        // city.yaml's default compression is meshopt: every content requires EXT_meshopt_compression and
+        // KHR_mesh_quantization and keeps the metadata extensions.
+        let content = URL(fileURLWithPath: dir + "/tiles/buildings/content")
+        let glbs = try FileManager.default.contentsOfDirectory(atPath: content.path).filter { $0.hasSuffix(".glb") }
+        #expect(glbs.count == s.contentTiles && s.contentsWritten == s.contentTiles)
+        for g in glbs {
+            let d = [UInt8](try Data(contentsOf: content.appendingPathComponent(g)))
+            let jl = Int(d[12]) | Int(d[13]) << 8 | Int(d[14]) << 16 | Int(d[15]) << 24
+            let j = try JSONSerialization.jsonObject(with: Data(d[20..<(20 + jl)])) as! [String: Any]
+            #expect(j["extensionsRequired"] as? [String] == ["EXT_meshopt_compression", "KHR_mesh_quantization"])
+            #expect(Set(j["extensionsUsed"] as! [String]) == ["EXT_mesh_features", "EXT_structural_metadata", "EXT_meshopt_compression", "KHR_mesh_quantization"])
+        }
+        // A second run on the same base reuses every content.
+        let again = try TilesStage.run(config: cfg, base: base, extraColumns: [], outDir: dir, progress: Progress(quiet: true))
+        #expect(again.contentsWritten == 0 && again.contentsReused == s.contentTiles && again.bytes == s.bytes)
         return path
+    }
+
+    /// `tiles.compression`: typed, default meshopt, a bad value names the key, its line and the allowed values.
+    @Test func compressionKey() throws {
+        let head = "city: t\nyear: 2026\nlayers:\n  roads: {source: r.gpkg}\n"
+        #expect(try CityConfig.parse(head, file: "city.yaml").tiles.compression == .meshopt)
+        #expect(try CityConfig.parse(head + "tiles: {compression: none}\n", file: "city.yaml").tiles.compression == TileCompression.none)
+        #expect(try CityConfig.parse(head + "tiles: {compression: quantize}\n", file: "city.yaml").tiles.compression == .quantize)
+        do {
+            _ = try CityConfig.parse(head + "tiles:\n  compression: draco\n", file: "city.yaml")
+            Issue.record("no error")
+        } catch {
+            let m = "\(error)"
+            #expect(m.contains("city.yaml:6") && m.contains("tiles.compression") && m.contains("'draco' is not one of meshopt, quantize, none"), "\(m)")
+        }
     }
 
     /// PROJ's 2D projected → geocentric keeps z as the ellipsoidal height.

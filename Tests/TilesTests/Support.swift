@@ -1,5 +1,6 @@
 import CityModel
 import Foundation
+import GeoBridge
 @testable import Tiles
 
 /// Test projector: a local tangent plane at (lon0, lat0), ECEF = O + E·x + N·y + U·z with the textbook formulas,
@@ -24,7 +25,9 @@ struct ParsedGLB {
     var bin: [UInt8] = []
     var problems: [String] = []
 
-    init(_ d: [UInt8]) {
+    /// Parses a GLB; EXT_meshopt_compression buffer views are decoded with `codec` (appended to `bin`, and their
+    /// view entries pointed there), so `read` sees every view uncompressed.
+    init(_ d: [UInt8], codec: MeshoptCodec? = MeshoptCodec()) {
         func u32(_ o: Int) -> Int { Int(d[o]) | Int(d[o + 1]) << 8 | Int(d[o + 2]) << 16 | Int(d[o + 3]) << 24 }
         guard d.count >= 20 else { problems.append("short"); return }
         if u32(0) != 0x4654_6C67 { problems.append("magic") }
@@ -42,6 +45,40 @@ struct ParsedGLB {
             if bl % 4 != 0 { problems.append("bin length not multiple of 4") }
             bin = Array(d[(bo + 8)..<(bo + 8 + bl)])
         }
+        guard let codec, var vs = json["bufferViews"] as? [[String: Any]] else { return }
+        for (i, v) in vs.enumerated() {
+            guard let e = (v["extensions"] as? [String: Any])?["EXT_meshopt_compression"] as? [String: Any] else { continue }
+            let o = e["byteOffset"] as? Int ?? 0, l = e["byteLength"] as! Int, stride = e["byteStride"] as! Int, n = e["count"] as! Int
+            let enc = Array(bin[o..<(o + l)])
+            var dec: [UInt8]
+            switch e["mode"] as! String {
+            case "ATTRIBUTES":
+                guard let d = codec.decodeVertexBuffer(enc, count: n, stride: stride) else { problems.append("view \(i) does not decode"); continue }
+                dec = d
+            default:
+                guard let idx = codec.decodeIndexBuffer(enc, count: n) else { problems.append("view \(i) does not decode"); continue }
+                dec = stride == 2 ? idx.flatMap { [UInt8($0 & 0xff), UInt8($0 >> 8)] } : idx.withUnsafeBytes { Array($0) }
+            }
+            if dec.count != v["byteLength"] as! Int { problems.append("view \(i): decoded \(dec.count) bytes, byteLength \(v["byteLength"]!)") }
+            while bin.count % 8 != 0 { bin.append(0) }
+            var nv = v
+            nv["buffer"] = 0; nv["byteOffset"] = bin.count; nv["byteLength"] = dec.count
+            bin += dec
+            vs[i] = nv
+            meshoptViews += 1
+        }
+        json["bufferViews"] = vs
+    }
+    /// Buffer views that were EXT_meshopt_compression streams.
+    var meshoptViews = 0
+    /// The dequantization of node 0 (KHR_mesh_quantization): translation and scale (identity when absent).
+    var nodeTranslation: SIMD3<Double> {
+        let t = ((json["nodes"] as? [[String: Any]])?.first?["translation"] as? [Double]) ?? [0, 0, 0]
+        return SIMD3(t[0], t[1], t[2])
+    }
+    var nodeScale: SIMD3<Double> {
+        let t = ((json["nodes"] as? [[String: Any]])?.first?["scale"] as? [Double]) ?? [1, 1, 1]
+        return SIMD3(t[0], t[1], t[2])
     }
     var accessors: [[String: Any]] { json["accessors"] as? [[String: Any]] ?? [] }
     var views: [[String: Any]] { json["bufferViews"] as? [[String: Any]] ?? [] }
@@ -57,15 +94,22 @@ struct ParsedGLB {
         let v = views[a["bufferView"] as! Int]
         let base = (v["byteOffset"] as? Int ?? 0) + (a["byteOffset"] as? Int ?? 0)
         let comps = ["SCALAR": 1, "VEC3": 3][a["type"] as! String]!
-        let n = (a["count"] as! Int) * comps
+        let count = a["count"] as! Int
         let ct = a["componentType"] as! Int
-        var out = [Double](); out.reserveCapacity(n)
-        for k in 0..<n {
-            switch ct {
-            case 5126: out.append(Double(Float(bitPattern: le32(base + 4 * k))))
-            case 5125: out.append(Double(le32(base + 4 * k)))
-            case 5123: out.append(Double(UInt16(bin[base + 2 * k]) | UInt16(bin[base + 2 * k + 1]) << 8))
-            default: out.append(.nan)
+        let size = [5120: 1, 5121: 1, 5122: 2, 5123: 2, 5125: 4, 5126: 4][ct]!
+        let stride = v["byteStride"] as? Int ?? size * comps
+        let normalized = a["normalized"] as? Bool ?? false
+        var out = [Double](); out.reserveCapacity(count * comps)
+        for e in 0..<count {
+            for c in 0..<comps {
+                let o = base + e * stride + c * size
+                switch ct {
+                case 5126: out.append(Double(Float(bitPattern: le32(o))))
+                case 5125: out.append(Double(le32(o)))
+                case 5123: let x = Double(UInt16(bin[o]) | UInt16(bin[o + 1]) << 8); out.append(normalized ? x / 65535 : x)
+                case 5120: let x = Double(Int8(bitPattern: bin[o])); out.append(normalized ? max(x / 127, -1) : x)
+                default: out.append(.nan)
+                }
             }
         }
         return out

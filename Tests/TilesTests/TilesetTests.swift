@@ -1,5 +1,6 @@
 import CityModel
 import Foundation
+import GeoBridge
 import Testing
 @testable import Tiles
 
@@ -86,15 +87,20 @@ private func walk(_ tile: [String: Any], dir: URL, parentWorld: RigidTransform, 
         let prims = ((g.json["meshes"] as? [[String: Any]])?.first?["primitives"] as? [[String: Any]]) ?? []
         for p in prims {
             let at = p["attributes"] as! [String: Int]
-            let P = g.read(at["POSITION"]!), N = g.read(at["NORMAL"]!), F = g.read(at["_FEATURE_ID_0"]!), I = g.read(p["indices"] as! Int)
+            let Q = g.read(at["POSITION"]!), N = g.read(at["NORMAL"]!), F = g.read(at["_FEATURE_ID_0"]!), I = g.read(p["indices"] as! Int)
             let acc = g.accessors[at["POSITION"]!]
+            let quantized = acc["componentType"] as! Int != 5126
+            // KHR_mesh_quantization: min/max are in stored units; the node's translation + scale dequantize.
+            let P = quantized ? Q.enumerated().map { g.nodeTranslation[$0.offset % 3] + g.nodeScale[$0.offset % 3] * $0.element } : Q
             let mn = acc["min"] as! [Double], mx = acc["max"] as! [Double]
             for d in 0..<3 {
-                let col = stride(from: d, to: P.count, by: 3).map { P[$0] }
+                let col = stride(from: d, to: Q.count, by: 3).map { Q[$0] }
                 // Float32 comparison: Foundation's JSON parser on Linux may be off in the last digit of a Double.
                 if Float(col.min()!) != Float(mn[d]) || Float(col.max()!) != Float(mx[d]) { out.problems.append("POSITION min/max \(col.min()!) \(mn[d]) \(col.max()!) \(mx[d])") }
             }
-            for k in stride(from: 0, to: N.count, by: 3) where abs((N[k] * N[k] + N[k + 1] * N[k + 1] + N[k + 2] * N[k + 2]).squareRoot() - 1) > 1e-5 {
+            // Normalized INT8 normals are unit within their rounding (≤ √3 · 0.5/127 ≈ 0.007).
+            let unitTol = quantized ? 0.007 : 1e-5
+            for k in stride(from: 0, to: N.count, by: 3) where abs((N[k] * N[k] + N[k + 1] * N[k + 1] + N[k + 2] * N[k + 2]).squareRoot() - 1) > unitTol {
                 out.problems.append("normal not unit"); break
             }
             if I.contains(where: { Int($0) >= F.count }) { out.problems.append("index out of range") }
@@ -122,14 +128,15 @@ private func columns(_ n: Int) -> [BuildingColumn] {
      BuildingColumn(name: "flag", values: .uint8((0..<n).map { UInt8($0 % 2) }, noData: nil))]
 }
 
-@Test func tilesetInvariantsAndRoundTrip() throws {
+@Test(arguments: TileCompression.allCases) func tilesetInvariantsAndRoundTrip(_ compression: TileCompression) throws {
     let city = syntheticCity(900, seed: 3)
     var o = TilesetOptions()
+    o.compression = compression
     o.maxBuildingsPerTile = 120
     o.coarseBuildingsPerParent = 25
     o.defaultGroundHeightM = 3
     try withTempDir { dir in
-        let s = try TilesetWriter(o).write(buildings: city, extraColumns: columns(city.count),
+        let s = try TilesetWriter(o, codec: MeshoptCodec()).write(buildings: city, extraColumns: columns(city.count),
                                            projector: TestTangentProjector(lonDeg: 120.6, latDeg: 31.3), to: dir)
         #expect(s.buildings == 900)
         #expect(s.skippedBuildings == 0)
