@@ -211,10 +211,18 @@ try:
     errs = [l["message"][:300] for l in drv.get_log("browser") if l["level"] == "SEVERE"]
     errs += drv.execute_script("return window.__viewer.errors")
     check(not errs, "no browser errors " + json.dumps(errs[:5]))
+except Exception as e:  # reported as a failure with the report so far
+    import traceback
+    failures.append("exception: %s: %s" % (type(e).__name__, str(e)[:500]))
+    report["traceback"] = traceback.format_exc()[-1500:]
 finally:
     drv.quit()
     srv.terminate()
-    srv.wait(timeout=10)
+    try:
+        srv.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        srv.kill()
+        srv.wait(timeout=10)
 
 report["failures"] = failures
 print(json.dumps(report, indent=1, ensure_ascii=False))

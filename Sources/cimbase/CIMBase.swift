@@ -378,6 +378,10 @@ extension CIMBaseCommand {
                 let v = WebStage.vendorFolder(explicit: vendor, executable: CommandLine.arguments[0])
                 let server = try WebServer(root: dir, mounts: v.map { [("/web/vendor/", $0)] } ?? [], port: UInt16(port))
                 say("serve       \(server.root) at http://127.0.0.1:\(server.port)/ · viewer http://127.0.0.1:\(server.port)/web/\(v.map { " · libraries from \($0)" } ?? " · viewer libraries not found: run scripts/install-web-viewer.sh") (Ctrl-C to stop)")
+                // Stop on SIGTERM / SIGINT even when started by a parent that ignores or blocks them (they are inherited).
+                signal(SIGTERM, SIG_DFL); signal(SIGINT, SIG_DFL)
+                var set = sigset_t(); sigemptyset(&set); sigaddset(&set, SIGTERM); sigaddset(&set, SIGINT)
+                pthread_sigmask(SIG_UNBLOCK, &set, nil)
                 server.serveForever()
             }
         }
