@@ -276,9 +276,7 @@ public enum WebStage {
     /// the piece's middle: metres; −1 beyond the search cutoff; null off the walk grid (no street within 100 m of the
     /// cell, or outside the grid).
     static func writeWalk(_ w: VectorTileWriter, base: VectorDataset, grids: [String], categories: [String], zooms: ClosedRange<Int>, out: inout Output) throws {
-        var bands: [RasterIO.Band] = []
-        for g in grids { bands.append(try RasterIO.readBand(path: g)) }
-        let cell = bands.first.map { abs($0.geoTransform[1]) } ?? 20
+        let cell = try grids.first.map { try WebRaster.describe(path: $0).cell } ?? 20
         let maxLen = 2 * cell
         var pieces: [LineString] = []
         try base.layer("roads").forEach { f in
@@ -287,12 +285,18 @@ public enum WebStage {
             switch g { case .lineString(let l): lines = [l]; case .multiLineString(let ls): lines = ls; default: lines = [] }
             for l in lines { pieces += split(l, maxLength: maxLen) }
         }
+        let mids = pieces.map(midpoint)
+        // One grid in memory at a time; the distances per category (NaN: absent).
+        var columns: [[Double]] = []
+        for g in grids {
+            let b = try RasterIO.readBand(path: g)
+            columns.append(mids.map { sample(b, $0).real ?? .nan })
+        }
         try w.begin(VectorTileLayer(name: "walk", geometryType: "LineString", fields: [FieldDef("length_m", .real, "")] + categories.map { FieldDef("d_\($0)", .real, "") },
                                     minZoom: zooms.lowerBound, maxZoom: zooms.upperBound, description: "walkable streets with the walking distance (m) to each category"))
-        for p in pieces {
-            let mid = midpoint(p)
+        for (i, p) in pieces.enumerated() {
             var vals: [FieldValue] = [.real(p.length)]
-            for b in bands { vals.append(sample(b, mid)) }
+            for c in columns { vals.append(c[i].isNaN ? .null : .real(c[i])) }
             try w.write(FeatureRow(geometry: .lineString(p), values: vals))
         }
         out.features["walk"] = pieces.count
