@@ -54,6 +54,8 @@ for f in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--use-an
     o.add_argument(f)
 o.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
 drv = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+# Software WebGL (SwiftShader) on a loaded machine can hold the page's thread for long frames.
+drv.set_script_timeout(a.timeout)
 
 # Share of canvas pixels that differ from the canvas' most common colour (its background), and a small signature.
 PIXELS = r"""
@@ -164,7 +166,7 @@ try:
     if has3d:
         # A screen point that holds a building, then a real click there.
         hit = drv.execute_script("""const v = window.__viewer.viewer, c = v.scene.canvas;
-          for (let r = 0; r < 12; r++) for (let k = 0; k < 12; k++) {
+          for (let r = 0; r < 8; r++) for (let k = 0; k < 6; k++) {
             const x = c.clientWidth * (0.5 + (r % 2 ? 1 : -1) * r * 0.03 * Math.cos(k)), y = c.clientHeight * (0.5 + r * 0.03 * Math.sin(k));
             const f = v.scene.pick(new Cesium.Cartesian2(x, y));
             if (f instanceof Cesium.Cesium3DTileFeature) return {x, y, w: c.clientWidth, h: c.clientHeight};
