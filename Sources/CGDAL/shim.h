@@ -1,5 +1,6 @@
 #include <gdal.h>
 #include <gdal_alg.h>
+#include <gdal_utils.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 #include <cpl_conv.h>

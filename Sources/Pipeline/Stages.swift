@@ -83,6 +83,9 @@ public enum Stages {
         let walk = try WalkStage.run(config: config, base: base, outDir: outDir, progress: progress)
         let ind = try indicators(config: config, base: base, walk: walk?.access, fireDrive: walk?.fireDrive, outDir: outDir, progress: progress)
         try TilesStage.run(config: config, base: base, extraColumns: TilesStage.columns(walk), outDir: outDir, progress: progress)
+        // Web maps and the viewer, from the files written so far (before scoring, so the report can link the viewer).
+        let web = try WebStage.run(outDir: outDir, progress: progress)
+        progress.say(WebStage.summary(web, outDir: outDir))
         let result = try ScoreStage.run(tables: [ind.table], options: config.score, config: config,
                                         maps: [config.city: ScoreStage.maps(base: base, indicators: ind, outDir: outDir, categories: config.categories)], outDir: outDir)
         progress.say("score       " + result.summary)

@@ -38,10 +38,10 @@ public enum ReportHTML {
         }
     }
 
-    /// The report of one city. `maps` are drawn in the "maps" section; `rankingLink` (a relative path) is linked
-    /// when given.
+    /// The report of one city. `maps` are drawn in the "maps" section; `rankingLink` and `viewerLink` (relative
+    /// paths: the province ranking, the run's web viewer) are linked when given.
     public static func cityReport(_ s: CityScore, system: IndicatorSystem, maps: [MapPanel] = [],
-                                  rankingLink: String? = nil) -> String {
+                                  rankingLink: String? = nil, viewerLink: String? = nil) -> String {
         var h = "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
         h += "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
         h += "<title>\(esc(s.city)) \(s.year) 城市体检评估报告 City checkup report</title><style>\(css)</style></head><body><main>"
@@ -49,6 +49,7 @@ public enum ReportHTML {
         h += "<p class=\"sub\">指标体系 Indicator system: \(esc(system.nameZh)) / \(esc(system.nameEn))"
         if !system.version.isEmpty { h += " (\(esc(system.version)))" }
         if let rankingLink { h += " · <a href=\"\(esc(rankingLink))\">全省排名 Province ranking</a>" }
+        if let viewerLink { h += " · <a id=\"viewer-link\" href=\"\(esc(viewerLink))\">地图与三维查看器 Map and 3D viewer</a>" }
         h += "</p>"
 
         // Index and radar.

@@ -117,8 +117,11 @@ public enum ScoreRunner {
                 path = "\(slug)/report.html"
             }
             reports[s.city] = path
+            // The viewer of a run (`cimbase web`), linked when it sits beside the report.
+            let viewer = (path as NSString).deletingLastPathComponent + (path.contains("/") ? "/" : "") + "web/index.html"
+            let hasViewer = FileManager.default.fileExists(atPath: outputDirectory.appendingPathComponent(viewer).path)
             try write(ReportHTML.cityReport(s, system: req.system, maps: req.maps[s.city] ?? [],
-                                            rankingLink: many ? "../ranking.html" : nil), path)
+                                            rankingLink: many ? "../ranking.html" : nil, viewerLink: hasViewer ? "web/index.html" : nil), path)
         }
         if many {
             try write(ProvinceRanking.csv(ranking, system: req.system), "ranking.csv")

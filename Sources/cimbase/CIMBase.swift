@@ -10,7 +10,7 @@ struct CIMBaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cimbase",
         abstract: "City checkup (城市体检) base layer, spatial indicators, 3D Tiles and scoring.",
-        subcommands: [Run.self, Check.self, Ingest.self, Walk.self, Indicators.self, Tiles.self, Score.self, Batch.self, Synth.self, Grid.self],
+        subcommands: [Run.self, Check.self, Ingest.self, Walk.self, Indicators.self, Tiles.self, Score.self, Batch.self, Synth.self, Grid.self, Web.self, Serve.self],
         defaultSubcommand: nil
     )
 
@@ -347,6 +347,42 @@ extension CIMBaseCommand {
                 let failed = results.filter { $0.status == "failed" }
                 say("batch       \(results.count - failed.count) of \(results.count) cities finished\(failed.isEmpty ? "" : "; failed: " + failed.map(\.job.name).joined(separator: ", "))")
                 if !failed.isEmpty { throw ExitCode(1) }
+            }
+        }
+    }
+}
+
+extension CIMBaseCommand {
+    struct Web: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Vector tiles (MVT folder + MBTiles), PNG tiles of the grids and the viewer page of a run folder → DIR/web/index.html.")
+        @Argument(help: "A run folder (written by cimbase run).") var dir: String
+        @Flag(name: .long, help: "No progress on stderr.") var quiet = false
+        func run() throws {
+            try guarded {
+                let o = try WebStage.run(outDir: dir, progress: Progress(quiet: quiet))
+                say(WebStage.summary(o, outDir: dir))
+            }
+        }
+    }
+
+    struct Serve: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Serve a run folder on 127.0.0.1 (HTTP range requests; the viewer at /web/).")
+        @Argument(help: "The folder to serve (a run folder).") var dir: String
+        @Option(name: .long, help: "Port (0: any free port).") var port: Int = 8000
+        @Option(name: .long, help: "Folder with the viewer's JavaScript libraries (default: web/vendor of the repository, or $CIMBASE_WEB_VENDOR).") var vendor: String?
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
+        }
+        func run() throws {
+            try guarded {
+                let v = WebStage.vendorFolder(explicit: vendor, executable: CommandLine.arguments[0])
+                let server = try WebServer(root: dir, mounts: v.map { [("/web/vendor/", $0)] } ?? [], port: UInt16(port))
+                say("serve       \(server.root) at http://127.0.0.1:\(server.port)/ · viewer http://127.0.0.1:\(server.port)/web/\(v.map { " · libraries from \($0)" } ?? " · viewer libraries not found: run scripts/install-web-viewer.sh") (Ctrl-C to stop)")
+                // Stop on SIGTERM / SIGINT even when started by a parent that ignores or blocks them (they are inherited).
+                signal(SIGTERM, SIG_DFL); signal(SIGINT, SIG_DFL)
+                var set = sigset_t(); sigemptyset(&set); sigaddset(&set, SIGTERM); sigaddset(&set, SIGINT)
+                pthread_sigmask(SIG_UNBLOCK, &set, nil)
+                server.serveForever()
             }
         }
     }

@@ -1,0 +1,203 @@
+import CGDAL
+import CityModel
+import Foundation
+
+/// One layer of a vector tile set: its schema and the zoom levels it is written at.
+public struct VectorTileLayer: Sendable {
+    /// Layer name (the `source-layer` of a web map style).
+    public var name: String
+    /// OGC geometry type name (Point, LineString, Polygon, MultiPolygon, …).
+    public var geometryType: String
+    /// Attribute fields, in order; each feature's values follow them.
+    public var fields: [FieldDef]
+    /// Lowest and highest zoom level the layer appears in.
+    public var minZoom: Int, maxZoom: Int
+    /// One line for metadata.json.
+    public var description: String
+    /// A layer from its schema and zoom range.
+    public init(name: String, geometryType: String, fields: [FieldDef], minZoom: Int, maxZoom: Int, description: String = "") {
+        self.name = name; self.geometryType = geometryType; self.fields = fields
+        self.minZoom = minZoom; self.maxZoom = maxZoom; self.description = description
+    }
+}
+
+/// Writes Mapbox Vector Tiles with GDAL's MVT driver in Web Mercator (EPSG:3857, the driver's default tiling scheme):
+/// a `{z}/{x}/{y}.pbf` directory with `metadata.json` (uncompressed tiles, so any static server can serve them) and,
+/// optionally, the same tiles in one MBTiles file (gzip-compressed tiles, as the MBTiles 1.3 spec has them).
+/// Features are given in `crs` and reprojected by the driver. Both outputs are written under temporary names and
+/// renamed into place by `commit()` (tiles are generated when the datasets close).
+public final class VectorTileWriter {
+    public let directory: String
+    public let mbtiles: String?
+    private let tmpDirectory: String
+    private let tmpMBTiles: String?
+    private var datasets: [GDALDatasetH] = []
+    private var layers: [OGRLayerH] = []
+    private var features: [OGRFeatureH] = []
+    private let srs: SpatialReference
+    private var layerName = ""
+    private var geometryType: OGRwkbGeometryType = wkbUnknown
+    public private(set) var rowsWritten = 0
+
+    /// - Parameters:
+    ///   - directory: the tile folder to create (replaced if it exists).
+    ///   - mbtiles: an MBTiles file to write too (replaced if it exists), or nil.
+    ///   - crs: CRS of the features (`EPSG:…` or WKT).
+    ///   - minZoom, maxZoom: zoom range of the tile set (0…22); each layer may narrow it.
+    ///   - name, description: tile set metadata.
+    public init(directory: String, mbtiles: String?, crs: String, minZoom: Int, maxZoom: Int, name: String, description: String) throws {
+        GDALEnvironment.ensure()
+        guard (0...22).contains(minZoom), (minZoom...22).contains(maxZoom) else {
+            throw GeoBridgeError.gdal(function: "MVT", code: 0, message: "zoom range \(minZoom)…\(maxZoom) is outside 0…22")
+        }
+        self.directory = directory
+        self.mbtiles = mbtiles
+        let pid = ProcessInfo.processInfo.processIdentifier
+        tmpDirectory = directory + ".tmp-\(pid)"
+        // The driver wants the .mbtiles extension on the file it creates.
+        tmpMBTiles = mbtiles.map { (($0 as NSString).deletingPathExtension) + ".tmp-\(pid).mbtiles" }
+        srs = try SpatialReference(crs)
+        guard let drv = GDALGetDriverByName("MVT") else { throw GDALEnvironment.lastError("GDALGetDriverByName", fallback: "GDAL has no MVT driver") }
+        try? FileManager.default.removeItem(atPath: tmpDirectory)
+        if let t = tmpMBTiles { try? FileManager.default.removeItem(atPath: t) }
+        let common: [(String, String)] = [("MINZOOM", "\(minZoom)"), ("MAXZOOM", "\(maxZoom)"), ("NAME", name), ("DESCRIPTION", description),
+                                          // Simplification to the tile grid is the driver's; no MAX_SIZE drop below 2 MB a tile.
+                                          ("MAX_SIZE", "2000000"), ("MAX_FEATURES", "400000"), ("TYPE", "overlay")]
+        var targets: [(String, [(String, String)])] = [(tmpDirectory, common + [("FORMAT", "DIRECTORY"), ("COMPRESS", "NO")])]
+        if let t = tmpMBTiles { targets.append((t, common + [("FORMAT", "MBTILES"), ("COMPRESS", "YES")])) }
+        for (path, opts) in targets {
+            GDALEnvironment.resetError()
+            guard let d = CStringList(opts).with({ GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, $0) }) else {
+                abort()
+                throw GDALEnvironment.lastError("GDALCreate", fallback: "cannot create vector tiles at \(path)")
+            }
+            datasets.append(d)
+        }
+    }
+
+    deinit { abort() }
+
+    /// Starts a layer (finishing the previous one).
+    public func begin(_ layer: VectorTileLayer) throws {
+        endLayer()
+        let gtype = GeoPackageWriter.ogrType(layer.geometryType)
+        for ds in datasets {
+            var opts = CStringList([("MINZOOM", "\(layer.minZoom)"), ("MAXZOOM", "\(layer.maxZoom)")])
+            if !layer.description.isEmpty { opts.set("DESCRIPTION", layer.description) }
+            GDALEnvironment.resetError()
+            guard let l = opts.with({ GDALDatasetCreateLayer(ds, layer.name, srs.handle, gtype, $0) }) else {
+                throw GDALEnvironment.lastError("GDALDatasetCreateLayer", fallback: "cannot create vector tile layer \(layer.name)")
+            }
+            for f in layer.fields {
+                let t: OGRFieldType
+                switch f.type {
+                case .integer: t = OFTInteger
+                case .integer64: t = OFTInteger64
+                case .real: t = OFTReal
+                case .string: t = OFTString
+                }
+                let fd = OGR_Fld_Create(f.name, t)
+                defer { OGR_Fld_Destroy(fd) }
+                guard OGR_L_CreateField(l, fd, 0) == OGRERR_NONE else { throw GDALEnvironment.lastError("OGR_L_CreateField", fallback: "field \(f.name) of \(layer.name)") }
+            }
+            layers.append(l)
+            features.append(OGR_F_Create(OGR_L_GetLayerDefn(l)))
+            // Each layer in one transaction of the driver's temporary database.
+            _ = GDALDatasetStartTransaction(ds, 0)
+        }
+        layerName = layer.name
+        geometryType = gtype
+    }
+
+    /// Writes one feature of the current layer (values in the layer's field order; non-finite reals are left unset).
+    public func write(_ row: FeatureRow) throws {
+        guard !layers.isEmpty, let g = row.geometry else { return }
+        let bytes = WKB.encode(GeoPackageWriter.coerce(g, to: geometryType))
+        for (l, f) in zip(layers, features) {
+            OGR_F_SetFID(f, GIntBig(OGRNullFID))
+            for (i, v) in row.values.enumerated() {
+                let i32 = Int32(i)
+                switch v {
+                case .null: OGR_F_UnsetField(f, i32)
+                case .int(let x): OGR_F_SetFieldInteger64(f, i32, GIntBig(x))
+                case .real(let x): if x.isFinite { OGR_F_SetFieldDouble(f, i32, x) } else { OGR_F_UnsetField(f, i32) }
+                case .string(let s): OGR_F_SetFieldString(f, i32, s)
+                }
+            }
+            var geom: OGRGeometryH? = nil
+            let err = bytes.withUnsafeBytes { OGR_G_CreateFromWkb($0.baseAddress, srs.handle, &geom, Int32(bytes.count)) }
+            guard err == OGRERR_NONE, let geom else { throw GDALEnvironment.lastError("OGR_G_CreateFromWkb", fallback: "bad geometry in \(layerName)") }
+            OGR_F_SetGeometryDirectly(f, geom)
+            GDALEnvironment.resetError()
+            guard OGR_L_CreateFeature(l, f) == OGRERR_NONE else {
+                throw GDALEnvironment.lastError("OGR_L_CreateFeature", fallback: "cannot write feature to vector tile layer \(layerName)")
+            }
+        }
+        rowsWritten += 1
+    }
+
+    private func endLayer() {
+        for f in features { OGR_F_Destroy(f) }
+        features = []
+        if !layers.isEmpty { for ds in datasets { _ = GDALDatasetCommitTransaction(ds) } }
+        layers = []
+    }
+
+    /// Generates the tiles (closing the datasets) and renames both outputs into place.
+    public func commit() throws {
+        endLayer()
+        let ds = datasets
+        datasets = []
+        for d in ds {
+            GDALEnvironment.resetError()
+            GDALClose(d)
+            if CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal {
+                let e = GDALEnvironment.lastError("GDALClose", fallback: "vector tile generation failed")
+                removeTemporaries()
+                throw e
+            }
+        }
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: directory)
+        guard rename(tmpDirectory, directory) == 0 else {
+            let msg = String(cString: strerror(errno)); removeTemporaries()
+            throw GeoBridgeError.gdal(function: "rename", code: errno, message: "cannot move \(tmpDirectory) to \(directory): \(msg)")
+        }
+        if let t = tmpMBTiles, let m = mbtiles, rename(t, m) != 0 {
+            let msg = String(cString: strerror(errno)); removeTemporaries()
+            throw GeoBridgeError.gdal(function: "rename", code: errno, message: "cannot move \(t) to \(m): \(msg)")
+        }
+    }
+
+    /// Drops everything written so far.
+    public func abort() {
+        for f in features { OGR_F_Destroy(f) }
+        features = []; layers = []
+        for d in datasets { GDALClose(d) }
+        datasets = []
+        removeTemporaries()
+    }
+
+    private func removeTemporaries() {
+        try? FileManager.default.removeItem(atPath: tmpDirectory)
+        if let t = tmpMBTiles { try? FileManager.default.removeItem(atPath: t) }
+    }
+}
+
+/// Geometry helpers through OGR for the web outputs.
+public enum OGRGeometryOps {
+    /// A point guaranteed to lie on the surface of a polygon or multipolygon (OGR_G_PointOnSurface, GEOS underneath);
+    /// nil when OGR cannot give one (empty or invalid input).
+    public static func pointOnSurface(_ g: Geometry) -> Vec2? {
+        GDALEnvironment.ensure()
+        let bytes = WKB.encode(g)
+        var geom: OGRGeometryH? = nil
+        let err = bytes.withUnsafeBytes { OGR_G_CreateFromWkb($0.baseAddress, nil, &geom, Int32(bytes.count)) }
+        guard err == OGRERR_NONE, let geom else { return nil }
+        defer { OGR_G_DestroyGeometry(geom) }
+        guard let p = OGR_G_PointOnSurface(geom) else { return nil }
+        defer { OGR_G_DestroyGeometry(p) }
+        guard OGR_G_IsEmpty(p) == 0 else { return nil }
+        return Vec2(OGR_G_GetX(p, 0), OGR_G_GetY(p, 0))
+    }
+}
