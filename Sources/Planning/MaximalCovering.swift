@@ -14,9 +14,10 @@ public struct PlanOptions: Sendable, Equatable {
     public var localSearch = true
     /// Upper bound on improving swaps (each costs O(Σ row sizes)).
     public var maxSwaps = 10_000
-    /// Perturbation rounds of the iterated local search after the first local optimum: drop a third of the sites
-    /// (chosen by a seeded generator), refill greedily without them, swap to a local optimum, keep the best.
-    public var perturbations = 24
+    /// Perturbation rounds of the iterated local search after the first local optimum: drop 1 … half of the best
+    /// set's sites (cycling; chosen by a seeded generator), refill greedily without them, swap to a local optimum,
+    /// keep the best.
+    public var perturbations = 48
 
     /// Options for `maxSites` sites or a `targetShare` (0…1).
     public init(maxSites: Int? = nil, targetShare: Double? = nil, capacity: Double? = nil, spacing: Double = 0, localSearch: Bool = true) {
@@ -53,7 +54,7 @@ public struct PlanSolution: Sendable, Equatable {
 /// (Nemhauser, Wolsey & Fisher 1978); in practice it is within a few per cent. The greedy solution is then improved by
 /// 1-swap local search (best exchange of one chosen and one unchosen site per round, using per-point cover counts so
 /// one round costs O(Σ row sizes + k · candidates)) until no swap improves, and then an iterated local search:
-/// seeded perturbations (drop a third of the sites, refill greedily without them, swap again), keeping the best. In target mode the greedy count k is
+/// seeded perturbations (drop 1 … k/2 sites, refill greedily without them, swap again), keeping the best. In target mode the greedy count k is
 /// reduced while a swap-improved solution of k − 1 sites still reaches the target.
 ///
 /// Spacing removes the bound (the feasible sets are no longer a matroid) but keeps the method: a candidate closer than
@@ -165,8 +166,9 @@ public enum MaximalCovering {
             let k = sites.count
             guard k >= 1, k < p.candidateCount, o.perturbations > 0 else { return swaps }
             var rng = RandomInstances.Generator(seed: 0x5EED_0017 &+ UInt64(k))
-            let drop = max(1, k / 3)
-            for _ in 0 ..< o.perturbations {
+            let maxDrop = max(1, k / 2)
+            for round in 0 ..< o.perturbations {
+                let drop = 1 + round % maxDrop
                 var keep = sites
                 var removed: [Int] = []
                 for _ in 0 ..< drop { removed.append(keep.remove(at: Int(rng.next() % UInt64(keep.count)))) }
