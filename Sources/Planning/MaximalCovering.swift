@@ -14,9 +14,9 @@ public struct PlanOptions: Sendable, Equatable {
     public var localSearch = true
     /// Upper bound on improving swaps (each costs O(Σ row sizes)).
     public var maxSwaps = 10_000
-    /// Perturbation rounds of the iterated local search after the first local optimum: drop 1 … half of the best
-    /// set's sites (cycling; chosen by a seeded generator), refill greedily without them, swap to a local optimum,
-    /// keep the best.
+    /// Perturbation rounds of the iterated local search after the first local optimum: drop 1 … k − 1 sites of the
+    /// current set (cycling; chosen by a seeded generator), refill with a randomised greedy without them, swap to a
+    /// local optimum; equal sets are accepted as the new current one, the best set is kept.
     public var perturbations = 48
 
     /// Options for `maxSites` sites or a `targetShare` (0…1).
@@ -54,7 +54,7 @@ public struct PlanSolution: Sendable, Equatable {
 /// (Nemhauser, Wolsey & Fisher 1978); in practice it is within a few per cent. The greedy solution is then improved by
 /// 1-swap local search (best exchange of one chosen and one unchosen site per round, using per-point cover counts so
 /// one round costs O(Σ row sizes + k · candidates)) until no swap improves, and then an iterated local search:
-/// seeded perturbations (drop 1 … k/2 sites, refill greedily without them, swap again), keeping the best. In target mode the greedy count k is
+/// seeded perturbations (drop 1 … k − 1 sites, refill with a randomised greedy, swap again), keeping the best. In target mode the greedy count k is
 /// reduced while a swap-improved solution of k − 1 sites still reaches the target.
 ///
 /// Spacing removes the bound (the feasible sets are no longer a matroid) but keeps the method: a candidate closer than
@@ -166,16 +166,20 @@ public enum MaximalCovering {
             let k = sites.count
             guard k >= 1, k < p.candidateCount, o.perturbations > 0 else { return swaps }
             var rng = RandomInstances.Generator(seed: 0x5EED_0017 &+ UInt64(k))
-            let maxDrop = max(1, k / 2)
+            let maxDrop = max(1, k - 1)
+            let eps = 1e-9 * max(1, p.totalWeight)
+            var current = sites, currentV = best
             for round in 0 ..< o.perturbations {
                 let drop = 1 + round % maxDrop
-                var keep = sites
+                var keep = current
                 var removed: [Int] = []
                 for _ in 0 ..< drop { removed.append(keep.remove(at: Int(rng.next() % UInt64(keep.count)))) }
-                var trial = MaximalCovering.refill(p, keep, excluded: removed, k: k, o)
+                var trial = MaximalCovering.refill(p, keep, excluded: removed, k: k, o, rng: &rng)
                 let s = improve(&trial)
                 let v = MaximalCovering.objective(p, trial)
-                if v > best + 1e-9 * max(1, p.totalWeight) { best = v; sites = trial; swaps += s }
+                // Plateau moves are accepted (the walk goes on from equal sets); the best set is kept.
+                if v >= currentV - eps { current = trial; currentV = v }
+                if v > best + eps { best = v; sites = trial; swaps += s }
             }
             return swaps
         }
@@ -230,23 +234,28 @@ public enum MaximalCovering {
         }
     }
 
-    /// Greedy completion of `sites` to `k` sites (plain greedy, lower index on ties), never taking `excluded`.
-    static func refill(_ p: CoverageProblem, _ sites: [Int], excluded: [Int], k: Int, _ o: PlanOptions) -> [Int] {
+    /// Randomised greedy completion of `sites` to `k` sites, never taking `excluded`: each step picks at random among
+    /// the candidates whose gain is at least 80 % of the best gain (a restricted candidate list, as in GRASP).
+    static func refill(_ p: CoverageProblem, _ sites: [Int], excluded: [Int], k: Int, _ o: PlanOptions,
+                       rng: inout RandomInstances.Generator) -> [Int] {
         var out = sites
         var hit = [Bool](repeating: false, count: p.weights.count)
         var banned = [Bool](repeating: false, count: p.candidateCount)
         for c in sites { banned[c] = true; for i in p.row(c) { hit[Int(i)] = true } }
         for c in excluded { banned[c] = true }
+        var gain = [Double](repeating: 0, count: p.candidateCount)
         while out.count < k {
-            var bc = -1, bg = 0.0
+            var bg = 0.0
             for c in 0 ..< p.candidateCount where !banned[c] {
                 var s = 0.0
                 for i in p.row(c) where !hit[Int(i)] { s += p.weights[Int(i)] }
-                guard s > bg else { continue }
-                if o.spacing > 0 && out.contains(where: { dist2(p.positions[$0], p.positions[c]) < o.spacing * o.spacing }) { continue }
-                bg = s; bc = c
+                if s > 0 && o.spacing > 0 && out.contains(where: { dist2(p.positions[$0], p.positions[c]) < o.spacing * o.spacing }) { s = 0 }
+                gain[c] = s
+                bg = max(bg, s)
             }
-            guard bc >= 0 else { break }
+            guard bg > 0 else { break }
+            let list = (0 ..< p.candidateCount).filter { !banned[$0] && gain[$0] > 0 && gain[$0] >= 0.8 * bg }
+            let bc = list[Int(rng.next() % UInt64(list.count))]
             banned[bc] = true
             for i in p.row(bc) { hit[Int(i)] = true }
             out.append(bc)

@@ -338,7 +338,8 @@ extension CIMBaseCommand {
         func run() throws {
             try cityStage(city, common) { cfg, base, progress in
                 guard !cfg.plan.isEmpty else { throw PipelineError.usage("\(cfg.file): no plan: section (e.g. plan: {kindergarten: {sites: 5}})") }
-                let walk = try Stages.walk(config: cfg, base: base, outDir: common.out, progress: progress)
+                // The walk outputs are needed only for the what-if indicator table (the plan builds its own searches).
+                let walk = cfg.plan.whatIf ? try Stages.walk(config: cfg, base: base, outDir: common.out, progress: progress) : nil
                 _ = try PlanStage.run(config: cfg, base: base, walk: walk, outDir: common.out, progress: progress)
             }
         }
