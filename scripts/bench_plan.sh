@@ -24,12 +24,13 @@ fi
 # The city's config plus a plan: section (its sources resolved against the city's folder).
 SRC_DIR="$(cd "$(dirname "$CITY")" && pwd)"
 CFG="$WORK/plan_city.yaml"
-sed "s#source: \([^/][^,}]*\)#source: $SRC_DIR/\1#" "$CITY" > "$CFG"
-printf 'plan:\n  kindergarten: {target_pct: 80, candidate_spacing_m: %s}\n  whatif: false\n' "$SPACING" >> "$CFG"
+if [ ! -f "$CFG" ]; then   # written once: a newer config would make DIR/base.gpkg stale
+  sed "s#source: \([^/][^,}]*\)#source: $SRC_DIR/\1#" "$CITY" > "$CFG"
+  printf 'plan:\n  kindergarten: {target_pct: 80, candidate_spacing_m: %s}\n  whatif: false\n' "$SPACING" >> "$CFG"
+fi
 OUT="$WORK/out"
 echo "# bench_plan $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg), city $CITY"
 [ -f "$OUT/base.gpkg" ] || "$BIN" ingest "$CFG" --out "$OUT" --quiet > /dev/null
-touch "$OUT/base.gpkg"
 run() { local name="$1"; shift; /usr/bin/time -f "$name: wall %e s, peak %M KB" "$@" --quiet 2>&1 | grep -v '^progress' ; }
 CIMBASE_TIMINGS=1 run "walk (anchor)" "$BIN" walk "$CFG" --out "$OUT"
 CIMBASE_TIMINGS=1 run "plan" "$BIN" plan "$CFG" --out "$OUT"

@@ -329,8 +329,12 @@ public enum PlanStage {
                 polys.append(MapPolygon(rings: [[s.point + Vec2(-h, -h), s.point + Vec2(h, -h), s.point + Vec2(h, h), s.point + Vec2(-h, h)]], fill: .gap))
             }
         }
-        return MapPanel(titleZh: "新建设施选址(" + title + ")", titleEn: "New facility sites (" + title + ")", polygons: polys,
-                        legend: [MapLegendEntry(fill: .covered, labelZh: "新覆盖住宅", labelEn: "newly covered housing"),
-                                 MapLegendEntry(fill: .gap, labelZh: "新建设施", labelEn: "new site")])
+        var panel = MapPanel(titleZh: "新建设施选址(" + title + ")", titleEn: "New facility sites (" + title + ")", polygons: polys,
+                             legend: [MapLegendEntry(fill: .covered, labelZh: "新覆盖住宅", labelEn: "newly covered housing"),
+                                      MapLegendEntry(fill: .gap, labelZh: "新建设施", labelEn: "new site")])
+        panel.curves = results.map { r in
+            MapCurve(label: String(format: "%@ %.0f m", r.plan.category, r.thresholdM), values: [r.basePct] + r.sites.map(\.coveragePct))
+        }
+        return panel
     }
 }
