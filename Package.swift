@@ -18,8 +18,9 @@ let package = Package(
         .library(name: "GridCore", targets: ["GridCore"]),
         .library(name: "WalkNetwork", targets: ["WalkNetwork"]),
         .library(name: "Scoring", targets: ["Scoring"]),
+        .library(name: "Planning", targets: ["Planning"]),
         // The whole pipeline (needs GDAL, GEOS and PROJ from the system).
-        .library(name: "CIMBase", targets: ["Pipeline", "Indicators", "GridCore", "WalkNetwork", "Scoring", "Synth", "Tiles", "CityModel", "GeoBridge", "ConfigReader"]),
+        .library(name: "CIMBase", targets: ["Pipeline", "Indicators", "GridCore", "WalkNetwork", "Scoring", "Synth", "Tiles", "CityModel", "GeoBridge", "ConfigReader", "Planning"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,6 +42,8 @@ let package = Package(
         .target(name: "GridCore", linkerSettings: libm),
         .target(name: "WalkNetwork", dependencies: ["GridCore"], linkerSettings: libm),
         .target(name: "Indicators", dependencies: ["CityModel", "GridCore"]),
+        // Where to build: maximal covering location on walk-coverage rows (greedy with lazy evaluation + 1-swaps).
+        .target(name: "Planning", dependencies: ["WalkNetwork", "GridCore"]),
         // The one YAML reader (city.yaml, batch files, indicator-system definitions): typed, range-checked values.
         .target(name: "ConfigReader", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Scoring", dependencies: ["ConfigReader", .product(name: "Yams", package: "Yams")]),
@@ -48,10 +51,10 @@ let package = Package(
         .target(name: "Tiles", dependencies: ["CityModel"]),
 
         .target(name: "Pipeline", dependencies: [
-            "GeoBridge", "CityModel", "GridCore", "WalkNetwork", "Indicators", "Scoring", "Synth", "Tiles", "ConfigReader",
+            "GeoBridge", "CityModel", "GridCore", "WalkNetwork", "Indicators", "Scoring", "Synth", "Tiles", "ConfigReader", "Planning",
             .product(name: "Yams", package: "Yams"),
         ]),
-        .executableTarget(name: "cimbase-bench", dependencies: ["GridCore", "WalkNetwork", "CityModel", "Synth", "Tiles"]),
+        .executableTarget(name: "cimbase-bench", dependencies: ["GridCore", "WalkNetwork", "CityModel", "Synth", "Tiles", "Planning"]),
         .executableTarget(name: "cimbase", dependencies: [
             "Pipeline", "Scoring", "CityModel", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -66,6 +69,7 @@ let package = Package(
         .testTarget(name: "WalkNetworkTests", dependencies: ["WalkNetwork", "TestSupport"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "CityModel", "TestSupport"]),
         .testTarget(name: "TilesTests", dependencies: ["Tiles", "CityModel", "GeoBridge", "TestSupport"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "WalkNetwork", "TestSupport"]),
         .testTarget(name: "CityModelTests", dependencies: ["CityModel", "GeoBridge", "TestSupport"]),
     ]
 )

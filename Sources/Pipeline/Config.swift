@@ -75,6 +75,8 @@ public struct CityConfig: Sendable {
     /// `tiles.attributes`: kept source attributes of the buildings that also go into the 3D Tiles metadata.
     public var tilesAttributes: [String] = []
     public var score: ScoreStage.Options
+    /// `plan:` (issue 17): where to build new facilities; empty when the section is absent.
+    public var plan = PlanStage.Options()
     /// The config file (absolute), or "<memory>".
     public var file: String
     public var baseDirectory: String
@@ -128,7 +130,7 @@ public struct CityConfig: Sendable {
     }
 
     /// The keys a city config may have at the top level.
-    public static let topKeys: Set<String> = ["city", "year", "crs", "preset", "osm", "layers", "ingest", "categories", "walk", "indicators", "tiles", "score"]
+    public static let topKeys: Set<String> = ["city", "year", "crs", "preset", "osm", "layers", "ingest", "categories", "walk", "indicators", "tiles", "score", "plan"]
 
     /// Parses and validates config text (no file is opened: `load` also checks the files the score section names).
     public static func parse(_ text: String, file: String = "<memory>", baseDirectory: String = FileManager.default.currentDirectoryPath) throws -> CityConfig {
@@ -180,6 +182,7 @@ public struct CityConfig: Sendable {
         cfg.tiles.defaultGroundHeightM = cfg.ingest.groundHeightM
         if let n = sec("tiles") { try readTiles(n, r, into: &cfg.tiles, attributes: &cfg.tilesAttributes) }
         if let n = sec("score") { cfg.score = try readScore(n, r, "score") { cfg.resolve($0) } }
+        if let n = sec("plan") { cfg.plan = try readPlan(n, r, walk: cfg.walk) }
         return cfg
     }
 

@@ -83,11 +83,14 @@ public enum Stages {
         let walk = try WalkStage.run(config: config, base: base, outDir: outDir, progress: progress)
         let ind = try indicators(config: config, base: base, walk: walk?.access, fireDrive: walk?.fireDrive, outDir: outDir, progress: progress)
         try TilesStage.run(config: config, base: base, extraColumns: TilesStage.columns(walk), outDir: outDir, progress: progress)
+        // `plan:` configured: where to build (issue 17); its map goes into the city's report.
+        let plan = try PlanStage.run(config: config, base: base, walk: walk, outDir: outDir, progress: progress)
+        let planMaps = plan.map { [PlanStage.mapPanel($0.categories, base: base)] } ?? []
         // Web maps and the viewer, from the files written so far (before scoring, so the report can link the viewer).
         let web = try WebStage.run(outDir: outDir, progress: progress)
         progress.say(WebStage.summary(web, outDir: outDir))
         let result = try ScoreStage.run(tables: [ind.table], options: config.score, config: config,
-                                        maps: [config.city: ScoreStage.maps(base: base, indicators: ind, outDir: outDir, categories: config.categories)], outDir: outDir)
+                                        maps: [config.city: ScoreStage.maps(base: base, indicators: ind, outDir: outDir, categories: config.categories) + planMaps], outDir: outDir)
         progress.say("score       " + result.summary)
         progress.say(String(format: "done        %.1f s → %@", Date().timeIntervalSince(t0), outDir))
     }

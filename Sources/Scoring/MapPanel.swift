@@ -13,6 +13,8 @@ public struct MapPanel: Sendable {
     public var raster: MapRaster?
     /// Legend entries (fill class → label); empty = none.
     public var legend: [MapLegendEntry]
+    /// Curves drawn under the map (e.g. the plan's "sites → coverage"); empty = none.
+    public var curves: [MapCurve] = []
 
     /// A panel with titles and any of polygons, raster and legend.
     public init(titleZh: String, titleEn: String, polygons: [MapPolygon] = [], raster: MapRaster? = nil,

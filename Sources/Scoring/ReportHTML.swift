@@ -126,6 +126,7 @@ public enum ReportHTML {
                     }
                     h += "</div>"
                 }
+                if !m.curves.isEmpty { h += SVGCharts.curves(m.curves) }
                 h += "</figcaption></figure>"
             }
             h += "</div>"

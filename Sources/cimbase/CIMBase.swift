@@ -10,7 +10,7 @@ struct CIMBaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cimbase",
         abstract: "City checkup (城市体检) base layer, spatial indicators, 3D Tiles and scoring.",
-        subcommands: [Run.self, Check.self, Ingest.self, Walk.self, Indicators.self, Tiles.self, Score.self, Batch.self, Synth.self, Grid.self, Web.self, Serve.self],
+        subcommands: [Run.self, Check.self, Ingest.self, Walk.self, Indicators.self, Tiles.self, Score.self, Plan.self, Batch.self, Synth.self, Grid.self, Web.self, Serve.self],
         defaultSubcommand: nil
     )
 
@@ -326,6 +326,22 @@ extension CIMBaseCommand {
         @OptionGroup var common: CommonOptions
         func run() throws {
             try cityStage(city, common) { cfg, base, progress in _ = try WalkStage.run(config: cfg, base: base, outDir: common.out, progress: progress) }
+        }
+    }
+}
+
+extension CIMBaseCommand {
+    struct Plan: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Where to build new facilities so that walk-coverage gaps close (config `plan:`) → DIR/plan.gpkg, plan.csv, the what-if score in DIR/plan/ (reusing DIR/base.gpkg and DIR/walk.gpkg when fresh).")
+        @OptionGroup var city: CityOptions
+        @OptionGroup var common: CommonOptions
+        func run() throws {
+            try cityStage(city, common) { cfg, base, progress in
+                guard !cfg.plan.isEmpty else { throw PipelineError.usage("\(cfg.file): no plan: section (e.g. plan: {kindergarten: {sites: 5}})") }
+                // The walk outputs are needed only for the what-if indicator table (the plan builds its own searches).
+                let walk = cfg.plan.whatIf ? try Stages.walk(config: cfg, base: base, outDir: common.out, progress: progress) : nil
+                _ = try PlanStage.run(config: cfg, base: base, walk: walk, outDir: common.out, progress: progress)
+            }
         }
     }
 }
