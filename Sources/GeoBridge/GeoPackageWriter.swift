@@ -12,11 +12,14 @@ public final class GeoPackageWriter: FeatureSink {
     private var ds: GDALDatasetH?
     private let srs: SpatialReference?
     private var layer: OGRLayerH?
-    /// One feature reused for every row of the layer (fields and geometry are all set again for each row).
-    private var feature: OGRFeatureH?
+    /// Rows written but not yet inserted (see `flush`).
+    private var pending: [FeatureRow] = []
     private var layerName = ""
     private var fieldTypes: [FieldType] = []
     private var inTransaction = false
+    /// The current layer's spatial index is bulk-loaded at `end()` from `indexEntries` (GPKG layers with geometry).
+    private var bulkIndex = false
+    private var indexEntries: [GPKGRTree.Entry] = []
     public private(set) var rowsWritten = 0
 
     /// - Parameters:
@@ -66,11 +69,14 @@ public final class GeoPackageWriter: FeatureSink {
     public func begin(_ schema: FeatureTable) throws {
         guard let ds else { throw GeoBridgeError.gdal(function: "GDALDatasetCreateLayer", code: 0, message: "writer is closed") }
         try end()
-        var opts = CStringList(driver == "GPKG" ? [("SPATIAL_INDEX", "YES"), ("FID", "fid")] : [])
+        // The spatial index is packed and written by `end()` (GPKGRTree), not filled one feature at a time by GDAL.
+        let gtype = Self.ogrType(schema.geometryType)
+        bulkIndex = driver == "GPKG" && gtype != wkbNone && layerOptions["SPATIAL_INDEX"] == nil
+        indexEntries = []
+        var opts = CStringList(driver == "GPKG" ? [("SPATIAL_INDEX", bulkIndex ? "NO" : "YES"), ("FID", "fid")] : [])
         if schema.geometryType == "None" && driver == "GPKG" { opts.set("ASPATIAL_VARIANT", "GPKG_ATTRIBUTES") }
         for (k, v) in layerOptions.sorted(by: { $0.key < $1.key }) { opts.set(k, v) }
         GDALEnvironment.resetError()
-        let gtype = Self.ogrType(schema.geometryType)
         guard let l = opts.with({ GDALDatasetCreateLayer(ds, schema.name, gtype == wkbNone ? nil : srs?.handle, gtype, $0) }) else {
             throw GDALEnvironment.lastError("GDALDatasetCreateLayer", fallback: "cannot create layer \(schema.name) in \(path)")
         }
@@ -87,7 +93,7 @@ public final class GeoPackageWriter: FeatureSink {
             guard OGR_L_CreateField(l, fd, 1) == OGRERR_NONE else { throw GDALEnvironment.lastError("OGR_L_CreateField") }
         }
         layer = l
-        feature = OGR_F_Create(OGR_L_GetLayerDefn(l))
+        pending.reserveCapacity(Self.batchSize)
         layerName = schema.name
         fieldTypes = schema.fields.map(\.type)
         if GDALDatasetTestCapability(ds, "Transactions") != 0 {
@@ -96,9 +102,75 @@ public final class GeoPackageWriter: FeatureSink {
         }
     }
 
+    /// Queues one row; rows are converted to OGR features on all cores and inserted in file order in batches
+    /// (`batchSize`), so the single SQLite writer thread only inserts.
     public func write(_ row: FeatureRow) throws {
-        guard let layer, let f = feature else { throw GeoBridgeError.gdal(function: "OGR_L_CreateFeature", code: 0, message: "no layer begun") }
-        OGR_F_SetFID(f, GIntBig(OGRNullFID))
+        guard layer != nil else { throw GeoBridgeError.gdal(function: "OGR_L_CreateFeature", code: 0, message: "no layer begun") }
+        pending.append(row)
+        if pending.count >= Self.batchSize { try flush() }
+    }
+
+    /// Rows converted and inserted at a time.
+    static let batchSize = 4096
+
+    /// Converts the queued rows to OGR features (fields and geometry) on all cores, then inserts them in order.
+    private func flush() throws {
+        guard let layer, !pending.isEmpty else { return }
+        let rows = pending
+        pending.removeAll(keepingCapacity: true)
+        let n = rows.count
+        let gtype = fieldGeometryType
+        nonisolated(unsafe) let defn = OGR_L_GetLayerDefn(layer)
+        var feats = [OGRFeatureH?](repeating: nil, count: n)
+        var boxes = [(Float, Float, Float, Float)?](repeating: nil, count: n)
+        let workers = n < 512 ? 1 : max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+        let wantBoxes = bulkIndex
+        feats.withUnsafeMutableBufferPointer { fb in
+            boxes.withUnsafeMutableBufferPointer { bb in
+                nonisolated(unsafe) let out = fb, outBox = bb
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    for i in (n * w / workers)..<(n * (w + 1) / workers) {
+                        out[i] = Self.makeFeature(defn, rows[i], gtype)
+                        if wantBoxes, let f = out[i] { outBox[i] = Self.indexBox(f) }
+                    }
+                }
+            }
+        }
+        defer {
+            feats.withUnsafeBufferPointer { fb in
+                nonisolated(unsafe) let all = fb
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    for i in (n * w / workers)..<(n * (w + 1) / workers) { if let f = all[i] { OGR_F_Destroy(f) } }
+                }
+            }
+        }
+        for i in 0..<n {
+            guard let f = feats[i] else {
+                throw GeoBridgeError.gdal(function: "OGR_G_CreateFromWkb", code: 0, message: "bad geometry in \(layerName) (row \(rowsWritten + 1))")
+            }
+            GDALEnvironment.resetError()
+            guard OGR_L_CreateFeature(layer, f) == OGRERR_NONE else {
+                throw GDALEnvironment.lastError("OGR_L_CreateFeature", fallback: "cannot write feature to \(layerName)")
+            }
+            if let b = boxes[i] { indexEntries.append(GPKGRTree.Entry(id: Int64(OGR_F_GetFID(f)), box: b)) }
+            rowsWritten += 1
+        }
+    }
+
+    /// The R-tree entry of a feature's geometry as GDAL's index stores it (envelope rounded outwards to floats);
+    /// nil for no or an empty geometry, which the index leaves out.
+    private static func indexBox(_ f: OGRFeatureH) -> (Float, Float, Float, Float)? {
+        guard let g = OGR_F_GetGeometryRef(f), OGR_G_IsEmpty(g) == 0 else { return nil }
+        var e = OGREnvelope()
+        OGR_G_GetEnvelope(g, &e)
+        return (GPKGRTree.down(e.MinX), GPKGRTree.up(e.MaxX), GPKGRTree.down(e.MinY), GPKGRTree.up(e.MaxY))
+    }
+
+    /// A new OGR feature holding `row` (nil when its geometry cannot be built). Thread-safe: touches only the new
+    /// feature and reads the layer definition (its reference count is atomic); geometries carry no SRS object (the
+    /// layer has it), so no shared SRS is referenced from worker threads.
+    private static func makeFeature(_ defn: OGRFeatureDefnH?, _ row: FeatureRow, _ gtype: OGRwkbGeometryType) -> OGRFeatureH? {
+        guard let f = OGR_F_Create(defn) else { return nil }
         for (i, v) in row.values.enumerated() {
             let i32 = Int32(i)
             switch v {
@@ -109,23 +181,27 @@ public final class GeoPackageWriter: FeatureSink {
             }
         }
         if let g = row.geometry {
-            let bytes = WKB.encode(Self.coerce(g, to: fieldGeometryType))
+            let bytes = WKB.encode(coerce(g, to: gtype))
             var geom: OGRGeometryH? = nil
-            let err = bytes.withUnsafeBytes { OGR_G_CreateFromWkb($0.baseAddress, srs?.handle, &geom, Int32(bytes.count)) }
-            guard err == OGRERR_NONE, let geom else { throw GDALEnvironment.lastError("OGR_G_CreateFromWkb", fallback: "bad geometry in \(layerName)") }
+            let err = bytes.withUnsafeBytes { OGR_G_CreateFromWkb($0.baseAddress, nil, &geom, Int32(bytes.count)) }
+            guard err == OGRERR_NONE, let geom else { OGR_F_Destroy(f); return nil }
             OGR_F_SetGeometryDirectly(f, geom)
-        } else {
-            OGR_F_SetGeometryDirectly(f, nil)
         }
-        GDALEnvironment.resetError()
-        guard OGR_L_CreateFeature(layer, f) == OGRERR_NONE else {
-            throw GDALEnvironment.lastError("OGR_L_CreateFeature", fallback: "cannot write feature to \(layerName)")
-        }
-        rowsWritten += 1
+        return f
     }
 
     public func end() throws {
-        if let f = feature { OGR_F_Destroy(f); feature = nil }
+        if let layer {
+            try flush()
+            if bulkIndex, let ds {
+                bulkIndex = false
+                let column = String(cString: OGR_L_GetGeometryColumn(layer))
+                let fid = String(cString: OGR_L_GetFIDColumn(layer))
+                let entries = indexEntries
+                indexEntries = []
+                try GPKGRTree.build(ds, table: layerName, column: column.isEmpty ? "geom" : column, fid: fid.isEmpty ? "fid" : fid, entries: entries)
+            }
+        }
         if inTransaction, let ds {
             inTransaction = false
             guard GDALDatasetCommitTransaction(ds) == OGRERR_NONE else { throw GDALEnvironment.lastError("GDALDatasetCommitTransaction") }
@@ -159,7 +235,8 @@ public final class GeoPackageWriter: FeatureSink {
 
     /// Drops everything written so far (no file at `path` is created or replaced).
     public func abort() {
-        if let f = feature { OGR_F_Destroy(f); feature = nil }
+        pending = []
+        indexEntries = []
         guard let d = ds else { return }
         ds = nil
         GDALClose(d)

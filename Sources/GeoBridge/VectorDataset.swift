@@ -75,6 +75,29 @@ public final class VectorDataset {
         return VectorLayer(handle: l, dataset: self)
     }
 
+    /// Runs an SQL statement in the driver's dialect (SQLite for GeoPackage) and returns the rows of its result
+    /// (none for statements that return none); an error carries the driver's message.
+    public func query(_ sql: String) throws -> [[FieldValue]] {
+        guard let h = handle else { throw GeoBridgeError.gdal(function: "GDALDatasetExecuteSQL", code: 0, message: "dataset is closed") }
+        GDALEnvironment.resetError()
+        let res = GDALDatasetExecuteSQL(h, sql, nil, nil)
+        let t = CPLGetLastErrorType()
+        if t == CE_Failure || t == CE_Fatal {
+            if let res { GDALDatasetReleaseResultSet(h, res) }
+            throw GDALEnvironment.lastError("GDALDatasetExecuteSQL", fallback: "SQL failed: \(sql)")
+        }
+        guard let res else { return [] }
+        defer { GDALDatasetReleaseResultSet(h, res) }
+        let fields = VectorLayer.fieldInfos(res)
+        var out: [[FieldValue]] = []
+        while let f = OGR_L_GetNextFeature(res) {
+            let feature = Feature(handle: f, fields: fields)
+            out.append(fields.indices.map { feature.value($0) })
+            OGR_F_Destroy(f)
+        }
+        return out
+    }
+
     /// Reads every feature of every layer in file order (the efficient way for OSM PBF, which GDAL parses once).
     /// `body` gets the layer name and the feature; features of layers not in `layers` are skipped.
     ///

@@ -17,53 +17,102 @@ public enum BaseLayerIO {
     /// Layers in the order they are written (facility_areas is filled from facilities).
     static let written: [CanonicalLayer] = [.buildings, .roads, .facilities, .facility_areas, .green, .water, .pipes, .population, .zones, .boundary, .built_up, .rejects]
 
-    /// Calls `body` for every row of layer `l` (canonical values, then the kept attributes), in record order.
-    static func rows(_ l: CanonicalLayer, _ b: BaseLayer, floorHeight: Double, _ body: (Geometry?, [FieldValue]) throws -> Void) rethrows {
+    /// Number of records behind layer `l` (`row` of each index gives its row, or nil when the record has none there).
+    static func rowCount(_ l: CanonicalLayer, _ b: BaseLayer) -> Int {
+        switch l {
+        case .buildings: return b.buildings.count
+        case .roads: return b.roads.count
+        case .facilities, .facility_areas: return b.facilities.count
+        case .green: return b.green.count
+        case .water: return b.water.count
+        case .pipes: return b.pipes.count
+        case .population: return b.population.count
+        case .zones: return b.zones.count
+        case .boundary: return b.boundary == nil ? 0 : 1
+        case .built_up: return b.builtUp == nil ? 0 : 1
+        case .rejects: return b.rejects.count
+        }
+    }
+
+    /// Row `i` of layer `l` (canonical values, then the kept attributes); nil when record `i` has no row in `l` (a
+    /// point facility in facility_areas). Pure: rows of different indices can be made on different threads.
+    static func row(_ l: CanonicalLayer, _ b: BaseLayer, floorHeight: Double, _ i: Int) -> FeatureRow? {
         let attrs = b.attributes[l == .facility_areas ? "" : l.rawValue]
-        func extra(_ i: Int) -> [FieldValue] { attrs.map { t in t.columns.map { $0.value(i) } } ?? [] }
+        func extra(_ v: [FieldValue]) -> [FieldValue] {
+            guard let t = attrs, !t.columns.isEmpty else { return v }
+            var out = v
+            out.reserveCapacity(v.count + t.columns.count)
+            for c in t.columns { out.append(c.value(i)) }
+            return out
+        }
         switch l {
         case .buildings:
-            for (i, x) in b.buildings.enumerated() {
-                try body(.multiPolygon(x.footprint), [.int(x.id), .string(x.sourceId), .real(x.heightM), .string(x.heightSource.rawValue),
-                                                      opt(x.floors), .string(x.use.rawValue), opt(x.residents), opt(x.yearBuilt), opt(x.groundM),
-                                                      .real(x.footprint.area), .real(x.floorArea(floorHeight: floorHeight))] + extra(i))
-            }
+            let x = b.buildings[i]
+            return FeatureRow(geometry: .multiPolygon(x.footprint), values: extra([.int(x.id), .string(x.sourceId), .real(x.heightM), .string(x.heightSource.rawValue),
+                                                  opt(x.floors), .string(x.use.rawValue), opt(x.residents), opt(x.yearBuilt), opt(x.groundM),
+                                                  .real(x.footprint.area), .real(x.floorArea(floorHeight: floorHeight))]))
         case .roads:
-            for (i, x) in b.roads.enumerated() {
-                try body(.lineString(x.line), [.int(x.id), .string(x.sourceId), .string(x.highway), opt(x.name), .int(x.walkable ? 1 : 0),
-                                               .int(x.drivable ? 1 : 0), .int(x.onewayWalk ? 1 : 0), .real(x.line.length)] + extra(i))
-            }
+            let x = b.roads[i]
+            return FeatureRow(geometry: .lineString(x.line), values: extra([.int(x.id), .string(x.sourceId), .string(x.highway), opt(x.name), .int(x.walkable ? 1 : 0),
+                                                                             .int(x.drivable ? 1 : 0), .int(x.onewayWalk ? 1 : 0), .real(x.line.length)]))
         case .facilities:
-            for (i, x) in b.facilities.enumerated() {
-                let mp = x.geometry.polygons
-                let pt: Vec2 = mp.polygons.isEmpty ? x.geometry.representativePoint : (mp.largest?.centroid ?? mp.centroid)
-                try body(.point(pt), [.int(x.id), .string(x.sourceId), .string(x.category), opt(x.name), .string(mp.polygons.isEmpty ? "Point" : "Polygon")] + extra(i))
-            }
+            let x = b.facilities[i]
+            let mp = x.geometry.polygons
+            let pt: Vec2 = mp.polygons.isEmpty ? x.geometry.representativePoint : (mp.largest?.centroid ?? mp.centroid)
+            return FeatureRow(geometry: .point(pt), values: extra([.int(x.id), .string(x.sourceId), .string(x.category), opt(x.name), .string(mp.polygons.isEmpty ? "Point" : "Polygon")]))
         case .facility_areas:
-            for x in b.facilities {
-                let mp = x.geometry.polygons
-                if !mp.polygons.isEmpty { try body(.multiPolygon(mp), [.int(x.id), .string(x.category), .real(mp.area)]) }
-            }
+            let x = b.facilities[i]
+            let mp = x.geometry.polygons
+            return mp.polygons.isEmpty ? nil : FeatureRow(geometry: .multiPolygon(mp), values: [.int(x.id), .string(x.category), .real(mp.area)])
         case .green:
-            for (i, x) in b.green.enumerated() {
-                try body(.multiPolygon(x.area), [.int(x.id), .string(x.sourceId), .string(x.kind), .int(x.isPark ? 1 : 0), opt(x.name), .real(x.area.area)] + extra(i))
-            }
+            let x = b.green[i]
+            return FeatureRow(geometry: .multiPolygon(x.area), values: extra([.int(x.id), .string(x.sourceId), .string(x.kind), .int(x.isPark ? 1 : 0), opt(x.name), .real(x.area.area)]))
         case .water:
-            for (i, x) in b.water.enumerated() { try body(.multiPolygon(x.area), [.int(x.id), .string(x.sourceId), .string(x.kind), .real(x.area.area)] + extra(i)) }
+            let x = b.water[i]
+            return FeatureRow(geometry: .multiPolygon(x.area), values: extra([.int(x.id), .string(x.sourceId), .string(x.kind), .real(x.area.area)]))
         case .pipes:
-            for (i, x) in b.pipes.enumerated() {
-                try body(.lineString(x.line), [.int(x.id), .string(x.sourceId), .string(x.kind.rawValue), opt(x.diameterM), .real(x.line.length)] + extra(i))
-            }
+            let x = b.pipes[i]
+            return FeatureRow(geometry: .lineString(x.line), values: extra([.int(x.id), .string(x.sourceId), .string(x.kind.rawValue), opt(x.diameterM), .real(x.line.length)]))
         case .population:
-            for (i, x) in b.population.enumerated() { try body(.multiPolygon(x.area), [.int(x.id), .real(x.population)] + extra(i)) }
+            let x = b.population[i]
+            return FeatureRow(geometry: .multiPolygon(x.area), values: extra([.int(x.id), .real(x.population)]))
         case .zones:
-            for (i, x) in b.zones.enumerated() { try body(.multiPolygon(x.area), [.string(x.id), .string(x.name), .string(x.level), .real(x.area.area)] + extra(i)) }
+            let x = b.zones[i]
+            return FeatureRow(geometry: .multiPolygon(x.area), values: extra([.string(x.id), .string(x.name), .string(x.level), .real(x.area.area)]))
         case .boundary:
-            if let bd = b.boundary { try body(.multiPolygon(bd), [.string("boundary"), .real(bd.area)]) }
+            return b.boundary.map { FeatureRow(geometry: .multiPolygon($0), values: [.string("boundary"), .real($0.area)]) }
         case .built_up:
-            if let bu = b.builtUp { try body(.multiPolygon(bu), [.string("built_up"), .real(bu.area)]) }
+            return b.builtUp.map { FeatureRow(geometry: .multiPolygon($0), values: [.string("built_up"), .real($0.area)]) }
         case .rejects:
-            for x in b.rejects { try body(x.geometry, [.string(x.layer), .string(x.sourceFile), .string(x.sourceLayer), .string(x.sourceId), .string(x.reason)]) }
+            let x = b.rejects[i]
+            return FeatureRow(geometry: x.geometry, values: [.string(x.layer), .string(x.sourceFile), .string(x.sourceLayer), .string(x.sourceId), .string(x.reason)])
+        }
+    }
+
+    /// Calls `body` for every row of layer `l` (canonical values, then the kept attributes), in record order.
+    static func rows(_ l: CanonicalLayer, _ b: BaseLayer, floorHeight: Double, _ body: (Geometry?, [FieldValue]) throws -> Void) rethrows {
+        for i in 0..<rowCount(l, b) {
+            if let r = row(l, b, floorHeight: floorHeight, i) { try body(r.geometry, r.values) }
+        }
+    }
+
+    /// Calls `body` for every row of layer `l` in record order, the rows made `chunk` at a time on all cores.
+    static func rowsParallel(_ l: CanonicalLayer, _ b: BaseLayer, floorHeight: Double, chunk: Int = 4096, _ body: (FeatureRow) throws -> Void) throws {
+        let n = rowCount(l, b)
+        let workers = n < 1_024 ? 1 : max(1, ProcessInfo.processInfo.activeProcessorCount)
+        var lo = 0
+        while lo < n {
+            let hi = min(n, lo + chunk), start = lo
+            var out = [FeatureRow?](repeating: nil, count: hi - lo)
+            out.withUnsafeMutableBufferPointer { ob in
+                nonisolated(unsafe) let o = ob
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    let m = hi - start
+                    for k in (m * w / workers)..<(m * (w + 1) / workers) { o[k] = row(l, b, floorHeight: floorHeight, start + k) }
+                }
+            }
+            for r in out { if let r { try body(r) } }
+            lo = hi
         }
     }
 
@@ -90,7 +139,7 @@ public enum BaseLayerIO {
         do {
             for l in written {
                 try w.begin(schema(l, b))
-                try rows(l, b, floorHeight: floorHeight) { g, v in try w.write(FeatureRow(geometry: g, values: v)) }
+                try rowsParallel(l, b, floorHeight: floorHeight) { try w.write($0) }
                 try w.end()
             }
             try w.commit()
