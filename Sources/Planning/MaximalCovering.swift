@@ -77,9 +77,11 @@ public enum MaximalCovering {
             if let targetW {
                 // Fewest sites: while k − 1 swap-improved sites still reach the target, drop one.
                 if p.baseCovered + objective(p, g) >= targetW {
+                    // Plain swaps while shrinking (the perturbation rounds only on small instances, where they are cheap).
+                    let cheap = p.items.count <= 200_000
                     while g.count > 1 {
                         var shorter = Array(g.dropLast())
-                        swaps += ls.run(&shorter)
+                        swaps += cheap ? ls.run(&shorter) : ls.improve(&shorter)
                         guard p.baseCovered + objective(p, shorter) >= targetW else { break }
                         g = shorter
                     }
@@ -200,8 +202,8 @@ public enum MaximalCovering {
             var swaps = 0
             var free = [Double](repeating: 0, count: nc)     // weight a candidate adds to the current set
             var extra = [Double](repeating: 0, count: nc)
-            // Each swap costs a pass over the rows: at most about 5·10⁸ row entries visited in all.
-            let maxSwaps = min(o.maxSwaps, max(2 * sites.count, Int(5e8 / Double(max(1, p.items.count)))))
+            // Each swap costs a pass over the rows: at most about 2·10⁸ row entries visited in all (at least k swaps).
+            let maxSwaps = min(o.maxSwaps, max(sites.count, Int(2e8 / Double(max(1, p.items.count)))))
             while swaps < maxSwaps {
                 for c in 0 ..< nc {
                     var s = 0.0
