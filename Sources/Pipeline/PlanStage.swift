@@ -143,6 +143,7 @@ public enum PlanStage {
                                           positions: candPts, baseCovered: covered0, totalWeight: total)
             var po = PlanOptions(maxSites: cp.sites, targetShare: cp.targetPct.map { $0 / 100 }, capacity: cp.capacity, spacing: cp.spacingM)
             if cp.sites == nil { po.maxSites = nil }
+            progress.begin("plan: \(c): choosing among \(candPts.count.grouped) candidates (\(rows.items.count.grouped) row entries)")
             let sol = MaximalCovering.solve(problem, po)
             timer.lap("solve \(c)")
 

@@ -14,9 +14,10 @@ public struct PlanOptions: Sendable, Equatable {
     public var localSearch = true
     /// Upper bound on improving swaps (each costs O(Σ row sizes)).
     public var maxSwaps = 10_000
-    /// Perturbation rounds of the iterated local search after the first local optimum: drop 1 … k − 1 sites of the
-    /// current set (cycling; chosen by a seeded generator), refill with a randomised greedy without them, swap to a
-    /// local optimum; equal sets are accepted as the new current one, the best set is kept.
+    /// Perturbation rounds of the iterated local search after the first local optimum: drop 1 … min(k − 1, 5) sites
+    /// of the current set (cycling; chosen by a seeded generator), refill with a randomised greedy without them, swap
+    /// to a local optimum; equal sets are accepted as the new current one, the best set is kept. Fewer rounds run on
+    /// large instances (a budget of about 2·10⁸ row entries visited).
     public var perturbations = 48
 
     /// Options for `maxSites` sites or a `targetShare` (0…1).
@@ -54,7 +55,7 @@ public struct PlanSolution: Sendable, Equatable {
 /// (Nemhauser, Wolsey & Fisher 1978); in practice it is within a few per cent. The greedy solution is then improved by
 /// 1-swap local search (best exchange of one chosen and one unchosen site per round, using per-point cover counts so
 /// one round costs O(Σ row sizes + k · candidates)) until no swap improves, and then an iterated local search:
-/// seeded perturbations (drop 1 … k − 1 sites, refill with a randomised greedy, swap again), keeping the best. In target mode the greedy count k is
+/// seeded perturbations (drop 1 … min(k − 1, 5) sites, refill with a randomised greedy, swap again), keeping the best. In target mode the greedy count k is
 /// reduced while a swap-improved solution of k − 1 sites still reaches the target.
 ///
 /// Spacing removes the bound (the feasible sets are no longer a matroid) but keeps the method: a candidate closer than
@@ -76,9 +77,11 @@ public enum MaximalCovering {
             if let targetW {
                 // Fewest sites: while k − 1 swap-improved sites still reach the target, drop one.
                 if p.baseCovered + objective(p, g) >= targetW {
+                    // Plain swaps while shrinking (the perturbation rounds only on small instances, where they are cheap).
+                    let cheap = p.items.count <= 200_000
                     while g.count > 1 {
                         var shorter = Array(g.dropLast())
-                        swaps += ls.run(&shorter)
+                        swaps += cheap ? ls.run(&shorter) : ls.improve(&shorter)
                         guard p.baseCovered + objective(p, shorter) >= targetW else { break }
                         g = shorter
                     }
@@ -158,7 +161,7 @@ public enum MaximalCovering {
             invStart = st; self.inv = inv
         }
 
-        /// Swaps to a local optimum, then `o.perturbations` rounds of drop-a-third / greedy refill / swap, keeping the
+        /// Swaps to a local optimum, then up to `o.perturbations` rounds of drop / randomised refill / swap, keeping the
         /// best set found. Returns the number of improving swaps made on the way to the kept set.
         func run(_ sites: inout [Int]) -> Int {
             var swaps = improve(&sites)
@@ -166,10 +169,14 @@ public enum MaximalCovering {
             let k = sites.count
             guard k >= 1, k < p.candidateCount, o.perturbations > 0 else { return swaps }
             var rng = RandomInstances.Generator(seed: 0x5EED_0017 &+ UInt64(k))
-            let maxDrop = max(1, k - 1)
+            // Drops of 1 … min(k − 1, 5) sites; rounds bounded by a work budget (each round costs about
+            // (drop + 2 swap passes) × Σ row sizes), so large instances stay fast.
+            let maxDrop = max(1, min(k - 1, 5))
+            let budget = 2e8 / Double(max(1, p.items.count) * (maxDrop + 2))
+            let rounds = min(o.perturbations, max(2, Int(budget)))
             let eps = 1e-9 * max(1, p.totalWeight)
             var current = sites, currentV = best
-            for round in 0 ..< o.perturbations {
+            for round in 0 ..< rounds {
                 let drop = 1 + round % maxDrop
                 var keep = current
                 var removed: [Int] = []
@@ -195,7 +202,9 @@ public enum MaximalCovering {
             var swaps = 0
             var free = [Double](repeating: 0, count: nc)     // weight a candidate adds to the current set
             var extra = [Double](repeating: 0, count: nc)
-            while swaps < o.maxSwaps {
+            // Each swap costs a pass over the rows: at most about 2·10⁸ row entries visited in all (at least k swaps).
+            let maxSwaps = min(o.maxSwaps, max(sites.count, Int(2e8 / Double(max(1, p.items.count)))))
+            while swaps < maxSwaps {
                 for c in 0 ..< nc {
                     var s = 0.0
                     for i in p.row(c) where count[Int(i)] == 0 { s += p.weights[Int(i)] }
