@@ -160,9 +160,11 @@ public enum PlanStage {
                 }
                 return den > 0 ? num / den * 100 : 0
             }
+            var byRank = [[Int]](repeating: [], count: sol.sites.count)   // newly covered buildings per rank, one pass
+            for k in originIdx.indices where newlyAt[k] >= 0 { byRank[Int(newlyAt[k])].append(originIdx[k]) }
             var sites: [Site] = []
             for (r, s) in sol.sites.enumerated() {
-                let bs = originIdx.indices.filter { newlyAt[$0] == Int32(r) }.map { originIdx[$0] }
+                let bs = byRank[r]
                 sites.append(Site(category: c, rank: r + 1, point: candPts[s], newlyCovered: sol.newlyCovered[r], served: sol.served[r],
                                   coveragePct: pct(upTo: r), buildings: bs))
             }
