@@ -75,6 +75,8 @@ public struct CityConfig: Sendable {
     /// `tiles.attributes`: kept source attributes of the buildings that also go into the 3D Tiles metadata.
     public var tilesAttributes: [String] = []
     public var score: ScoreStage.Options
+    /// `publish:` (target database and schema for `cimbase publish`); nil when absent.
+    public var publish: PublishTarget?
     /// The config file (absolute), or "<memory>".
     public var file: String
     public var baseDirectory: String
@@ -128,7 +130,7 @@ public struct CityConfig: Sendable {
     }
 
     /// The keys a city config may have at the top level.
-    public static let topKeys: Set<String> = ["city", "year", "crs", "preset", "osm", "layers", "ingest", "categories", "walk", "indicators", "tiles", "score"]
+    public static let topKeys: Set<String> = ["city", "year", "crs", "preset", "osm", "layers", "ingest", "categories", "walk", "indicators", "tiles", "score", "publish"]
 
     /// Parses and validates config text (no file is opened: `load` also checks the files the score section names).
     public static func parse(_ text: String, file: String = "<memory>", baseDirectory: String = FileManager.default.currentDirectoryPath) throws -> CityConfig {
@@ -180,6 +182,7 @@ public struct CityConfig: Sendable {
         cfg.tiles.defaultGroundHeightM = cfg.ingest.groundHeightM
         if let n = sec("tiles") { try readTiles(n, r, into: &cfg.tiles, attributes: &cfg.tilesAttributes) }
         if let n = sec("score") { cfg.score = try readScore(n, r, "score") { cfg.resolve($0) } }
+        if let n = sec("publish") { cfg.publish = try PublishTarget.read(n, r, key: "publish") }
         return cfg
     }
 

@@ -10,7 +10,7 @@ struct CIMBaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cimbase",
         abstract: "City checkup (城市体检) base layer, spatial indicators, 3D Tiles and scoring.",
-        subcommands: [Run.self, Check.self, Ingest.self, Walk.self, Indicators.self, Tiles.self, Score.self, Batch.self, Synth.self, Grid.self],
+        subcommands: [Run.self, Check.self, Ingest.self, Walk.self, Indicators.self, Tiles.self, Score.self, Batch.self, Synth.self, Grid.self, Publish.self],
         defaultSubcommand: nil
     )
 
@@ -127,7 +127,14 @@ extension CIMBaseCommand {
         @OptionGroup var city: CityOptions
         @OptionGroup var common: CommonOptions
         func run() throws {
-            try cityStage(city, common, needsBase: false) { cfg, _, progress in try Stages.runAll(config: cfg, outDir: common.out, progress: progress) }
+            try cityStage(city, common, needsBase: false) { cfg, _, progress in
+                try Stages.runAll(config: cfg, outDir: common.out, progress: progress)
+                // `publish:` in the config: the finished run goes to PostGIS too.
+                if let p = cfg.publish {
+                    let r = try PublishStage.run(dir: common.out, options: PublishStage.Options(to: p.to, schema: p.schema), config: cfg, progress: progress)
+                    progress.say(r.summary)
+                }
+            }
         }
     }
 
@@ -354,3 +361,28 @@ extension CIMBaseCommand {
 
 /// A summary line on stdout (the command line prints; the library reports through `Progress`).
 func say(_ s: String) { Progress.stdout(s) }
+
+extension CIMBaseCommand {
+    struct Publish: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Publish a run folder (base layer, walk access, indicators, scores, gap polygons) to PostGIS: one schema per city, every table keyed by year; one transaction, a re-run replaces that year only.")
+        @Argument(help: "Run folder (with base.gpkg; walk.gpkg, indicators.gpkg, score.csv when there).") var dir: String
+        @Option(name: .long, help: "Target database: PG:… connection string (PG:service=NAME, or PG:host=… dbname=…; libpq's PG* environment variables apply). Default: the config's publish.to.") var to: String?
+        @Option(name: .long, help: "Schema (default: the config's publish.schema, else the city name as an identifier).") var schema: String?
+        @Option(name: .long, help: "City config (city.yaml): city, year and the publish: section.") var config: String?
+        @Option(name: .long, help: "City name (default: the config's, else indicators.csv's).") var city: String?
+        @Option(name: .long, help: "Year (default: the config's, else indicators.csv's).") var year: Int?
+        @Flag(name: .long, help: "No progress on stderr.") var quiet = false
+
+        func run() throws {
+            try guarded {
+                let cfg = try config.map { try CityConfig.load(path: $0) }
+                guard let target = to ?? cfg?.publish?.to else { throw PipelineError.usage("publish: give --to PG:… (or a config with publish.to)") }
+                guard PublishStage.isPostgres(target) else { throw PipelineError.usage("--to must be a PostgreSQL connection string starting with PG:, not '\(PublishStage.mask(target))'") }
+                let o = PublishStage.Options(to: target, schema: schema ?? cfg?.publish?.schema, city: city, year: year)
+                let r = try PublishStage.run(dir: dir, options: o, config: cfg, progress: Progress(quiet: quiet))
+                say(r.summary)
+            }
+        }
+    }
+}
