@@ -61,7 +61,8 @@ public final class PostGISDatabase {
         if t == CE_Failure || t == CE_Fatal { throw failure("GDALDatasetExecuteSQL", "SQL failed on \(displayName) (\(Self.brief(sql)))") }
     }
 
-    /// Runs a query; every value as text (nil for NULL), rows in the server's order.
+    /// Runs a query; every value as text (nil for NULL), rows in the server's order. GDAL formats numbers with 15
+    /// significant digits: cast a double to text in the SQL (`value::text`) to get it exactly.
     public func query(_ sql: String) throws -> [[String?]] {
         let h = try handle()
         GDALEnvironment.resetError()
@@ -132,8 +133,13 @@ public final class PostGISDatabase {
     /// `source` go to the table's columns of the same name, the geometry to its geometry column, `constants` (column
     /// name and value) are set on every row and the source's feature id goes to column `fidColumn` when given.
     /// `progress` gets the rows copied so far every 10,000 rows. Returns the number of rows.
+    ///
+    /// Reals are sent as the shortest text that reads back as the same double (GDAL's own formatting keeps 15
+    /// significant digits): the caller makes those columns `text` before the copy and `beforeWrite` (called once
+    /// the driver has read the table's columns, before the first row) turns them back into `double precision`, so the
+    /// server parses the exact text.
     public func copy(from source: VectorLayer, into table: String, constants: [(String, FieldValue)], fidColumn: String?,
-                     progress: ((Int) -> Void)? = nil) throws -> Int {
+                     beforeWrite: () throws -> Void = {}, progress: ((Int) -> Void)? = nil) throws -> Int {
         let h = try handle()
         CPLSetThreadLocalConfigOption("PG_USE_COPY", "YES")
         defer { CPLSetThreadLocalConfigOption("PG_USE_COPY", nil) }
@@ -159,6 +165,8 @@ public final class PostGISDatabase {
         guard let out = OGR_F_Create(ddefn) else { throw failure("OGR_F_Create", "cannot copy into \(table)") }
         defer { OGR_F_Destroy(out) }
         let hasGeom = OGR_FD_GetGeomFieldCount(ddefn) > 0 && OGR_FD_GetGeomFieldCount(sdefn) > 0
+        let realAsText = (0..<nSrc).map { i in OGR_Fld_GetType(OGR_FD_GetFieldDefn(ddefn, map[Int(i)])) == OFTString }
+        try beforeWrite()
         var n = 0
         OGR_L_ResetReading(source.handle)
         while true {
@@ -177,7 +185,9 @@ public final class PostGISDatabase {
                 if OGR_F_IsFieldSetAndNotNull(f, i) == 0 { OGR_F_SetFieldNull(out, j); continue }
                 switch OGR_Fld_GetType(OGR_FD_GetFieldDefn(sdefn, i)) {
                 case OFTInteger, OFTInteger64: OGR_F_SetFieldInteger64(out, j, OGR_F_GetFieldAsInteger64(f, i))
-                case OFTReal: OGR_F_SetFieldDouble(out, j, OGR_F_GetFieldAsDouble(f, i))
+                case OFTReal:
+                    let x = OGR_F_GetFieldAsDouble(f, i)
+                    if realAsText[Int(i)] { OGR_F_SetFieldString(out, j, x.isFinite ? "\(x)" : (x.isNaN ? "NaN" : (x > 0 ? "Infinity" : "-Infinity"))) } else { OGR_F_SetFieldDouble(out, j, x) }
                 default: OGR_F_SetFieldString(out, j, OGR_F_GetFieldAsString(f, i))
                 }
             }
@@ -185,7 +195,7 @@ public final class PostGISDatabase {
                 switch v {
                 case .null: OGR_F_SetFieldNull(out, j)
                 case .int(let x): OGR_F_SetFieldInteger64(out, j, GIntBig(x))
-                case .real(let x): OGR_F_SetFieldDouble(out, j, x)
+                case .real(let x): OGR_F_SetFieldString(out, j, "\(x)")
                 case .string(let s): OGR_F_SetFieldString(out, j, s)
                 }
             }

@@ -229,15 +229,21 @@ public enum PublishStage {
                         let key = srs.authorityCode ?? srs.wkt
                         if let c = srid[key] { code = c } else { code = try db.srid(for: srs); srid[key] = code }
                     }
-                    geomSQL = "geometry(\(gt), \(code))"
+                    geomSQL = "geometry(\(gt),\(code))"
                 }
                 try ensureParent(db, schema: schema, item: it, fields: layer.fields, geometry: geomSQL)
                 let stage = "_stage_\(it.table)_\(year)"
                 let part = "\(it.table)_\(year)"
-                try db.execute("CREATE TABLE \(S).\(PostGISDatabase.identifier(stage)) (LIKE \(S).\(PostGISDatabase.identifier(it.table)) INCLUDING DEFAULTS)")
+                let ST = "\(S).\(PostGISDatabase.identifier(stage))"
+                try db.execute("CREATE TABLE \(ST) (LIKE \(S).\(PostGISDatabase.identifier(it.table)) INCLUDING DEFAULTS)")
+                // Reals travel as exact text (see PostGISDatabase.copy): text while the driver reads the columns,
+                // double precision again before the first row.
+                let reals = layer.fields.filter { $0.type == .real }.map { PostGISDatabase.identifier($0.name) }
+                if !reals.isEmpty { try db.execute("ALTER TABLE \(ST) " + reals.map { "ALTER COLUMN \($0) TYPE text" }.joined(separator: ", ")) }
+                let restore = { if !reals.isEmpty { try db.execute("ALTER TABLE \(ST) " + reals.map { "ALTER COLUMN \($0) TYPE double precision USING \($0)::double precision" }.joined(separator: ", ")) } }
                 let constants: [(String, FieldValue)] = it.keyed ? [("city", .string(city)), ("year", .int(Int64(year)))] : [("year", .int(Int64(year)))]
                 let total = max(layer.featureCount, 1)
-                let n = try db.copy(from: layer, into: "\(schema).\(stage)", constants: constants, fidColumn: it.keyed ? nil : "fid") { progress.update($0, of: total) }
+                let n = try db.copy(from: layer, into: "\(schema).\(stage)", constants: constants, fidColumn: it.keyed ? nil : "fid", beforeWrite: restore) { progress.update($0, of: total) }
                 if it.keyed {
                     let bad = try db.query("SELECT count(*) FROM \(S).\(PostGISDatabase.identifier(stage)) WHERE year <> \(year) OR city <> \(PostGISDatabase.literal(city))")
                     if let c = bad.first?[0].flatMap({ Int($0) }), c > 0 {

@@ -10,7 +10,7 @@ struct CIMBaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cimbase",
         abstract: "City checkup (城市体检) base layer, spatial indicators, 3D Tiles and scoring.",
-        subcommands: [Run.self, Check.self, Ingest.self, Walk.self, Indicators.self, Tiles.self, Score.self, Batch.self, Synth.self, Grid.self, Publish.self],
+        subcommands: [Run.self, Check.self, Ingest.self, Walk.self, Indicators.self, Tiles.self, Score.self, Batch.self, Synth.self, Grid.self, Publish.self, Diff.self],
         defaultSubcommand: nil
     )
 
@@ -382,6 +382,35 @@ extension CIMBaseCommand {
                 let o = PublishStage.Options(to: target, schema: schema ?? cfg?.publish?.schema, city: city, year: year)
                 let r = try PublishStage.run(dir: dir, options: o, config: cfg, progress: Progress(quiet: quiet))
                 say(r.summary)
+            }
+        }
+    }
+}
+
+extension CIMBaseCommand {
+    struct Diff: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What changed between two versions of a city's base layer → DIR/diff.gpkg (added, removed, changed buildings; roads, facilities, green), DIR/summary.csv, DIR/diff.html.")
+        @Argument(help: "The earlier version: a run folder (with base.gpkg), or a published one as PG:…#schema/year.") var old: String
+        @Argument(help: "The later version, the same way.") var new: String
+        @Option(name: .long, help: "Footprint IoU at or above which buildings without a stable id are the same building (0 < IoU ≤ 1).") var iou: Double = 0.5
+        @Option(name: .long, help: "Vertex moves up to this many metres are no change (survey jitter); lines and points match within it.") var tolerance: Double = 1.0
+        @OptionGroup var common: CommonOptions
+
+        func validate() throws {
+            guard iou > 0, iou <= 1 else { throw ValidationError("--iou must be in (0, 1], not \(iou)") }
+            guard tolerance >= 0, tolerance <= 1000 else { throw ValidationError("--tolerance must be between 0 and 1000 m, not \(tolerance)") }
+        }
+
+        func run() throws {
+            try guarded {
+                var o = DiffMatchOptions()
+                o.iouThreshold = iou
+                o.toleranceM = tolerance
+                let a = try DiffStage.Side.parse(old), b = try DiffStage.Side.parse(new)
+                let r = try DiffStage.compare(old: a, new: b, options: o, progress: Progress(quiet: common.quiet))
+                try DiffStage.write(r, old: a, new: b, outDir: common.out)
+                say(r.summary + " → " + common.out)
             }
         }
     }
