@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-1000000}"
-bin=$(scripts/release-build cimbase)
+bin="${CIMBASE_BIN_DIR:-$(scripts/release-build cimbase)}"  # CIMBASE_BIN_DIR: a folder with a release cimbase already built
 work=$(mktemp -d /tmp/cimbase-bench-publish.XXXXXX); chmod 755 "$work"
 pgdata="$work/pgdata"
 cleanup() { [ -z "${CIMBASE_BENCH_PG:-}" ] && scripts/pg_test_server.sh stop "$pgdata" >/dev/null 2>&1; rm -rf "$work"; }

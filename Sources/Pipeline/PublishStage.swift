@@ -219,7 +219,7 @@ public enum PublishStage {
                 """)
             var srid: [String: Int] = [:]
             for it in items {
-                progress.begin("publish: \(it.table)")
+                step("publish: \(it.table)", progress)
                 let layer: VectorLayer
                 do { layer = try VectorLayer.open(it.path, layer: it.layer) } catch { throw PipelineError.input(file: it.path, layer: it.layer, message: "\(error)") }
                 var geomSQL: String? = nil
@@ -268,7 +268,7 @@ public enum PublishStage {
                 INSERT INTO \(S).publish_log VALUES (\(PostGISDatabase.literal(city)), \(year), now(), \(PostGISDatabase.literal(URL(fileURLWithPath: dir).standardizedFileURL.path)),
                 \(hash.map { PostGISDatabase.literal($0) } ?? "NULL"), \(PostGISDatabase.literal(written.map { "\($0.0):\($0.1)" }.joined(separator: ","))), \(total))
                 """)
-            progress.begin("publish: commit")
+            step("publish: commit", progress)
             try db.commit()
             progress.end()
         } catch let e as PipelineError {
@@ -281,6 +281,15 @@ public enum PublishStage {
             throw PipelineError.output(path: target, message: "\(error)")
         }
         return Result(schema: schema, city: city, year: year, tables: written, seconds: Date().timeIntervalSince(t0), target: target)
+    }
+
+    /// `CIMBASE_TEST_HOLD_AT=<step>` (tests only): the publish stops for 120 s right after announcing that step, inside
+    /// its transaction, so that a test can kill it at a known point instead of racing it.
+    static let holdAt = ProcessInfo.processInfo.environment["CIMBASE_TEST_HOLD_AT"]
+
+    static func step(_ name: String, _ progress: Progress) {
+        progress.begin(name)
+        if holdAt == name { Thread.sleep(forTimeInterval: 120) }
     }
 
     /// Creates the partitioned parent of a table when missing; adds columns a new year brings; refuses a column whose
@@ -340,10 +349,11 @@ public struct PublishTarget: Sendable, Equatable {
     public init(to: String, schema: String? = nil) { self.to = to; self.schema = schema }
 
     /// Reads `publish: {to: "PG:…", schema: name}`.
-    static func read(_ n: Node, _ r: ConfigReader, key: String) throws(ConfigError) -> PublishTarget {
+    /// `allowSchema: false` for the batch file (one schema per city: each city's name, or its config's `publish.schema`).
+    static func read(_ n: Node, _ r: ConfigReader, key: String, allowSchema: Bool = true) throws(ConfigError) -> PublishTarget {
         var t = PublishTarget(to: "")
         var sawTo = false
-        for e in try r.entries(n, key, allowed: ["to", "schema"]) {
+        for e in try r.entries(n, key, allowed: allowSchema ? ["to", "schema"] : ["to"]) {
             switch e.name {
             case "to":
                 t.to = try r.text(e.value, e.path, nonEmpty: true)

@@ -351,7 +351,21 @@ extension CIMBaseCommand {
                 let exePath = FileManager.default.isExecutableFile(atPath: exe) ? exe : (Bundle.main.executablePath ?? exe)
                 let (results, score) = try BatchStage.run(plan: plan, outDir: common.out, executable: exePath, force: force, progress: Progress(quiet: common.quiet))
                 if let s = score { say("score       " + s.summary) }
-                let failed = results.filter { $0.status == "failed" }
+                var failed = results.filter { $0.status == "failed" }
+                // `publish:` of the batch file: each city that finished now (one schema per city).
+                if let target = plan.publish {
+                    for r in results where r.status == "done" {
+                        do {
+                            let cfg = try CityConfig.load(path: r.job.config)
+                            if cfg.publish != nil { continue } // its own run published it
+                            let p = try PublishStage.run(dir: r.job.outDir, options: PublishStage.Options(to: target.to), config: cfg, progress: Progress(quiet: common.quiet))
+                            say(p.summary)
+                        } catch {
+                            FileHandle.standardError.write("error: \(r.job.name): \(error)\n".data(using: .utf8)!)
+                            failed.append(r)
+                        }
+                    }
+                }
                 say("batch       \(results.count - failed.count) of \(results.count) cities finished\(failed.isEmpty ? "" : "; failed: " + failed.map(\.job.name).joined(separator: ", "))")
                 if !failed.isEmpty { throw ExitCode(1) }
             }

@@ -249,8 +249,9 @@ enum PublishFixture {
         #expect(try PGServer.count("SELECT count(*) FROM \(s).publish_log") == 2)
     }
 
-    /// SIGKILL in the middle of a publish (while it copies walk access, after the buildings went into their staging
-    /// table): the previous year is intact, the new year is not there at all, and no staging table is left.
+    /// SIGKILL in the middle of a publish (at the first table, after the buildings went into their staging table, at
+    /// the last table, and just before COMMIT): the previous year is intact, the new year is not there at all, and no
+    /// staging table is left.
     @Test(.enabled(if: Available.cli, "needs the built cimbase (swift build)")) func killedPublishLeavesThePreviousState() throws {
         let cli = try #require(Paths.cli)
         let s = try PGServer.schema("killed")
@@ -264,6 +265,8 @@ enum PublishFixture {
             p.executableURL = URL(fileURLWithPath: cli)
             p.arguments = ["publish", PublishFixture.out, "--to", PGServer.connection!, "--schema", s, "--year", "2025"]
             var env = ProcessInfo.processInfo.environment; env["CIMBASE_PROGRESS"] = "lines"
+            // The publisher waits at that step (inside its transaction) until it is killed: no race with its speed.
+            env["CIMBASE_TEST_HOLD_AT"] = step
             p.environment = env
             let err = Pipe()
             p.standardError = err; p.standardOutput = FileHandle.nullDevice
@@ -319,6 +322,32 @@ enum PublishFixture {
         #expect(bad.status == 1)
         #expect(bad.stderr.hasPrefix("error: ") && bad.stderr.contains("password=***"))
         #expect(!(bad.stdout + bad.stderr).contains(secret))
+    }
+}
+
+extension PublishTests {
+    /// The README's way without a password on the command line: a libpq service file (PGSERVICEFILE) and
+    /// `--to PG:service=NAME`, and libpq's PG* environment variables with a bare `--to PG:`.
+    @Test(.enabled(if: Available.cli, "needs the built cimbase (swift build)")) func serviceFileAndEnvironment() throws {
+        let cli = try #require(Paths.cli)
+        let s = try PGServer.schema("service")
+        var pairs: [String: String] = [:]
+        for kv in PGServer.connection!.dropFirst(3).split(separator: " ") {
+            let p = kv.split(separator: "=", maxSplits: 1).map(String.init)
+            if p.count == 2 { pairs[p[0]] = p[1] }
+        }
+        let dir = tempDir()
+        try ("[cimtest]\n" + pairs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n") + "\n")
+            .write(toFile: dir + "/pg_service.conf", atomically: true, encoding: .utf8)
+        var env = ProcessInfo.processInfo.environment
+        env["PGSERVICEFILE"] = dir + "/pg_service.conf"
+        let r = try runChildProcess(cli, ["publish", PublishFixture.out, "--to", "PG:service=cimtest", "--schema", s, "--year", "2031"], environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        env["PGSERVICEFILE"] = nil
+        for (k, v) in ["host": "PGHOST", "port": "PGPORT", "dbname": "PGDATABASE", "user": "PGUSER"] { env[v] = pairs[k] }
+        let e = try runChildProcess(cli, ["publish", PublishFixture.out, "--to", "PG:", "--schema", s, "--year", "2032"], environment: env)
+        #expect(e.status == 0, "\(e.stderr)")
+        #expect(try PGServer.count("SELECT count(DISTINCT year) FROM \(s).buildings") == 2)
     }
 }
 
