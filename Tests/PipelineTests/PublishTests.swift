@@ -351,6 +351,35 @@ extension PublishTests {
     }
 }
 
+extension PublishTests {
+    /// `publish:` in the batch file: every finished city lands in its own schema; one city's config names its own
+    /// schema (and is published by its own run).
+    @Test(.enabled(if: Available.cli, "needs the built cimbase (swift build)")) func batchPublishesEveryCity() throws {
+        let cli = try #require(Paths.cli)
+        let dir = tempDir()
+        let tag = "\(getpid())"
+        for c in ["a", "b"] {
+            try SynthStage.run(buildings: 300, seed: 40, outDir: "\(dir)/\(c)", progress: Progress(quiet: true, summary: { _ in }))
+            let yaml = "\(dir)/\(c)/city.yaml"
+            var text = try String(contentsOfFile: yaml, encoding: .utf8)
+                .replacingOccurrences(of: #"Synthetic city \(seed \d+, 300 buildings\)"#, with: "Batch city \(c) \(tag)", options: .regularExpression)
+            if c == "b" { text += "publish: {to: \"\(PGServer.connection!)\", schema: t_batch_own_\(tag)}\n" }
+            try text.write(toFile: yaml, atomically: true, encoding: .utf8)
+        }
+        let a = PublishStage.schemaName(city: "Batch city a \(tag)")
+        try PostGISDatabase(connection: PGServer.connection!).execute("DROP SCHEMA IF EXISTS \(a) CASCADE; DROP SCHEMA IF EXISTS t_batch_own_\(tag) CASCADE")
+        try "province: P\njobs: 2\ncities: [a, b]\npublish: {to: \"\(PGServer.connection!)\"}\n".write(toFile: "\(dir)/province.yaml", atomically: true, encoding: .utf8)
+        let r = try runChildProcess(cli, ["batch", "\(dir)/province.yaml", "--out", "\(dir)/out", "--quiet"])
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        let n = try BaseLayerIO.read(path: "\(dir)/out/a/base.gpkg").buildings.count
+        #expect(try PGServer.count("SELECT count(*) FROM \(a).buildings") == n)
+        #expect(try PGServer.count("SELECT count(*) FROM t_batch_own_\(tag).buildings") == n)
+        // A schema in the batch file is refused: one schema per city.
+        try "province: P\ncities: [a]\npublish: {to: \"PG:x\", schema: s}\n".write(toFile: "\(dir)/bad.yaml", atomically: true, encoding: .utf8)
+        #expect(throws: PipelineError.self) { _ = try BatchStage.plan(path: "\(dir)/bad.yaml", outDir: dir) }
+    }
+}
+
 /// Errors collected from concurrent work.
 final class Results: @unchecked Sendable {
     private let lock = NSLock()
