@@ -150,8 +150,12 @@ public enum DiffStage {
         var crs = ""
         for spec in specs {
             progress.begin("diff: reading \(spec.layer)")
-            let (a, ca) = try read(old, spec)
-            let (b, cb) = try read(new, spec)
+            // The two versions are read at the same time (two datasets, one thread each).
+            let sides = [old, new]
+            let got = ReadResults()
+            DispatchQueue.concurrentPerform(iterations: 2) { k in got.set(k, Swift.Result { try read(sides[k], spec) }) }
+            let (a, ca) = try got.get(0)
+            let (b, cb) = try got.get(1)
             if spec.layer == "buildings" {
                 crs = cb
                 if !ca.isEmpty, !cb.isEmpty, ca != cb { throw PipelineError.usage("diff: the versions are in different CRSs (\(ca), \(cb)): compare base layers of one working CRS") }
@@ -273,6 +277,14 @@ public enum DiffStage {
             w.abort()
             throw PipelineError.output(path: path, message: "\(error)")
         }
+    }
+
+    /// The two sides' features, filled by two threads.
+    final class ReadResults: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [Int: Swift.Result<([DiffFeature], String), Error>] = [:]
+        func set(_ k: Int, _ r: Swift.Result<([DiffFeature], String), Error>) { lock.lock(); items[k] = r; lock.unlock() }
+        func get(_ k: Int) throws -> ([DiffFeature], String) { lock.lock(); defer { lock.unlock() }; return try items[k]!.get() }
     }
 
     static func coerce(_ v: FieldValue, _ t: FieldType) -> FieldValue {

@@ -89,11 +89,12 @@ public enum PublishStage {
         return s
     }
 
-    /// A schema name a user gave: letters, digits and `_`, not starting with a digit, at most 63 bytes.
+    /// A schema name a user gave: lower-case ASCII letters, digits and `_`, not starting with a digit, at most 63 bytes.
     static func checkSchema(_ s: String, key: String) throws {
-        let ok = !s.isEmpty && s.utf8.count <= 63 && s.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_") }
-            && !(s.first!.isNumber) && !s.lowercased().hasPrefix("pg_")
-        if !ok { throw PipelineError.usage("\(key): schema name '\(s)' must be 1–63 ASCII letters, digits or _, not start with a digit or pg_") }
+        // Lower case only: PostgreSQL folds unquoted names to lower case, so QGIS users and SQL typed by hand find it.
+        let ok = !s.isEmpty && s.utf8.count <= 63 && s.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+            && !(s.first!.isNumber) && !s.hasPrefix("pg_")
+        if !ok { throw PipelineError.usage("\(key): schema name '\(s)' must be 1–63 lower-case ASCII letters, digits or _, not start with a digit or pg_") }
     }
 
     /// The layers of a run folder that are published, in order (files that are not there are skipped, except base.gpkg).
@@ -361,7 +362,7 @@ public struct PublishTarget: Sendable, Equatable {
                 sawTo = true
             default:
                 let s = try r.text(e.value, e.path, nonEmpty: true)
-                do { try PublishStage.checkSchema(s, key: e.path) } catch { throw r.fail(e.path, e.value, "schema name '\(s)' must be 1–63 ASCII letters, digits or _, not start with a digit or pg_") }
+                do { try PublishStage.checkSchema(s, key: e.path) } catch { throw r.fail(e.path, e.value, "schema name '\(s)' must be 1–63 lower-case ASCII letters, digits or _, not start with a digit or pg_") }
                 t.schema = s
             }
         }

@@ -67,13 +67,15 @@ enum PublishFixture {
         #expect(!"\(p)".contains("s3cret"))
     }
 
-    @Test func schemaNames() {
+    @Test func schemaNames() throws {
         #expect(PublishStage.schemaName(city: "Synthetic city (seed 11, 2000 buildings)") == "synthetic_city_seed_11_2000_buildings")
         #expect(PublishStage.schemaName(city: "赣州") == "u8d63u5dde")
         #expect(PublishStage.schemaName(city: "2024 Town") == "c2024_town")
         #expect(PublishStage.schemaName(city: String(repeating: "城", count: 40)).utf8.count <= 63)
         #expect(throws: PipelineError.self) { try PublishStage.checkSchema("drop table x;", key: "--schema") }
         #expect(throws: PipelineError.self) { try PublishStage.checkSchema("pg_catalog", key: "--schema") }
+        #expect(throws: PipelineError.self) { try PublishStage.checkSchema("Ganzhou", key: "--schema") }
+        try PublishStage.checkSchema("ganzhou_2", key: "--schema")
     }
 
     @Test func publishConfigKey() throws {
