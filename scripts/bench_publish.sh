@@ -16,7 +16,7 @@ cleanup() { [ -z "${CIMBASE_BENCH_PG:-}" ] && scripts/pg_test_server.sh stop "$p
 trap cleanup EXIT
 if [ -n "${CIMBASE_BENCH_PG:-}" ]; then pg="$CIMBASE_BENCH_PG"; else pg=$(scripts/pg_test_server.sh start "$pgdata" 55441); fi
 psqlc() { psql -X -q -tA "$(echo "${pg#PG:}")" -c "$1"; }
-src="/work/cache/synth$n"
+src="${CIMBASE_BENCH_CITY:-/work/cache/synth$n}"  # CIMBASE_BENCH_CITY: a synth folder (city.yaml; out/ when run) to use instead
 if [ -f "$src/out/base.gpkg" ]; then run="$src/out"; echo "city: $run (cached run)"
 else
   if [ ! -f "$src/city.yaml" ]; then src="$work/synth"; "$bin/cimbase" synth --buildings "$n" --seed 11 --out "$src" --quiet >/dev/null; fi
