@@ -97,9 +97,12 @@ public enum BatchStage {
         public var categories: CategoryTable = CategoryTable()
         /// The batch file (handed to each city's run as `--categories`).
         public var file: String = ""
+        /// `publish: {to: …}` of the batch file: every city that finishes is published there, each in its own schema
+        /// (a city whose config has its own `publish:` is published by its run instead).
+        public var publish: PublishTarget? = nil
     }
 
-    public static let keys: Set<String> = ["province", "year", "jobs", "memory_gb", "cities", "score", "categories"]
+    public static let keys: Set<String> = ["province", "year", "jobs", "memory_gb", "cities", "score", "categories", "publish"]
 
     public static func plan(path: String, outDir: String) throws -> Plan {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -121,6 +124,7 @@ public enum BatchStage {
         var score = ScoreStage.Options()
         var categories = CategoryTable()
         var memoryGB: Double? = nil
+        var publish: PublishTarget? = nil
         var seen = Set<String>()
         for e in try r.entries(root, "", allowed: keys) {
             let v = e.value
@@ -142,6 +146,7 @@ public enum BatchStage {
                     seen.insert(slug)
                     jobs.append(CityJob(config: p, name: slug, outDir: (outDir as NSString).appendingPathComponent(slug)))
                 }
+            case "publish": publish = try PublishTarget.read(v, r, key: "publish", allowSchema: false)
             case "categories":
                 categories = try CityConfig.readCategories(v, r, key: "categories")
                 try CityConfig.registerCategories(categories, r, node: v)
@@ -150,7 +155,7 @@ public enum BatchStage {
             }
         }
         if jobs.isEmpty { throw ConfigError(file: path, key: "cities", message: "no cities listed") }
-        return Plan(province: province, jobs: jobs, parallel: parallel, scoreOptions: score, memoryGB: memoryGB, categories: categories, file: path)
+        return Plan(province: province, jobs: jobs, parallel: parallel, scoreOptions: score, memoryGB: memoryGB, categories: categories, file: path, publish: publish)
     }
 
     /// Digest of a city's inputs: its config text and the size and modification time of every source it names.

@@ -77,6 +77,8 @@ public struct CityConfig: Sendable {
     public var score: ScoreStage.Options
     /// `plan:` (issue 17): where to build new facilities; empty when the section is absent.
     public var plan = PlanStage.Options()
+    /// `publish:` (target database and schema for `cimbase publish`); nil when absent.
+    public var publish: PublishTarget?
     /// The config file (absolute), or "<memory>".
     public var file: String
     public var baseDirectory: String
@@ -130,7 +132,7 @@ public struct CityConfig: Sendable {
     }
 
     /// The keys a city config may have at the top level.
-    public static let topKeys: Set<String> = ["city", "year", "crs", "preset", "osm", "layers", "ingest", "categories", "walk", "indicators", "tiles", "score", "plan"]
+    public static let topKeys: Set<String> = ["city", "year", "crs", "preset", "osm", "layers", "ingest", "categories", "walk", "indicators", "tiles", "score", "plan", "publish"]
 
     /// Parses and validates config text (no file is opened: `load` also checks the files the score section names).
     public static func parse(_ text: String, file: String = "<memory>", baseDirectory: String = FileManager.default.currentDirectoryPath) throws -> CityConfig {
@@ -183,6 +185,7 @@ public struct CityConfig: Sendable {
         if let n = sec("tiles") { try readTiles(n, r, into: &cfg.tiles, attributes: &cfg.tilesAttributes) }
         if let n = sec("score") { cfg.score = try readScore(n, r, "score") { cfg.resolve($0) } }
         if let n = sec("plan") { cfg.plan = try readPlan(n, r, walk: cfg.walk) }
+        if let n = sec("publish") { cfg.publish = try PublishTarget.read(n, r, key: "publish") }
         return cfg
     }
 

@@ -1,3 +1,5 @@
+import GeoBridge
+
 /// Errors a user must fix: each names the file (and layer, field, feature or key) and what is wrong.
 public enum PipelineError: Error, CustomStringConvertible, Equatable {
     case config(file: String, line: Int?, message: String)
@@ -6,7 +8,10 @@ public enum PipelineError: Error, CustomStringConvertible, Equatable {
     case output(path: String, message: String)
     case usage(String)
 
-    public var description: String {
+    /// The message for a user; a password in a connection string it quotes is masked (`password=***`).
+    public var description: String { PGConnectionString.mask(rawDescription) }
+
+    private var rawDescription: String {
         switch self {
         case .config(let f, let l, let m): return "\(f)\(l.map { ":\($0)" } ?? ""): \(m)"
         case .input(let f, let l, let m): return "\(f)\(l.map { " (layer \($0))" } ?? ""): \(m)"

@@ -143,6 +143,30 @@ public enum ReportHTML {
         return h
     }
 
+    /// The "what changed since last year" section (变化分析, `cimbase diff`): a map and tables (header row, then rows;
+    /// cells are text, right-aligned when numeric).
+    public static func changeSection(titleZh: String, titleEn: String, map: MapPanel?, tables: [(captionZh: String, captionEn: String, rows: [[String]])]) -> String {
+        var h = "<h2>\(esc(titleZh)) <span class=\"en\">\(esc(titleEn))</span></h2>"
+        if let m = map {
+            h += "<div class=\"maps\"><figure>\(SVGCharts.map(m, size: 480))<figcaption>\(esc(m.titleZh)) <span class=\"en\">\(esc(m.titleEn))</span><div class=\"legend\">"
+            for e in m.legend { h += "<span><i class=\"sw\" style=\"background:\(swatchColor(e.fill))\"></i>\(esc(e.labelZh)) <span class=\"en\">\(esc(e.labelEn))</span></span>" }
+            h += "</div></figcaption></figure></div>"
+        }
+        for t in tables where !t.rows.isEmpty {
+            h += "<h3>\(esc(t.captionZh)) <span class=\"en\">\(esc(t.captionEn))</span></h3><table>"
+            for (k, r) in t.rows.enumerated() {
+                h += "<tr>" + r.map { c in k == 0 ? "<th>\(esc(c))</th>" : (Double(c.replacingOccurrences(of: ",", with: "")) != nil ? "<td class=\"num\">\(esc(c))</td>" : "<td>\(esc(c))</td>") }.joined() + "</tr>"
+            }
+            h += "</table>"
+        }
+        return h
+    }
+
+    /// A self-contained page around `body` (the report's style), e.g. diff.html.
+    public static func page(title: String, body: String) -> String {
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>\(esc(title))</title><style>\(css)</style></head><body><main>\(body)</main></body></html>\n"
+    }
+
     /// The province ranking page; `links` maps a city to the relative path of its report.
     public static func ranking(_ rows: [RankingRow], system: IndicatorSystem, links: [String: String] = [:]) -> String {
         var h = "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>城市体检排名 Ranking</title><style>\(css)</style></head><body><main>"

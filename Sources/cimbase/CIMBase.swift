@@ -10,7 +10,7 @@ struct CIMBaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cimbase",
         abstract: "City checkup (城市体检) base layer, spatial indicators, 3D Tiles and scoring.",
-        subcommands: [Run.self, Check.self, Ingest.self, Walk.self, Indicators.self, Tiles.self, Score.self, Plan.self, Batch.self, Synth.self, Grid.self, Web.self, Serve.self],
+        subcommands: [Run.self, Check.self, Ingest.self, Walk.self, Indicators.self, Tiles.self, Score.self, Plan.self, Batch.self, Synth.self, Grid.self, Web.self, Serve.self, Publish.self, Diff.self],
         defaultSubcommand: nil
     )
 
@@ -127,7 +127,14 @@ extension CIMBaseCommand {
         @OptionGroup var city: CityOptions
         @OptionGroup var common: CommonOptions
         func run() throws {
-            try cityStage(city, common, needsBase: false) { cfg, _, progress in try Stages.runAll(config: cfg, outDir: common.out, progress: progress) }
+            try cityStage(city, common, needsBase: false) { cfg, _, progress in
+                try Stages.runAll(config: cfg, outDir: common.out, progress: progress)
+                // `publish:` in the config: the finished run goes to PostGIS too.
+                if let p = cfg.publish {
+                    let r = try PublishStage.run(dir: common.out, options: PublishStage.Options(to: p.to, schema: p.schema), config: cfg, progress: progress)
+                    progress.say(r.summary)
+                }
+            }
         }
     }
 
@@ -360,7 +367,21 @@ extension CIMBaseCommand {
                 let exePath = FileManager.default.isExecutableFile(atPath: exe) ? exe : (Bundle.main.executablePath ?? exe)
                 let (results, score) = try BatchStage.run(plan: plan, outDir: common.out, executable: exePath, force: force, progress: Progress(quiet: common.quiet))
                 if let s = score { say("score       " + s.summary) }
-                let failed = results.filter { $0.status == "failed" }
+                var failed = results.filter { $0.status == "failed" }
+                // `publish:` of the batch file: each city that finished now (one schema per city).
+                if let target = plan.publish {
+                    for r in results where r.status == "done" {
+                        do {
+                            let cfg = try CityConfig.load(path: r.job.config)
+                            if cfg.publish != nil { continue } // its own run published it
+                            let p = try PublishStage.run(dir: r.job.outDir, options: PublishStage.Options(to: target.to), config: cfg, progress: Progress(quiet: common.quiet))
+                            say(p.summary)
+                        } catch {
+                            FileHandle.standardError.write("error: \(r.job.name): \(error)\n".data(using: .utf8)!)
+                            failed.append(r)
+                        }
+                    }
+                }
                 say("batch       \(results.count - failed.count) of \(results.count) cities finished\(failed.isEmpty ? "" : "; failed: " + failed.map(\.job.name).joined(separator: ", "))")
                 if !failed.isEmpty { throw ExitCode(1) }
             }
@@ -406,3 +427,57 @@ extension CIMBaseCommand {
 
 /// A summary line on stdout (the command line prints; the library reports through `Progress`).
 func say(_ s: String) { Progress.stdout(s) }
+
+extension CIMBaseCommand {
+    struct Publish: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Publish a run folder (base layer, walk access, indicators, scores, gap polygons) to PostGIS: one schema per city, every table keyed by year; one transaction, a re-run replaces that year only.")
+        @Argument(help: "Run folder (with base.gpkg; walk.gpkg, indicators.gpkg, score.csv when there).") var dir: String
+        @Option(name: .long, help: "Target database: PG:… connection string (PG:service=NAME, or PG:host=… dbname=…; libpq's PG* environment variables apply). Default: the config's publish.to.") var to: String?
+        @Option(name: .long, help: "Schema (default: the config's publish.schema, else the city name as an identifier).") var schema: String?
+        @Option(name: .long, help: "City config (city.yaml): city, year and the publish: section.") var config: String?
+        @Option(name: .long, help: "City name (default: the config's, else indicators.csv's).") var city: String?
+        @Option(name: .long, help: "Year (default: the config's, else indicators.csv's).") var year: Int?
+        @Flag(name: .long, help: "No progress on stderr.") var quiet = false
+
+        func run() throws {
+            try guarded {
+                let cfg = try config.map { try CityConfig.load(path: $0) }
+                guard let target = to ?? cfg?.publish?.to else { throw PipelineError.usage("publish: give --to PG:… (or a config with publish.to)") }
+                guard PublishStage.isPostgres(target) else { throw PipelineError.usage("--to must be a PostgreSQL connection string starting with PG:, not '\(PublishStage.mask(target))'") }
+                let o = PublishStage.Options(to: target, schema: schema ?? cfg?.publish?.schema, city: city, year: year)
+                let r = try PublishStage.run(dir: dir, options: o, config: cfg, progress: Progress(quiet: quiet))
+                say(r.summary)
+            }
+        }
+    }
+}
+
+extension CIMBaseCommand {
+    struct Diff: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What changed between two versions of a city's base layer → DIR/diff.gpkg (added, removed, changed buildings; roads, facilities, green), DIR/summary.csv, DIR/diff.html.")
+        @Argument(help: "The earlier version: a run folder (with base.gpkg), or a published one as PG:…#schema/year.") var old: String
+        @Argument(help: "The later version, the same way.") var new: String
+        @Option(name: .long, help: "Footprint IoU at or above which buildings without a stable id are the same building (0 < IoU ≤ 1).") var iou: Double = 0.5
+        @Option(name: .long, help: "Vertex moves up to this many metres are no change (survey jitter); lines and points match within it.") var tolerance: Double = 1.0
+        @OptionGroup var common: CommonOptions
+
+        func validate() throws {
+            guard iou > 0, iou <= 1 else { throw ValidationError("--iou must be in (0, 1], not \(iou)") }
+            guard tolerance >= 0, tolerance <= 1000 else { throw ValidationError("--tolerance must be between 0 and 1000 m, not \(tolerance)") }
+        }
+
+        func run() throws {
+            try guarded {
+                var o = DiffMatchOptions()
+                o.iouThreshold = iou
+                o.toleranceM = tolerance
+                let a = try DiffStage.Side.parse(old), b = try DiffStage.Side.parse(new)
+                let r = try DiffStage.compare(old: a, new: b, options: o, progress: Progress(quiet: common.quiet))
+                try DiffStage.write(r, old: a, new: b, outDir: common.out)
+                say(r.summary + " → " + common.out)
+            }
+        }
+    }
+}
