@@ -339,6 +339,20 @@ public enum DiffStage {
             tables: [("数量", "Counts", counts), ("建筑面积（按用途）", "Floor area per use", area), ("指标变化（按分区）", "Indicator deltas per zone", ind)])
     }
 
+    /// The run's "what changed since last year": when `score.previous` names an indicators.csv whose folder also holds
+    /// that year's base.gpkg, compares that folder with `outDir` (as `cimbase diff` does), writes DIR/diff/ (diff.gpkg,
+    /// summary.csv, diff.html) and returns the report section; nil when no previous run folder is named.
+    public static func sinceLastYear(previous: [URL], outDir: String, progress: Progress) throws -> String? {
+        let here = URL(fileURLWithPath: outDir).standardizedFileURL.path
+        let folders = previous.map { $0.deletingLastPathComponent().standardizedFileURL.path }
+        guard let prev = folders.first(where: { $0 != here && FileManager.default.fileExists(atPath: $0 + "/base.gpkg") }) else { return nil }
+        let old = Side.folder(prev), new = Side.folder(outDir)
+        let r = try compare(old: old, new: new, progress: progress)
+        try write(r, old: old, new: new, outDir: outDir + "/diff")
+        progress.say("diff        " + r.summary + " → " + outDir + "/diff")
+        return reportSection(r, old: old, new: new)
+    }
+
     static func esc(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }

@@ -47,7 +47,8 @@ public enum ScoreStage {
     }
 
     /// Scores in-memory tables and writes the outputs into `outDir`.
-    public static func run(tables: [IndicatorTable], options: Options, config: CityConfig?, maps: [String: [MapPanel]], outDir: String) throws -> ScoreResult {
+    public static func run(tables: [IndicatorTable], options: Options, config: CityConfig?, maps: [String: [MapPanel]], outDir: String,
+                           sections: [String: String] = [:]) throws -> ScoreResult {
         guard let def = options.definition ?? defaultDefinition(near: config) else {
             throw PipelineError.usage("no indicator-system definition: give score.definition in the config or --definition (the default is data/indicator-systems/default.yaml)")
         }
@@ -55,7 +56,8 @@ public enum ScoreStage {
             let system = try IndicatorSystem.load(from: def)
             let previous = try options.previous.map { u throws(ScoringError) in try IndicatorTable.read(at: u) }
             let nonSpatial = try options.nonSpatial.map { u throws(ScoringError) in try IndicatorTable.read(at: u) }
-            let req = ScoreRequest(system: system, tables: tables, previous: previous, nonSpatial: nonSpatial, maps: maps)
+            var req = ScoreRequest(system: system, tables: tables, previous: previous, nonSpatial: nonSpatial, maps: maps)
+            req.sections = sections
             return try ScoreRunner.run(req, outputDirectory: URL(fileURLWithPath: outDir))
         } catch {
             throw PipelineError.input(file: def.path, layer: nil, message: "\(error)")

@@ -89,8 +89,12 @@ public enum Stages {
         // Web maps and the viewer, from the files written so far (before scoring, so the report can link the viewer).
         let web = try WebStage.run(outDir: outDir, progress: progress)
         progress.say(WebStage.summary(web, outDir: outDir))
+        // score.previous names last year's indicators.csv: where its folder holds that year's base.gpkg, the report says
+        // what changed since (cimbase diff's comparison, also written to DIR/diff/).
+        let change = try DiffStage.sinceLastYear(previous: config.score.previous, outDir: outDir, progress: progress)
         let result = try ScoreStage.run(tables: [ind.table], options: config.score, config: config,
-                                        maps: [config.city: ScoreStage.maps(base: base, indicators: ind, outDir: outDir, categories: config.categories) + planMaps], outDir: outDir)
+                                        maps: [config.city: ScoreStage.maps(base: base, indicators: ind, outDir: outDir, categories: config.categories) + planMaps], outDir: outDir,
+                                        sections: change.map { [config.city: $0] } ?? [:])
         progress.say("score       " + result.summary)
         progress.say(String(format: "done        %.1f s → %@", Date().timeIntervalSince(t0), outDir))
     }

@@ -39,9 +39,10 @@ public enum ReportHTML {
     }
 
     /// The report of one city. `maps` are drawn in the "maps" section; `rankingLink` and `viewerLink` (relative
-    /// paths: the province ranking, the run's web viewer) are linked when given.
+    /// paths: the province ranking, the run's web viewer) are linked when given; `sections` (HTML, e.g.
+    /// ``changeSection(titleZh:titleEn:map:tables:)``) go before the targets and sources.
     public static func cityReport(_ s: CityScore, system: IndicatorSystem, maps: [MapPanel] = [],
-                                  rankingLink: String? = nil, viewerLink: String? = nil) -> String {
+                                  rankingLink: String? = nil, viewerLink: String? = nil, sections: String = "") -> String {
         var h = "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
         h += "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
         h += "<title>\(esc(s.city)) \(s.year) 城市体检评估报告 City checkup report</title><style>\(css)</style></head><body><main>"
@@ -132,6 +133,7 @@ public enum ReportHTML {
             h += "</div>"
         }
 
+        h += sections
         h += "<h2>指标来源 <span class=\"en\">Targets and sources</span></h2><table><tr><th>指标 Indicator</th><th>目标 Target</th><th>权重 Weight</th><th>来源 Source</th></tr>"
         for (_, i) in system.allIndicators {
             let (tz, _) = YearOverYear.targetText(i.target, unit: i.unit)

@@ -16,6 +16,8 @@ public struct ScoreRequest: Sendable {
     public var maps: [String: [MapPanel]]
     /// Where reports go; see `ReportLayout`.
     public var reportLayout: ReportLayout
+    /// Extra report sections (HTML, e.g. "what changed since last year") per city name, placed before the sources.
+    public var sections: [String: String] = [:]
 
     /// A request; only the definition and the current tables are required.
     public init(system: IndicatorSystem, tables: [IndicatorTable], previous: [IndicatorTable] = [],
@@ -121,7 +123,8 @@ public enum ScoreRunner {
             let viewer = (path as NSString).deletingLastPathComponent + (path.contains("/") ? "/" : "") + "web/index.html"
             let hasViewer = FileManager.default.fileExists(atPath: outputDirectory.appendingPathComponent(viewer).path)
             try write(ReportHTML.cityReport(s, system: req.system, maps: req.maps[s.city] ?? [],
-                                            rankingLink: many ? "../ranking.html" : nil, viewerLink: hasViewer ? "web/index.html" : nil), path)
+                                            rankingLink: many ? "../ranking.html" : nil, viewerLink: hasViewer ? "web/index.html" : nil,
+                                            sections: req.sections[s.city] ?? ""), path)
         }
         if many {
             try write(ProvinceRanking.csv(ranking, system: req.system), "ranking.csv")

@@ -181,3 +181,37 @@ struct EditedCity {
         #expect(Set(b.changed.map { b.new[$0.new].key }) == c.raised)
     }
 }
+
+/// `cimbase run` with `score.previous` naming last year's run: the report says what changed since, from the same
+/// comparison as `cimbase diff` (written to DIR/diff/).
+@Suite struct RunChangeSectionTests {
+    @Test func reportSaysWhatChangedSinceLastYear() throws {
+        let d = temporaryFolder()
+        let quiet = Progress(quiet: true, summary: { _ in })
+        try SynthStage.run(buildings: 600, seed: 5, outDir: d + "/src", progress: quiet)
+        let yaml = try String(contentsOfFile: d + "/src/city.yaml", encoding: .utf8)
+        // Last year's run (2025), then this year's.
+        let last = yaml.replacingOccurrences(of: "year: 2026", with: "year: 2025")
+        #expect(last != yaml)
+        try last.write(toFile: d + "/src/city1.yaml", atomically: true, encoding: .utf8)
+        try Stages.runAll(config: try CityConfig.load(path: d + "/src/city1.yaml"), outDir: d + "/y1", progress: quiet)
+        // Next year: the buildings with fid ≤ 40 are gone, and last year's table is named as the previous one.
+        let next = yaml.replacingOccurrences(of: "layer: buildings,", with: "layer: buildings, where: \"fid > 40\",")
+            + "score: {previous: [\(d)/y1/indicators.csv]}\n"
+        #expect(next != yaml + "score: {previous: [\(d)/y1/indicators.csv]}\n")
+        try next.write(toFile: d + "/src/city2.yaml", atomically: true, encoding: .utf8)
+        try Stages.runAll(config: try CityConfig.load(path: d + "/src/city2.yaml"), outDir: d + "/y2", progress: quiet)
+        let report = try String(contentsOfFile: d + "/y2/report.html", encoding: .utf8)
+        #expect(report.contains("What changed since last year"))
+        #expect(FileManager.default.fileExists(atPath: d + "/y2/diff/diff.gpkg"))
+        let r = try DiffStage.compare(old: .folder(d + "/y1"), new: .folder(d + "/y2"), progress: quiet)
+        let b = try #require(r.layer("buildings"))
+        let n1 = try BaseLayerIO.read(path: d + "/y1/base.gpkg").buildings.count, n2 = try BaseLayerIO.read(path: d + "/y2/base.gpkg").buildings.count
+        #expect(n1 - n2 > 20 && b.removed.count == n1 - n2 && b.added.isEmpty && b.changed.isEmpty)
+        // The report's counts row for buildings: old, new, added 0, removed n1 − n2.
+        #expect(report.contains("<td>buildings</td><td class=\"num\">\(n1.grouped)</td><td class=\"num\">\(n2.grouped)</td><td class=\"num\">0</td><td class=\"num\">\((n1 - n2).grouped)</td>"))
+        // Without a previous run folder there is no such section.
+        let y1 = try String(contentsOfFile: d + "/y1/report.html", encoding: .utf8)
+        #expect(!y1.contains("What changed since last year"))
+    }
+}
