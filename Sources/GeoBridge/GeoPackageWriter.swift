@@ -80,18 +80,7 @@ public final class GeoPackageWriter: FeatureSink {
         guard let l = opts.with({ GDALDatasetCreateLayer(ds, schema.name, gtype == wkbNone ? nil : srs?.handle, gtype, $0) }) else {
             throw GDALEnvironment.lastError("GDALDatasetCreateLayer", fallback: "cannot create layer \(schema.name) in \(path)")
         }
-        for f in schema.fields {
-            let t: OGRFieldType
-            switch f.type {
-            case .integer: t = OFTInteger
-            case .integer64: t = OFTInteger64
-            case .real: t = OFTReal
-            case .string: t = OFTString
-            }
-            let fd = OGR_Fld_Create(f.name, t)
-            defer { OGR_Fld_Destroy(fd) }
-            guard OGR_L_CreateField(l, fd, 1) == OGRERR_NONE else { throw GDALEnvironment.lastError("OGR_L_CreateField") }
-        }
+        try Self.addFields(schema.fields, to: l, approxOK: true, context: "layer \(schema.name) in \(path)")
         layer = l
         pending.reserveCapacity(Self.batchSize)
         layerName = schema.name
@@ -255,6 +244,25 @@ public final class GeoPackageWriter: FeatureSink {
         case (.lineString(let l), wkbMultiLineString): return .multiLineString([l])
         case (.point(let p), wkbMultiPoint): return .multiPoint([p])
         default: return g
+        }
+    }
+
+    /// Creates `fields` on an OGR layer, in order (`approxOK`: the driver may adapt a type it lacks). Also used by the
+    /// vector-tile writer.
+    static func addFields(_ fields: [FieldDef], to l: OGRLayerH, approxOK: Bool, context: String) throws {
+        for f in fields {
+            let t: OGRFieldType
+            switch f.type {
+            case .integer: t = OFTInteger
+            case .integer64: t = OFTInteger64
+            case .real: t = OFTReal
+            case .string: t = OFTString
+            }
+            let fd = OGR_Fld_Create(f.name, t)
+            defer { OGR_Fld_Destroy(fd) }
+            guard OGR_L_CreateField(l, fd, approxOK ? 1 : 0) == OGRERR_NONE else {
+                throw GDALEnvironment.lastError("OGR_L_CreateField", fallback: "field \(f.name) of \(context)")
+            }
         }
     }
 

@@ -88,18 +88,7 @@ public final class VectorTileWriter {
             guard let l = opts.with({ GDALDatasetCreateLayer(ds, layer.name, srs.handle, gtype, $0) }) else {
                 throw GDALEnvironment.lastError("GDALDatasetCreateLayer", fallback: "cannot create vector tile layer \(layer.name)")
             }
-            for f in layer.fields {
-                let t: OGRFieldType
-                switch f.type {
-                case .integer: t = OFTInteger
-                case .integer64: t = OFTInteger64
-                case .real: t = OFTReal
-                case .string: t = OFTString
-                }
-                let fd = OGR_Fld_Create(f.name, t)
-                defer { OGR_Fld_Destroy(fd) }
-                guard OGR_L_CreateField(l, fd, 0) == OGRERR_NONE else { throw GDALEnvironment.lastError("OGR_L_CreateField", fallback: "field \(f.name) of \(layer.name)") }
-            }
+            try GeoPackageWriter.addFields(layer.fields, to: l, approxOK: false, context: "vector tile layer \(layer.name)")
             layers.append(l)
             features.append(OGR_F_Create(OGR_L_GetLayerDefn(l)))
             // Each layer in one transaction of the driver's temporary database.

@@ -1,7 +1,9 @@
 /// Seeded random maximal-covering instances in the plane, for the brute-force twin (PlanningTests) and the integer
 /// program cross-check (scripts/check_plan_optimum.py reads them through `cimbase-bench plan-instances`).
 public enum RandomInstances {
-    /// SplitMix64 (Steele, Lea & Flood 2014): the same seed gives the same instances on every platform.
+    /// SplitMix64 (Steele, Lea & Flood 2014): the same seed gives the same instances on every platform. Its own copy
+    /// (as TestSupport's and Synth's): Planning is a pure product module that can use neither the test-support module
+    /// nor, for ten lines, the synthetic-city generator.
     public struct Generator: RandomNumberGenerator, Sendable {
         var state: UInt64
         /// A generator started at `seed`.

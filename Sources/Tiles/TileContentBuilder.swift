@@ -173,6 +173,8 @@ struct TileContentBuilder {
                 attrs.append("\"attributes\":{\"POSITION\":\(a0),\"NORMAL\":\(a0 + 1),\"_FEATURE_ID_0\":\(a0 + 2)},\"indices\":\(a0 + 3)")
             }
         } else {
+            // The same accessors as the quantized branch above, with float positions and normals (strides 12, types
+            // 5126): written out in full so that each branch reads as the glTF it produces.
             let small = mesh.primitives.allSatisfy { $0.vertexCount <= 65_535 }
             let posView = bin.append(mesh.positions, target: 34962)
             let nrmView = bin.append(mesh.normals, target: 34962)

@@ -337,6 +337,7 @@ extension CIMBaseCommand {
     }
 }
 
+// The stage commands share one shape (ArgumentParser declarations, then `cityStage` with the stage's work).
 extension CIMBaseCommand {
     struct Plan: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Where to build new facilities so that walk-coverage gaps close (config `plan:`) → DIR/plan.gpkg, plan.csv, the what-if score in DIR/plan/ (reusing DIR/base.gpkg and DIR/walk.gpkg when fresh).")
