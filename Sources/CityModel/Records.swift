@@ -10,6 +10,16 @@ public enum HeightSource: String, Sendable, Codable, CaseIterable {
     case `default`
 }
 
+/// Where a building's ground elevation came from.
+public enum GroundSource: String, Sendable, Codable, CaseIterable {
+    /// The source's `ground` attribute.
+    case attribute
+    /// Sampled from the configured DEM (`layers.dem`).
+    case dem
+    /// Neither: `ground_m` is empty and the 3D Tiles use `ground_height_m`.
+    case `default`
+}
+
 /// Canonical building use.
 public enum BuildingUse: String, Sendable, Codable, CaseIterable {
     case residential, commercial, `public`, industrial, mixed, other, unknown
@@ -39,12 +49,17 @@ public struct Building: Sendable, Equatable, Codable {
     public var yearBuilt: Int?
     /// Ground elevation in metres at the footprint (the base of the 3D tile extrusion); nil when unknown (the default is used).
     public var groundM: Double?
-    /// A building from its fields; optional fields default to unknown (nil / `.unknown`).
+    /// Where `groundM` came from (attribute / dem / default).
+    public var groundSource: GroundSource
+    /// A building from its fields; optional fields default to unknown (nil / `.unknown`). `groundSource` defaults to
+    /// `.attribute` when `groundM` is given, else `.default`.
     public init(id: Int64, sourceId: String, footprint: MultiPolygon, heightM: Double, heightSource: HeightSource,
-                floors: Int? = nil, use: BuildingUse = .unknown, residents: Double? = nil, yearBuilt: Int? = nil, groundM: Double? = nil) {
+                floors: Int? = nil, use: BuildingUse = .unknown, residents: Double? = nil, yearBuilt: Int? = nil, groundM: Double? = nil,
+                groundSource: GroundSource? = nil) {
         self.id = id; self.sourceId = sourceId; self.footprint = footprint; self.heightM = heightM
         self.heightSource = heightSource; self.floors = floors; self.use = use; self.residents = residents
         self.yearBuilt = yearBuilt; self.groundM = groundM
+        self.groundSource = groundSource ?? (groundM == nil ? .default : .attribute)
     }
     /// Floors used for floor area: the floor count when known, else height ÷ floor height, at least 1.
     public func effectiveFloors(floorHeight: Double = 3.0) -> Double {

@@ -44,7 +44,8 @@ public enum CanonicalLayer: String, Sendable, CaseIterable {
                 FieldDef("use", .string, "residential | commercial | public | industrial | mixed | other | unknown"),
                 FieldDef("residents", .real, "residents (given, or estimated from residential floor area)"),
                 FieldDef("year_built", .integer, "year of construction, when known"),
-                FieldDef("ground_m", .real, "ground elevation in metres, when known"),
+                FieldDef("ground_m", .real, "ground elevation above the ellipsoid in metres, when known (from `ground_source`)"),
+                FieldDef("ground_source", .string, "attribute | dem | default (default: no ground_m; the 3D Tiles use ground_height_m)"),
                 FieldDef("footprint_m2", .real, "footprint area in m²"),
                 FieldDef("floor_area_m2", .real, "gross floor area: footprint × floors"),
             ]

@@ -49,7 +49,7 @@ public enum BaseLayerIO {
         case .buildings:
             let x = b.buildings[i]
             return FeatureRow(geometry: .multiPolygon(x.footprint), values: extra([.int(x.id), .string(x.sourceId), .real(x.heightM), .string(x.heightSource.rawValue),
-                                                  opt(x.floors), .string(x.use.rawValue), opt(x.residents), opt(x.yearBuilt), opt(x.groundM),
+                                                  opt(x.floors), .string(x.use.rawValue), opt(x.residents), opt(x.yearBuilt), opt(x.groundM), .string(x.groundSource.rawValue),
                                                   .real(x.footprint.area), .real(x.floorArea(floorHeight: floorHeight))]))
         case .roads:
             let x = b.roads[i]
@@ -186,7 +186,8 @@ public enum BaseLayerIO {
             b.buildings.append(Building(id: i(f, "id") ?? 0, sourceId: s(f, "source_id") ?? "", footprint: g?.polygons ?? MultiPolygon([]),
                                         heightM: d(f, "height_m") ?? 0, heightSource: HeightSource(rawValue: s(f, "height_source") ?? "") ?? .default,
                                         floors: i(f, "floors").map { Int($0) }, use: BuildingUse(rawValue: s(f, "use") ?? "") ?? .unknown,
-                                        residents: d(f, "residents"), yearBuilt: i(f, "year_built").map { Int($0) }, groundM: d(f, "ground_m")))
+                                        residents: d(f, "residents"), yearBuilt: i(f, "year_built").map { Int($0) }, groundM: d(f, "ground_m"),
+                                        groundSource: s(f, "ground_source").flatMap { GroundSource(rawValue: $0) }))
         }
         try each(.roads) { f, g in
             b.roads.append(Road(id: i(f, "id") ?? 0, sourceId: s(f, "source_id") ?? "", line: g?.lines.first ?? LineString([]),

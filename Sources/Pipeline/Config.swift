@@ -63,6 +63,8 @@ public struct CityConfig: Sendable {
     public var layers: [String: LayerSource]
     /// Facilities given as a list of per-category sources.
     public var facilityList: [LayerSource]
+    /// `layers.dem`: the terrain under the buildings (Terrain.swift); nil when absent.
+    public var dem: DEMOptions?
     public var ingest: IngestOptions
     /// `categories:`: labels of the data mapped to categories, and categories the config defines.
     public var categories: CategoryTable
@@ -158,8 +160,10 @@ public struct CityConfig: Sendable {
                 cfg.preset = p
             case "osm": cfg.osm = try r.text(v, "osm", nonEmpty: true)
             case "layers":
-                for l in try r.entries(v, "layers", allowed: Set(layerKeys)) {
-                    if l.name == "facilities", let seq = l.value.sequence {
+                for l in try r.entries(v, "layers", allowed: Set(layerKeys + ["dem"])) {
+                    if l.name == "dem" {
+                        cfg.dem = try DEMOptions.read(l.value, r, key: l.path) { cfg.resolve($0) }
+                    } else if l.name == "facilities", let seq = l.value.sequence {
                         for (i, item) in seq.enumerated() { cfg.facilityList.append(try layerSource(item, l.name, "layers.facilities[\(i)]", r, list: true)) }
                     } else {
                         cfg.layers[l.name] = try layerSource(l.value, l.name, l.path, r, list: false)

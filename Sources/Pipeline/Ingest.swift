@@ -65,6 +65,8 @@ public enum Ingest {
         if let n = FacilityAliases.unknownLabelNote(rejects: base.rejects) { notes.append(n) }
         let coordinateRejects = base.rejects.filter { $0.geometry == nil && ($0.reason.hasPrefix("cannot reproject") || $0.reason.hasPrefix("coordinates outside")) }.count
         if coordinateRejects > 0 { notes.append("\(coordinateRejects) features with coordinates that cannot be reprojected or lie outside the area of use of \(projection.crs) → rejects") }
+        if let n = try Terrain.apply(&base, config: config) { notes.append(n) }
+        timer.lap("terrain")
         let (method, unassigned) = Residents.assign(&base, config.ingest)
         timer.lap("residents")
         timer.report("ingest")

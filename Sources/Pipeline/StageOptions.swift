@@ -207,6 +207,7 @@ extension CityConfig {
     /// exist — checked when the config is loaded, so a typo there stops the run before ingest.
     func checkFiles() throws {
         try ScoreStage.checkFiles(score, file: file)
+        if let d = dem { try Terrain.check(d, file: file) }
     }
 }
 

@@ -26,9 +26,18 @@ public enum SynthStage {
             throw PipelineError.output(path: gpkg, message: "\(error)")
         }
         progress.end()
+        // The terrain (hills and the river valley) beside city.gpkg, named in city.yaml as layers.dem.
+        let demPath = (outDir as NSString).appendingPathComponent("dem.tif")
+        let dem = city.dem()
+        do {
+            try dem.values.withUnsafeBufferPointer { b in
+                try RasterIO.writeBand(path: demPath, width: dem.cols, height: dem.rows, geoTransform: dem.geoTransform, crs: "EPSG:4548",
+                                     noData: nil, type: .float32, pixels: b, cog: false, description: "elevation (m above the ellipsoid)")
+            }
+        } catch { throw PipelineError.output(path: demPath, message: "\(error)") }
         let yamlPath = (outDir as NSString).appendingPathComponent("city.yaml")
         let tmp = yamlPath + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        try city.configYAML(gpkgName: "city.gpkg").write(toFile: tmp, atomically: false, encoding: .utf8)
+        try city.configYAML(gpkgName: "city.gpkg", demName: "dem.tif").write(toFile: tmp, atomically: false, encoding: .utf8)
         guard rename(tmp, yamlPath) == 0 else { throw PipelineError.output(path: yamlPath, message: "cannot rename \(tmp)") }
         let layers = manifest.layers.map { "\($0.name) \($0.count.grouped)" }.joined(separator: " · ")
         progress.say(String(format: "synth       %@ · %@ · %d deliberately bad buildings  %.1f s → %@", layers, manifest.crs, manifest.bad.total,

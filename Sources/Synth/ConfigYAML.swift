@@ -3,7 +3,8 @@ extension SynthCity {
     /// sources and source fields). `gpkgName` is the GeoPackage's file name relative to the YAML. This only writes
     /// text (Synth has no YAML dependency); it is read back by `CityConfig.load`, through the project's one reader
     /// (ConfigReader), in SynthStageTests.
-    public func configYAML(gpkgName: String = "city.gpkg") -> String {
+    /// `demName`: the terrain GeoTIFF beside it (`layers.dem`), nil for none.
+    public func configYAML(gpkgName: String = "city.gpkg", demName: String? = "dem.tif") -> String {
         let g = gpkgName
         return """
         city: Synthetic city (seed \(options.seed), \(options.buildings) buildings)
@@ -19,7 +20,7 @@ extension SynthCity {
           population: {source: \(g), layer: population, value: population}
           zones:      {source: \(g), layer: subdistricts, id: code, name: name}
           boundary:   {source: \(g), layer: boundary}
-
+        \(demName.map { "  dem:        {source: \($0), sample: min}\n" } ?? "")
         """
     }
 }
