@@ -66,7 +66,7 @@ public enum FootprintSampling {
 
     /// Appends the spans of footprint `item` (parts, each ring 0 exterior then holes, in the grid's coordinates) to
     /// `out`. With `.centroid`, or when no cell centre is inside, the one cell under `point` is used (when it is on
-    /// the grid). Returns true when that fallback cell was used because the footprint holds no cell centre.
+    /// the grid). Returns true when that fallback cell (on the grid) was used because the footprint holds no cell centre.
     @discardableResult
     public static func spans(item: Int32, parts: [[[SIMD2<Double>]]], point: SIMD2<Double>, geometry g: GridGeometry,
                              statistic: GroundStatistic, into out: inout [FootprintSpan]) -> Bool {
@@ -78,10 +78,8 @@ public enum FootprintSampling {
                 }
             }
         }
-        guard out.count == start else { return false }
-        if let (r, c) = cell(of: point, in: g) {
-            out.append(FootprintSpan(item: item, row: Int32(r), c0: Int32(c), c1: Int32(c + 1)))
-        }
+        guard out.count == start, let (r, c) = cell(of: point, in: g) else { return false }
+        out.append(FootprintSpan(item: item, row: Int32(r), c0: Int32(c), c1: Int32(c + 1)))
         return statistic != .centroid
     }
 
