@@ -12,6 +12,7 @@ public enum Stages {
         if let o = c.osm { out.append(c.resolve(o)) }
         for s in c.layers.values { out.append(c.resolve(s.source)) }
         for s in c.facilityList { out.append(c.resolve(s.source)) }
+        if let d = c.dem { out.append(d.source) }   // a changed DEM changes ground_m
         return out.filter { FileManager.default.fileExists(atPath: $0) }
     }
 

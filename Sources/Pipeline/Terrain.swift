@@ -80,7 +80,6 @@ public enum Terrain {
         try check(o, file: config.file)
         let todo = base.buildings.indices.filter { base.buildings[$0].groundSource != .attribute }
         guard !todo.isEmpty else { return "terrain: every building has a ground attribute; the DEM is not used" }
-        let t0 = Date()
         let req = DEMRequest(path: o.source, band: o.band, statistic: o.sample, crs: o.crs, geoid: o.geoid)
         let samples: DEMSamples
         do { samples = try DEMSampler.sample(footprints: todo.map { base.buildings[$0].footprint }, workingCRS: base.crs, request: req) } catch let e as DEMError {
@@ -101,7 +100,6 @@ public enum Terrain {
                 base.buildings[i].groundM = nil; base.buildings[i].groundSource = .default
             }
         }
-        StepTimer.report("ingest", "terrain", Date().timeIntervalSince(t0))
         var note = "terrain: \(sampled.grouped) buildings on the DEM (\(o.sample.rawValue), \(samples.vertical))"
         if samples.subCell > 0 { note += ", \(samples.subCell.grouped) smaller than a cell sampled at their centroid's cell" }
         if samples.missing > 0 { note += "; \(samples.missing.grouped) outside the DEM or on no-data → ground_height_m" }

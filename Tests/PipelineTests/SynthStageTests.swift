@@ -17,6 +17,10 @@ import Testing
         #expect(a == b)
         #expect(a != c)
         #expect(try String(contentsOfFile: dir + "/a/city.yaml", encoding: .utf8) == String(contentsOfFile: dir + "/b/city.yaml", encoding: .utf8))
+        // The terrain (dem.tif) too.
+        let da = try Data(contentsOf: URL(fileURLWithPath: dir + "/a/dem.tif")), dc = try Data(contentsOf: URL(fileURLWithPath: dir + "/c/dem.tif"))
+        #expect(da == (try Data(contentsOf: URL(fileURLWithPath: dir + "/b/dem.tif"))))
+        #expect(da != dc)
 
         let cfg = try CityConfig.load(path: dir + "/a/city.yaml")
         let (base, r) = try Ingest.build(config: cfg, progress: Progress(quiet: true))

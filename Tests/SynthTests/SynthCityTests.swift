@@ -1,7 +1,7 @@
 import CityModel
 import Foundation
 import Testing
-import Synth
+@testable import Synth
 
 /// The pinned small city: 10 000 buildings, seed 42.
 private func city(_ n: Int = 10_000, seed: UInt64 = 42) throws -> (SynthCity, CollectingSink, SynthManifest) {
@@ -332,9 +332,38 @@ struct SynthCityTests {
           population: {source: city.gpkg, layer: population, value: population}
           zones:      {source: city.gpkg, layer: subdistricts, id: code, name: name}
           boundary:   {source: city.gpkg, layer: boundary}
+          dem:        {source: dem.tif, sample: min}
 
         """)
         #expect(c.configYAML(gpkgName: "x.gpkg").contains("{source: x.gpkg, layer: pois, category: kind}"))
+        #expect(!c.configYAML(demName: nil).contains("dem:"))
+    }
+
+    @Test("terrain: a flat river at the valley floor, hills around it, the DEM its cell-centre samples")
+    func terrain() throws {
+        let c = try SynthCity(options: SynthOptions(buildings: 2000, seed: 11))
+        let t = c.terrain, r = c.layout.river
+        let dem = c.dem()
+        // On the water: 45 m falling 0.5 m/km eastward, whatever the offset across the river.
+        for k in 0...20 {
+            let x = r.x0 + Double(k) / 20 * (r.x1 - r.x0)
+            for o in [-0.49, 0, 0.49] {
+                let e = t.elevation(Vec2(x, r.centre(x) + o * r.width))
+                #expect(abs(e - (45 - 0.0005 * (x - r.x0))) < 1e-9)
+            }
+            // 700 m or more from the banks the ground is the river level + 8 m + hills (≥ −6 m): above the water.
+            let far = t.elevation(Vec2(x, r.centre(x) + r.width / 2 + 800))
+            #expect(far >= 45 - 0.0005 * (x - r.x0) + 1.9)
+        }
+        #expect(dem.cell == 10 && dem.values.count == dem.cols * dem.rows)
+        #expect(dem.minX <= c.extent.minX - 100 && dem.maxY >= c.extent.maxY + 100)
+        let (mn, mx) = (dem.values.min()!, dem.values.max()!)
+        #expect(mn > 40 && mx < 100 && mx - mn > 15)
+        // Cell (r, c) holds the elevation at its centre.
+        for (row, col) in [(0, 0), (dem.rows / 2, dem.cols / 3), (dem.rows - 1, dem.cols - 1)] {
+            let p = Vec2(dem.minX + (Double(col) + 0.5) * dem.cell, dem.maxY - (Double(row) + 0.5) * dem.cell)
+            #expect(dem.values[row * dem.cols + col] == Float(t.elevation(p)))
+        }
     }
 
     @Test("SplitMix64 matches the reference sequence for seed 1234567")
