@@ -28,6 +28,9 @@ public enum DEMError: Error, Equatable, CustomStringConvertible {
     case noCRS(path: String)
     case badCRS(String, message: String)
     case rotated(path: String)
+    case noGeoTransform(path: String)
+    /// The DEM's cells are so fine under the footprints that their spans would exceed the memory budget.
+    case tooFine(path: String, spans: Int)
     /// Orthometric heights need a geoid grid that PROJ cannot find: the grids (short names) and where to get them.
     case missingGrid(grids: [String], urls: [String], vertical: String)
     /// PROJ knows no grid-based transformation from the DEM's vertical datum to ellipsoidal heights.
@@ -48,6 +51,9 @@ public enum DEMError: Error, Equatable, CustomStringConvertible {
         case .noVerticalTransformation(let v):
             return "PROJ knows no geoid-grid transformation from the DEM's vertical datum (\(v)) to ellipsoidal heights: name a geoid grid with layers.dem.geoid"
         case .read(let p, let m): return "cannot read the DEM \(p): \(m)"
+        case .noGeoTransform(let p): return "\(p) has no (valid) geotransform: it is not georeferenced"
+        case .tooFine(let p, let n):
+            return "\(p): the footprints cover more than \(n) DEM rows in all (cells much finer than the buildings): resample it first, e.g. gdalwarp -tr 1 1"
         }
     }
 }
@@ -83,8 +89,9 @@ public enum DEMSampler {
         return (Int(GDALGetRasterXSize(ds)), Int(GDALGetRasterYSize(ds)), Int(GDALGetRasterCount(ds)))
     }
 
-    /// The ground under each footprint (given in `workingCRS`), made ellipsoidal per `request`.
-    public static func sample(footprints: [MultiPolygon], workingCRS: String, request: DEMRequest) throws -> DEMSamples {
+    /// The ground under each footprint (given in `workingCRS`), made ellipsoidal per `request`. `maxSpans` caps the
+    /// row spans held (16 bytes each; the default 40 M is 640 MB, e.g. 1M buildings of 40 rows).
+    public static func sample(footprints: [MultiPolygon], workingCRS: String, request: DEMRequest, maxSpans: Int = 40_000_000) throws -> DEMSamples {
         let path = request.path
         let (w, h, bands) = try describe(path: path)
         guard request.band >= 1, request.band <= bands else { throw DEMError.noBand(path: path, band: request.band, bands: bands) }
@@ -102,9 +109,11 @@ public enum DEMSampler {
         GDALGetBlockSize(band, &blockX, &blockY)
         let fileSRS: SpatialReference? = GDALGetSpatialRef(ds).map { SpatialReference(cloning: $0) }
         GDALClose(ds)
-        guard hasGT else { throw DEMError.noCRS(path: path) }
+        guard hasGT else { throw DEMError.noGeoTransform(path: path) }
         let geometry: GridGeometry
-        do { geometry = try GridGeometry(geoTransform: gt, rows: h, cols: w) } catch { throw DEMError.rotated(path: path) }
+        do { geometry = try GridGeometry(geoTransform: gt, rows: h, cols: w) } catch GridError.rotatedGeoTransform {
+            throw DEMError.rotated(path: path)
+        } catch { throw DEMError.noGeoTransform(path: path) }
 
         // CRSs: the DEM's (override or file), its horizontal part, and whether it carries a vertical datum.
         let demSRS: SpatialReference
@@ -137,6 +146,8 @@ public enum DEMSampler {
         var protoClones: [ProjTransformer?] = []
         for _ in 0..<chunks { protoClones.append(try proto?.clone()) }
         let statistic = request.statistic
+        // Memory budget of the spans (16 bytes each): a DEM far finer than the buildings is refused, not loaded.
+        let spanBudget = Swift.max(1, maxSpans / chunks)
         chunkSpans.withUnsafeMutableBufferPointer { spansB in
             chunkSub.withUnsafeMutableBufferPointer { subB in
                 points.withUnsafeMutableBufferPointer { ptsB in
@@ -163,12 +174,14 @@ public enum DEMSampler {
                             }
                             ptsB[i] = p
                             if FootprintSampling.spans(item: Int32(i), parts: parts, point: p, geometry: geometry, statistic: statistic, into: &out) { sub += 1 }
+                            if out.count > spanBudget { out = []; sub = -1; break }
                         }
                         spansB[k] = out; subB[k] = sub
                     }
                 }
             }
         }
+        if chunkSub.contains(-1) { throw DEMError.tooFine(path: path, spans: maxSpans) }
         var spans = chunkSpans.flatMap { $0 }
         chunkSpans = []
         var result = DEMSamples(ground: [Double?](repeating: nil, count: n))

@@ -246,7 +246,7 @@ extension CityConfig {
     /// A one-line summary of what the config holds (for `cimbase check`).
     public var summary: String {
         let names = (preset == "osm" ? ["osm"] : []) + CityConfig.layerKeys.filter { self.layers[$0] != nil } + (facilityList.isEmpty ? [] : ["facilities ×\(facilityList.count)"])
-        var s = "\(city) \(year): layers \(names.joined(separator: ", "))"
+        var s = "\(city) \(year): layers \(names.joined(separator: ", "))\(dem == nil ? "" : ", dem")"
         if !categories.labels.isEmpty || !categories.defined.isEmpty {
             s += " · categories: \(categories.labels.count) labels mapped, \(categories.defined.count) defined"
         }

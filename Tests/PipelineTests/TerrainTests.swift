@@ -67,6 +67,21 @@ import TestSupport
         }
     }
 
+    /// Too many row spans for the budget (a DEM far finer than the buildings) is an error, not an allocation.
+    @Test func spanBudgetIsAnError() throws {
+        let dir = tempDir(); defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dem = try Self.tinyDEM(dir)
+        #expect(throws: DEMError.tooFine(path: dem, spans: 3)) {
+            try DEMSampler.sample(footprints: Self.tinyFootprints, workingCRS: "EPSG:32650", request: DEMRequest(path: dem), maxSpans: 3)
+        }
+        // Not georeferenced: named as such.
+        let plain = dir + "/plain.tif"
+        try Self.writeDEM(plain, cols: 2, rows: 2, gt: [0, 1, 0.5, 0, 0, -1], crs: "EPSG:32650", values: [1, 2, 3, 4])
+        #expect(throws: DEMError.rotated(path: plain)) {
+            try DEMSampler.sample(footprints: Self.tinyFootprints, workingCRS: "EPSG:32650", request: DEMRequest(path: plain))
+        }
+    }
+
     /// The same buildings given in EPSG:4326 (a DEM CRS ≠ working CRS the other way round) sample the same cells.
     @Test func workingCRSDifferentFromDEM() throws {
         let dir = tempDir(); defer { try? FileManager.default.removeItem(atPath: dir) }
