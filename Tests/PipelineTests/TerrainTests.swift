@@ -134,8 +134,16 @@ import TestSupport
     /// Brute force: the minimum over every cell whose centre is inside `fp`, else the cell under its largest part's centroid.
     static func bruteMin(_ fp: MultiPolygon, values: [Float], cols: Int, rows: Int, minX: Double, maxY: Double, dx: Double, dy: Double,
                          noData: Float?, fallback: inout Int) -> Double? {
+        var mean: Double? = nil
+        return brute(fp, values: values, cols: cols, rows: rows, minX: minX, maxY: maxY, dx: dx, dy: dy, noData: noData, fallback: &fallback, mean: &mean)
+    }
+
+    /// The brute-force minimum (returned) and mean (`mean`) under the stated cell rule.
+    static func brute(_ fp: MultiPolygon, values: [Float], cols: Int, rows: Int, minX: Double, maxY: Double, dx: Double, dy: Double,
+                      noData: Float?, fallback: inout Int, mean: inout Double?) -> Double? {
         let b = fp.bbox
-        var best: Double? = nil, any = false
+        var best: Double? = nil, any = false, sum = 0.0, n = 0
+        mean = nil
         let c0 = max(0, Int(((b.minX - minX) / dx).rounded(.down)) - 1), c1 = min(cols - 1, Int(((b.maxX - minX) / dx).rounded(.up)) + 1)
         let r0 = max(0, Int(((maxY - b.maxY) / dy).rounded(.down)) - 1), r1 = min(rows - 1, Int(((maxY - b.minY) / dy).rounded(.up)) + 1)
         if c0 <= c1 && r0 <= r1 {
@@ -143,15 +151,16 @@ import TestSupport
                 any = true
                 let v = values[r * cols + c]
                 if v == noData || !v.isFinite { continue }
-                best = min(best ?? .infinity, Double(v))
+                best = min(best ?? .infinity, Double(v)); sum += Double(v); n += 1
             } }
         }
-        if any { return best }
+        if any { mean = n > 0 ? sum / Double(n) : nil; return best }
         let p = fp.largest!.centroid
         let c = Int(((p.x - minX) / dx).rounded(.down)), r = Int(((maxY - p.y) / dy).rounded(.down))
         guard c >= 0, r >= 0, c < cols, r < rows else { return nil }
         fallback += 1
         guard values[r * cols + c] != noData else { return nil }
+        mean = Double(values[r * cols + c])
         return Double(values[r * cols + c])
     }
 
@@ -200,6 +209,19 @@ import TestSupport
         #expect(base.buildings.count > 1400)
         #expect(mismatches == 0)
         #expect(ties <= 9)   // at most the deliberately bad buildings
+        // The mean mode on the same buildings, straight through the sampler: the brute-force mean (summation order aside).
+        let means = try DEMSampler.sample(footprints: base.buildings.map(\.footprint), workingCRS: base.crs,
+                                          request: DEMRequest(path: dir + "/city/dem.tif", statistic: .mean))
+        var meanMismatches = 0, compared = 0
+        for (i, b) in base.buildings.enumerated() where !Self.centreOnOutline(b.footprint, minX: gt[0], maxY: gt[3], d: gt[1]) {
+            var fb = 0, m: Double? = nil
+            _ = Self.brute(b.footprint, values: vals, cols: band.width, rows: band.height, minX: gt[0], maxY: gt[3], dx: gt[1], dy: -gt[5],
+                           noData: nil, fallback: &fb, mean: &m)
+            compared += 1
+            if let m, let got = means.ground[i], abs(m - got) < 1e-9 { continue }
+            meanMismatches += 1
+        }
+        #expect(compared > 1400 && meanMismatches == 0)
         #expect(fallbacks > 0)
         // The terrain has relief: hills and the valley (the river at ≈ 45 m).
         let g = base.buildings.compactMap(\.groundM)
