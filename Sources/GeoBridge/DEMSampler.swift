@@ -29,6 +29,8 @@ public enum DEMError: Error, Equatable, CustomStringConvertible {
     case badCRS(String, message: String)
     case rotated(path: String)
     case noGeoTransform(path: String)
+    /// The band's unit is not metres (heights in feet would be taken as metres).
+    case unit(path: String, unit: String)
     /// The DEM's cells are so fine under the footprints that their spans would exceed the memory budget.
     case tooFine(path: String, spans: Int)
     /// Orthometric heights need a geoid grid that PROJ cannot find: the grids (short names) and where to get them.
@@ -51,6 +53,7 @@ public enum DEMError: Error, Equatable, CustomStringConvertible {
         case .noVerticalTransformation(let v):
             return "PROJ knows no geoid-grid transformation from the DEM's vertical datum (\(v)) to ellipsoidal heights: name a geoid grid with layers.dem.geoid"
         case .read(let p, let m): return "cannot read the DEM \(p): \(m)"
+        case .unit(let p, let u): return "\(p): the band's unit is '\(u)', not metres: convert it first (gdal_translate -scale, or gdal_calc)"
         case .noGeoTransform(let p): return "\(p) has no (valid) geotransform: it is not georeferenced"
         case .tooFine(let p, let n):
             return "\(p): the footprints cover more than \(n) DEM rows in all (cells much finer than the buildings): resample it first, e.g. gdalwarp -tr 1 1"
@@ -108,7 +111,9 @@ public enum DEMSampler {
         var blockX: Int32 = 0, blockY: Int32 = 0
         GDALGetBlockSize(band, &blockX, &blockY)
         let fileSRS: SpatialReference? = GDALGetSpatialRef(ds).map { SpatialReference(cloning: $0) }
+        let unit = GDALGetRasterUnitType(band).map { String(cString: $0) } ?? ""
         GDALClose(ds)
+        guard ["", "m", "metre", "meter", "metres", "meters"].contains(unit.lowercased()) else { throw DEMError.unit(path: path, unit: unit) }
         guard hasGT else { throw DEMError.noGeoTransform(path: path) }
         let geometry: GridGeometry
         do { geometry = try GridGeometry(geoTransform: gt, rows: h, cols: w) } catch GridError.rotatedGeoTransform {

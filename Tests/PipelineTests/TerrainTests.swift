@@ -74,6 +74,15 @@ import TestSupport
         #expect(throws: DEMError.tooFine(path: dem, spans: 3)) {
             try DEMSampler.sample(footprints: Self.tinyFootprints, workingCRS: "EPSG:32650", request: DEMRequest(path: dem), maxSpans: 3)
         }
+        // Heights in feet are refused, not taken as metres.
+        let feet = dir + "/feet.tif"
+        var o = RasterWriteOptions(format: .gtiff, crs: "EPSG:32650")
+        o.unit = "ft"
+        try RasterIO.write(Grid<Float>(geometry: try GridGeometry(geoTransform: [500000, 10, 0, 4000040, 0, -10], rows: 4, cols: 4), noData: nil),
+                           to: feet, options: o)
+        #expect(throws: DEMError.unit(path: feet, unit: "ft")) {
+            try DEMSampler.sample(footprints: Self.tinyFootprints, workingCRS: "EPSG:32650", request: DEMRequest(path: feet))
+        }
         // Not georeferenced: named as such.
         let plain = dir + "/plain.tif"
         try Self.writeDEM(plain, cols: 2, rows: 2, gt: [0, 1, 0.5, 0, 0, -1], crs: "EPSG:32650", values: [1, 2, 3, 4])
