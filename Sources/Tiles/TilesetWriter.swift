@@ -18,8 +18,10 @@ import Foundation
 /// compose down the tree); `region` bounding volumes contain every vertex of the tile's content and of all its
 /// descendants (exact ECEF→geodetic of every vertex, plus `boundsMarginM`). No CESIUM_RTC, no tileset extensions.
 ///
-/// Levels of detail: a parent tile's own content is the simplified city of its cell, its `coarseBuildingsPerParent`
-/// largest buildings (refine ADD: children add the rest).
+/// Levels of detail: a parent tile's own content is the simplified city of its cell — with `TileLOD.blocks` its
+/// `BlockLOD` blocks (class `block`, refine REPLACE, every building on a leaf; geometric error min(block diagonal, c·s_L),
+/// the same bound below), with `.largest` its `coarseBuildingsPerParent` largest buildings (refine ADD: children add
+/// the rest; the rule below).
 ///
 /// Geometric error rule (metres): a leaf has 0; a level-L tile with children has
 ///   max(min(max(scale × E, 1), c · s_L), 1.25 × (largest child geometric error))
