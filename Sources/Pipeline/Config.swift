@@ -81,6 +81,9 @@ public struct CityConfig: Sendable {
     public var plan = PlanStage.Options()
     /// `publish:` (target database and schema for `cimbase publish`); nil when absent.
     public var publish: PublishTarget?
+    /// `web:` — `false` or `{enabled: false}` makes `cimbase run` skip the web step (vector/raster tiles, viewer);
+    /// `cimbase web DIR` still makes it. Default true.
+    public var webEnabled = true
     /// The config file (absolute), or "<memory>".
     public var file: String
     public var baseDirectory: String
@@ -108,7 +111,7 @@ public struct CityConfig: Sendable {
         self.city = city; self.year = year; self.crs = crs; self.preset = preset; self.osm = osm; self.layers = layers
         self.facilityList = facilityList; self.ingest = ingest; self.file = file; self.baseDirectory = baseDirectory
         self.categories = CategoryTable(); self.walk = WalkStage.Options(); self.indicators = IndicatorOptions()
-        self.tiles = TilesetOptions(); self.tiles.compression = .meshopt; self.score = ScoreStage.Options()
+        self.tiles = TilesetOptions(); self.tiles.compression = .meshopt; self.tiles.lod = .blocks; self.score = ScoreStage.Options()
     }
 
     /// Resolves a source path against the config's folder (connection strings like `PG:` are left alone).
@@ -134,7 +137,7 @@ public struct CityConfig: Sendable {
     }
 
     /// The keys a city config may have at the top level.
-    public static let topKeys: Set<String> = ["city", "year", "crs", "preset", "osm", "layers", "ingest", "categories", "walk", "indicators", "tiles", "score", "plan", "publish"]
+    public static let topKeys: Set<String> = ["city", "year", "crs", "preset", "osm", "layers", "ingest", "categories", "walk", "indicators", "tiles", "score", "plan", "publish", "web"]
 
     /// Parses and validates config text (no file is opened: `load` also checks the files the score section names).
     public static func parse(_ text: String, file: String = "<memory>", baseDirectory: String = FileManager.default.currentDirectoryPath) throws -> CityConfig {
@@ -189,6 +192,7 @@ public struct CityConfig: Sendable {
         if let n = sec("tiles") { try readTiles(n, r, into: &cfg.tiles, attributes: &cfg.tilesAttributes) }
         if let n = sec("score") { cfg.score = try readScore(n, r, "score") { cfg.resolve($0) } }
         if let n = sec("plan") { cfg.plan = try readPlan(n, r, walk: cfg.walk) }
+        if let n = sec("web") { cfg.webEnabled = try readWeb(n, r) }
         if let n = sec("publish") { cfg.publish = try PublishTarget.read(n, r, key: "publish") }
         return cfg
     }

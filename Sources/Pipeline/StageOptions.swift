@@ -32,7 +32,7 @@ extension CityConfig {
     static let walkKeys: Set<String> = ["thresholds_m", "max_snap_m", "stairs_penalty", "node_crossings", "entrance_spacing_m", "k_nearest",
                                         "grid_cell_m", "fire_speed_kmh", "fire_minutes", "service_areas", "export_graph"]
     static let indicatorKeys: Set<String> = ["params", "grid_cell_m"]
-    static let tilesKeys: Set<String> = ["max_buildings_per_tile", "ground_height_m", "color_by_use", "geometric_error_scale", "attributes", "compression"]
+    static let tilesKeys: Set<String> = ["max_buildings_per_tile", "ground_height_m", "color_by_use", "geometric_error_scale", "attributes", "compression", "lod"]
     static let scoreKeys: Set<String> = ["definition", "previous", "non_spatial"]
     static let categoryKeys: Set<String> = ["name_zh", "name_en", "life_circle", "threshold_m", "required_for_15"]
 
@@ -185,9 +185,23 @@ extension CityConfig {
                     throw r.fail(e.path, e.value, "'\(t)' is not one of \(TileCompression.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 o.compression = c
+            case "lod":
+                let t = try r.text(e.value, e.path)
+                guard let l = TileLOD(rawValue: t) else {
+                    throw r.fail(e.path, e.value, "'\(t)' is not one of \(TileLOD.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                o.lod = l
             default: o.geometricErrorScale = try r.number(e.value, e.path, .positive(max: 1000))
             }
         }
+    }
+
+    /// `web:` of city.yaml: a boolean, or a mapping `{enabled: bool}`; whether `cimbase run` runs the web step.
+    static func readWeb(_ n: Node, _ r: ConfigReader) throws(ConfigError) -> Bool {
+        if n.mapping == nil { return try r.bool(n, "web") }
+        var enabled = true
+        for e in try r.entries(n, "web", allowed: ["enabled"]) { enabled = try r.bool(e.value, e.path) }
+        return enabled
     }
 
     /// `score:` of city.yaml and of the batch file; paths resolved with `resolve`.

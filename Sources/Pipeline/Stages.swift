@@ -88,8 +88,13 @@ public enum Stages {
         let plan = try PlanStage.run(config: config, base: base, walk: walk, outDir: outDir, progress: progress)
         let planMaps = plan.map { [PlanStage.mapPanel($0.categories, base: base)] } ?? []
         // Web maps and the viewer, from the files written so far (before scoring, so the report can link the viewer).
-        let web = try WebStage.run(outDir: outDir, progress: progress)
-        progress.say(WebStage.summary(web, outDir: outDir))
+        // `web: false` skips it (costly for a large city); `cimbase web DIR` makes it later.
+        if config.webEnabled {
+            let web = try WebStage.run(outDir: outDir, progress: progress)
+            progress.say(WebStage.summary(web, outDir: outDir))
+        } else {
+            progress.say("web         skipped (web: false in \((config.file as NSString).lastPathComponent); cimbase web \(outDir) makes it)")
+        }
         // score.previous names last year's indicators.csv: where its folder holds that year's base.gpkg, the report says
         // what changed since (cimbase diff's comparison, also written to DIR/diff/).
         let change = try DiffStage.sinceLastYear(previous: config.score.previous, outDir: outDir, progress: progress)

@@ -59,8 +59,8 @@ public enum TilesStage {
         let mb = Double(summary.bytes) / 1e6
         let reuse = summary.contentsReused > 0 || summary.staleFilesRemoved > 0
             ? " (\(summary.contentsWritten.grouped) written, \(summary.contentsReused.grouped) unchanged, \(summary.staleFilesRemoved.grouped) stale removed)" : ""
-        progress.say(String(format: "tiles       %@ buildings · %@ tiles%@ · %@ triangles · %.1f MB %@  %.1f s → %@", summary.buildings.grouped,
-                   summary.contentTiles.grouped, reuse, summary.triangles.grouped, mb, config.tiles.compression.rawValue,
+        progress.say(String(format: "tiles       %@ buildings%@ · %@ tiles%@ · %@ triangles · %.1f MB %@  %.1f s → %@", summary.buildings.grouped,
+                   summary.blocks > 0 ? " + \(summary.blocks.grouped) LOD blocks" : "", summary.contentTiles.grouped, reuse, summary.triangles.grouped, mb, config.tiles.compression.rawValue,
                    Date().timeIntervalSince(t0), dir.appendingPathComponent("tileset.json").path))
         return summary
     }

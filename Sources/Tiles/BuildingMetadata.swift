@@ -14,7 +14,7 @@ import CityModel
 /// - `floors` INT32, `year_built` INT32 (noData −1); `residents` FLOAT32 (noData −1);
 /// - then every `BuildingColumn` with its own type (and its original `name` when that is not the identifier, e.g.
 ///   kept source attributes such as 名称).
-struct BuildingMetadata {
+struct BuildingMetadata: PropertyTableEncoder {
     let columns: [BuildingColumn]
     let identifiers: [String]
 

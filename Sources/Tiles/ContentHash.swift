@@ -47,7 +47,7 @@ extension TileContentBuilder {
         var h = ContentHasher()
         h.int(Self.encodingVersion)
         h.string(fingerprint)
-        h.string(metadata.schemaJSON())
+        h.string((table ?? metadata).schemaJSON())
         for r in featureOrder(ids) {
             let b = buildings[r]
             h.word(UInt64(bitPattern: b.id)); h.string(b.sourceId)

@@ -21,6 +21,8 @@ struct QuadtreePlan {
     private(set) var root = -1
     /// Side of the root's square cell (working-CRS metres); a level-L cell has side rootSide / 2^L.
     private(set) var rootSide = 0.0
+    /// South-west corner of the root's cell (working CRS); a tile's cell starts at rootMin + (x, y) · rootSide / 2^L.
+    private(set) var rootMin = Vec2.zero
 
     let anchors: [Vec2]
     let extents: [Float]
@@ -34,6 +36,7 @@ struct QuadtreePlan {
         for i in ids { bb.expand(anchors[Int(i)]) }
         let side = max(bb.width, bb.height, 1e-6)
         rootSide = side
+        rootMin = Vec2(bb.minX, bb.minY)
         root = split(ids, minX: bb.minX, minY: bb.minY, side: side, level: 0, x: 0, y: 0)
     }
 
@@ -74,5 +77,18 @@ struct QuadtreePlan {
         }
         tiles[me].children = kids
         return me
+    }
+
+    /// South-west corner and side of tile `i`'s cell.
+    func cell(_ i: Int) -> (min: Vec2, side: Double) {
+        let t = tiles[i], s = rootSide / Double(1 << min(t.level, 60))
+        return (Vec2(rootMin.x + Double(t.x) * s, rootMin.y + Double(t.y) * s), s)
+    }
+
+    /// Every building id in tile `i` and its descendants.
+    func subtreeIds(_ i: Int) -> [Int32] {
+        var out: [Int32] = [], stack = [i]
+        while let k = stack.popLast() { out += tiles[k].content; stack += tiles[k].children }
+        return out
     }
 }

@@ -14,6 +14,8 @@ struct TileContentBuilder {
     let projector: any ECEFProjector
     /// Needed for `TileCompression.meshopt`.
     var codec: (any MeshCodec)? = nil
+    /// Writes the schema and property table instead of `metadata` (the `block` class of `TileLOD.blocks` parents).
+    var table: (any PropertyTableEncoder)? = nil
 
     /// A local ENU point as the glTF y-up Float32 position the mesh stores, in Double.
     @inline(__always) static func yUp(_ p: SIMD3<Double>) -> SIMD3<Double> {
@@ -194,7 +196,8 @@ struct TileContentBuilder {
                 attrs.append("\"attributes\":{\"POSITION\":\(a0),\"NORMAL\":\(a0 + 1),\"_FEATURE_ID_0\":\(a0 + 2)},\"indices\":\(a0 + 3)")
             }
         }
-        let table = metadata.encodeTable(rows: rows, buildings: buildings, grounds: grounds, bin: &bin,
+        let encoder: any PropertyTableEncoder = self.table ?? metadata
+        let table = encoder.encodeTable(rows: rows, buildings: buildings, grounds: grounds, bin: &bin,
                                          codec: grid != nil && options.compression == .meshopt ? codec : nil, fallback: &fallbackLength)
 
         // Materials: one per use present.
@@ -236,7 +239,7 @@ struct TileContentBuilder {
             j.raw(",{\"byteLength\":\(fallbackLength),\"extensions\":{\"EXT_meshopt_compression\":{\"fallback\":true}}}")
         }
         j.raw("]")
-        j.raw(",\"extensions\":{\"EXT_structural_metadata\":{\"schema\":" + metadata.schemaJSON() + ",\"propertyTables\":[" + table + "]}}")
+        j.raw(",\"extensions\":{\"EXT_structural_metadata\":{\"schema\":" + encoder.schemaJSON() + ",\"propertyTables\":[" + table + "]}}")
         j.raw("}")
         return GLBContainer.encode(json: j.s, bin: bin.bytes)
     }

@@ -26,7 +26,16 @@ struct TilesetJSON {
             }
             // Capped at lodErrorPerSide × the cell side (see TilesetWriter: bounded triangles in view).
             let cap = options.lodErrorPerSide * plan.rootSide / Double(1 << min(t.level, 60))
-            let ge = t.children.isEmpty ? 0 : max(min(max(options.geometricErrorScale * below, 1), cap), 1.25 * childGE)
+            let ge: Double
+            if t.children.isEmpty {
+                ge = 0
+            } else if options.lod == .blocks {
+                // Blocks: the block diagonal (the farthest a merged wall can be from a building's), capped as above.
+                let blockDiag = 2.0.squareRoot() * plan.rootSide / Double(1 << min(t.level, 60)) / Double(BlockLOD.blocksPerSide)
+                ge = max(min(options.geometricErrorScale * blockDiag, cap), 1.25 * childGE, 1e-3)
+            } else {
+                ge = max(min(max(options.geometricErrorScale * below, 1), cap), 1.25 * childGE)
+            }
             nodes[i] = Node(region: region, ge: ge, maxExtent: max(below, Double(t.contentExtent)))
         }
         var j = JSONText()
@@ -47,7 +56,7 @@ struct TilesetJSON {
         j.raw(",\"geometricError\":"); j.number(2 * rootGE)
         j.raw(",\"root\":{\"boundingVolume\":{\"region\":"); j.numbers(top.region.array)
         j.raw("},\"geometricError\":"); j.number(rootGE)
-        j.raw(",\"refine\":\"ADD\",\"children\":[")
+        j.raw(options.lod == .blocks ? ",\"refine\":\"REPLACE\",\"children\":[" : ",\"refine\":\"ADD\",\"children\":[")
         var count = 1, depth = 0
         func tile(_ i: Int, parentWorld: RigidTransform) {
             let t = plan.tiles[i]

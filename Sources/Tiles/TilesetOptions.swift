@@ -10,6 +10,9 @@ public struct TilesetOptions: Sendable {
     /// footprint bounding-box diagonal)), so a far view shows the landmarks first (refine ADD). 0 puts all content on
     /// leaves. Default 200.
     public var coarseBuildingsPerParent: Int = 200
+    /// What parent tiles show (default `.largest` here; city.yaml's `tiles.lod` defaults to `.blocks`). With
+    /// `.blocks`, `coarseBuildingsPerParent` is unused: every building is on a leaf and parents hold `BlockLOD` blocks.
+    public var lod: TileLOD = .largest
     /// Deepest quadtree level (the root is 0); a cell there is a leaf whatever its size (default 20).
     public var maxLevel: Int = 20
     /// Ground height above the WGS84 ellipsoid (m) used where `Building.groundM` is nil (default 0). 0 puts buildings
@@ -69,8 +72,10 @@ public struct TilesetSummary: Sendable, Equatable {
     public var tiles: Int
     /// Tiles with a .glb content.
     public var contentTiles: Int
-    /// Buildings written (= features in all property tables).
+    /// Buildings written (= features of class `building` in all property tables).
     public var buildings: Int
+    /// Block features of `TileLOD.blocks` parent tiles (class `block`), over all levels.
+    public var blocks: Int = 0
     /// Buildings left out: no footprint coordinates at all.
     public var skippedBuildings: Int
     public var triangles: Int

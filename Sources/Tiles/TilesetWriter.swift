@@ -18,8 +18,10 @@ import Foundation
 /// compose down the tree); `region` bounding volumes contain every vertex of the tile's content and of all its
 /// descendants (exact ECEF→geodetic of every vertex, plus `boundsMarginM`). No CESIUM_RTC, no tileset extensions.
 ///
-/// Levels of detail: a parent tile's own content is the simplified city of its cell, its `coarseBuildingsPerParent`
-/// largest buildings (refine ADD: children add the rest).
+/// Levels of detail: a parent tile's own content is the simplified city of its cell — with `TileLOD.blocks` its
+/// `BlockLOD` blocks (class `block`, refine REPLACE, every building on a leaf; geometric error min(block diagonal, c·s_L),
+/// the same bound below), with `.largest` its `coarseBuildingsPerParent` largest buildings (refine ADD: children add
+/// the rest; the rule below).
 ///
 /// Geometric error rule (metres): a leaf has 0; a level-L tile with children has
 ///   max(min(max(scale × E, 1), c · s_L), 1.25 × (largest child geometric error))
@@ -87,7 +89,10 @@ public struct TilesetWriter: Sendable {
             triEst[i] = Int32(clamping: t)
             ids.append(Int32(i))
         }
-        let plan = QuadtreePlan(anchors: anchors, extents: extents, triangleEstimates: triEst, ids: ids, options: options)
+        var planOptions = options
+        if options.lod == .blocks { planOptions.coarseBuildingsPerParent = 0 }
+        let plan = QuadtreePlan(anchors: anchors, extents: extents, triangleEstimates: triEst, ids: ids, options: planOptions)
+        let blocks = options.lod == .blocks
         anchors = []; triEst = []
 
         // 2. Content tiles, named by the hash of their inputs: a tile whose hash an earlier run wrote is reused.
@@ -96,7 +101,7 @@ public struct TilesetWriter: Sendable {
         do { try fm.createDirectory(at: contentDir, withIntermediateDirectories: true) } catch { throw TilesError.io("\(error)") }
         let cache = ContentCache(directory: directory)
         let fingerprint = try contentFingerprint(buildings: buildings, ids: ids, projector: projector)
-        let contentTiles = plan.tiles.indices.filter { !plan.tiles[$0].content.isEmpty }
+        let contentTiles = plan.tiles.indices.filter { !plan.tiles[$0].content.isEmpty || (blocks && !plan.tiles[$0].children.isEmpty) }
         let builder = TileContentBuilder(buildings: buildings, metadata: metadata, options: options, projector: projector, codec: codec)
         let results = ResultStore(count: plan.tiles.count)
         let work: @Sendable (Int) -> Void = { k in
@@ -104,12 +109,29 @@ public struct TilesetWriter: Sendable {
             let ti = contentTiles[k]
             let t = plan.tiles[ti]
             do {
-                let hash = builder.contentHash(ids: t.content, fingerprint: fingerprint)
+                var builder = builder, ids = t.content, fp = fingerprint
+                if blocks && !t.children.isEmpty {
+                    // A parent: its simplified city (BlockLOD) with the `block` class, hashed with its statistics.
+                    let c = plan.cell(ti)
+                    let lod = BlockLOD.make(ids: plan.subtreeIds(ti), buildings: buildings, cellMin: c.min, side: c.side,
+                                            level: t.level, x: t.x, y: t.y, options: options)
+                    builder = TileContentBuilder(buildings: lod.blocks, metadata: BuildingMetadata(columns: []), options: options,
+                                                 projector: projector, codec: codec)
+                    builder.table = BlockMetadata(stats: lod.stats, level: t.level)
+                    ids = (0..<Int32(lod.blocks.count)).map { $0 }
+                    var h = ContentHasher()
+                    for s in lod.stats {
+                        h.int(Int(s.buildings)); h.double(s.footprintAreaM2); h.double(s.blockAreaM2)
+                        h.word(UInt64(s.maxHeightM.bitPattern)); h.double(s.residents); h.string(s.name)
+                    }
+                    fp += ";blocks:" + h.hex
+                }
+                let hash = builder.contentHash(ids: ids, fingerprint: fp)
                 if let old = cache.reusable(hash, directory: directory) {
                     results.set(ti, old, hash: hash, written: false)
                     return
                 }
-                let r = try builder.build(ids: t.content)
+                let r = try builder.build(ids: ids)
                 let uri = TilesetWriter.contentURI(hash: hash)
                 let url = directory.appendingPathComponent(uri)
                 do { try Data(r.glb).write(to: url, options: .atomic) } catch { throw TilesError.io("\(url.path): \(error)") }
@@ -132,7 +154,8 @@ public struct TilesetWriter: Sendable {
                                      depth: 0, rootRegion: [])
         for i in plan.tiles.indices {
             if let r = results.info[i] {
-                summary.buildings += r.features; summary.triangles += r.triangles
+                if blocks && !plan.tiles[i].children.isEmpty { summary.blocks += r.features } else { summary.buildings += r.features }
+                summary.triangles += r.triangles
                 summary.vertices += r.vertices; summary.bytes += r.bytes
             }
         }

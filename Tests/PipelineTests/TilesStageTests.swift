@@ -1,5 +1,6 @@
 import CityModel
 import Foundation
+import GeoBridge
 @testable import Pipeline
 import Testing
 import Tiles
@@ -58,6 +59,58 @@ import Tiles
             let m = "\(error)"
             #expect(m.contains("city.yaml:6") && m.contains("tiles.compression") && m.contains("'draco' is not one of meshopt, quantize, none"), "\(m)")
         }
+    }
+
+    /// `tiles.lod`: typed, default blocks in city.yaml; a bad value names the key, its line and the allowed values.
+    @Test func lodKey() throws {
+        let head = "city: t\nyear: 2026\nlayers:\n  roads: {source: r.gpkg}\n"
+        #expect(try CityConfig.parse(head, file: "city.yaml").tiles.lod == .blocks)
+        #expect(try CityConfig.parse(head + "tiles: {lod: largest}\n", file: "city.yaml").tiles.lod == .largest)
+        do {
+            _ = try CityConfig.parse(head + "tiles:\n  lod: tiny\n", file: "city.yaml")
+            Issue.record("no error")
+        } catch {
+            let m = "\(error)"
+            #expect(m.contains("city.yaml:6") && m.contains("tiles.lod") && m.contains("'tiny' is not one of blocks, largest"), "\(m)")
+        }
+    }
+
+    /// `web:` as a boolean or `{enabled: …}`, default on; bad values name the key and line.
+    @Test func webKey() throws {
+        let head = "city: t\nyear: 2026\nlayers:\n  roads: {source: r.gpkg}\n"
+        #expect(try CityConfig.parse(head, file: "city.yaml").webEnabled)
+        #expect(try !CityConfig.parse(head + "web: false\n", file: "city.yaml").webEnabled)
+        #expect(try !CityConfig.parse(head + "web: {enabled: false}\n", file: "city.yaml").webEnabled)
+        #expect(try CityConfig.parse(head + "web:\n  enabled: yes\n", file: "city.yaml").webEnabled)
+        for (text, key, line) in [("web: maybe\n", "web", 5), ("web:\n  enabled: 3\n", "web.enabled", 6), ("web:\n  mbtiles: false\n", "web", 6)] {
+            do {
+                _ = try CityConfig.parse(head + text, file: "city.yaml")
+                Issue.record("no error for \(text)")
+            } catch {
+                let m = "\(error)"
+                #expect(m.contains("city.yaml:\(line)") && m.contains(key), "\(m)")
+            }
+        }
+    }
+
+    /// Block LOD content (class `block`, refine REPLACE) with meshopt compression passes the offline validator.
+    @Test(.enabled(if: Available.validator, Validator.reason)) func blockLODTilesetValidates() throws {
+        var state: UInt64 = 42   // a fixed LCG (Knuth's MMIX constants): the same city every run
+        func u(_ a: Double, _ b: Double) -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return a + (b - a) * Double(state >> 11) / Double(1 << 53)
+        }
+        let b: [Building] = (0..<5000).map { i in
+            let x = 385_000 + u(0, 3000), y = 6_672_000 + u(0, 3000)
+            let w = u(6, 30), h = u(6, 30)
+            return Building(id: Int64(i + 1), sourceId: "\(i)", footprint: MultiPolygon([Polygon([[Vec2(x, y), Vec2(x + w, y), Vec2(x + w, y + h), Vec2(x, y + h)]])]),
+                            heightM: u(3, 80), heightSource: .measured, use: i % 3 == 0 ? .commercial : .residential)
+        }
+        var o = TilesetOptions(); o.lod = .blocks; o.compression = .meshopt; o.maxBuildingsPerTile = 300
+        let dir = URL(fileURLWithPath: tempDir())
+        let s = try TilesetWriter(o, codec: MeshoptCodec()).write(buildings: b, projector: try PROJECEFProjector(crs: "EPSG:32635"), to: dir)
+        #expect(s.buildings == 5000 && s.blocks > 0 && s.depth >= 3)
+        try validateTileset(dir.appendingPathComponent("tileset.json").path)
     }
 
     /// PROJ's 2D projected → geocentric keeps z as the ellipsoidal height.

@@ -104,3 +104,38 @@ private func ids(_ dir: URL) throws -> [String: Set<Int64>] {
         #expect(s3.contentsReused == 0 && s3.staleFilesRemoved == s2.contentTiles)
     }
 }
+
+/// Block LOD re-runs: unchanged → nothing rewritten and the same bytes; one building taller → exactly its leaf and
+/// the block tiles of its ancestors (whose block statistics change) are rewritten, the rest kept.
+@Test func blockLODRerunRewritesTheLeafAndItsAncestors() throws {
+    var o = TilesetOptions(); o.maxBuildingsPerTile = 60; o.lod = .blocks
+    var b = city(1500, seed: 21)
+    let p = TestTangentProjector(lonDeg: 10, latDeg: 45)
+    try withTempDir { dir in
+        let s1 = try TilesetWriter(o).write(buildings: b, projector: p, to: dir)
+        #expect(s1.blocks > 0 && s1.depth >= 3)
+        let before = try files(dir)
+        let s2 = try TilesetWriter(o).write(buildings: b, projector: p, to: dir)
+        #expect(s2.contentsWritten == 0 && s2.contentsReused == s1.contentTiles)
+        #expect(try files(dir) == before)
+        // The leaf holding building 700, and its ancestors: the tiles whose region contains its anchor.
+        let leafOf = try ids(dir).first { $0.value.contains(700) }!.key
+        b[700].heightM += 25
+        let s3 = try TilesetWriter(o).write(buildings: b, projector: p, to: dir)
+        let after = try files(dir)
+        let ts = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("tileset.json"))) as! [String: Any]
+        // Path from the root to the leaf that now holds building 700 (the same leaf: the plan does not depend on heights).
+        let newLeaf = try ids(dir).first { $0.value.contains(700) }!.key
+        func path(_ t: [String: Any]) -> [String]? {
+            let uri = ((t["content"] as? [String: Any])?["uri"] as? String).map { String($0.dropFirst("content/".count)) }
+            if uri == newLeaf { return [newLeaf] }
+            for c in t["children"] as? [[String: Any]] ?? [] { if let p = path(c) { return (uri.map { [$0] } ?? []) + p } }
+            return nil
+        }
+        let chain = try #require(path(ts["root"] as! [String: Any]))
+        #expect(chain.count == s1.depth)   // one content per level from 0 to the leaf's
+        #expect(s3.contentsWritten == chain.count && s3.contentsReused == s1.contentTiles - chain.count)
+        #expect(before[leafOf] != nil && after[leafOf] == nil)
+        for (n, d) in after where n.hasSuffix(".glb") && !chain.contains(n) { #expect(before[n] == d) }
+    }
+}
