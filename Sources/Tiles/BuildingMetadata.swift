@@ -10,6 +10,7 @@ import CityModel
 /// - `id` FLOAT64 — the CityModel building id (exact below 2^53; FLOAT64 rather than INT64 so JavaScript clients get a
 ///   Number, not a BigInt);
 /// - `source_id` STRING; `height_m` FLOAT32; `ground_m` FLOAT64 — ground height used, above the WGS84 ellipsoid;
+/// - `ground_source` STRING (`attribute` | `dem` | `default`) — where that ground came from;
 /// - `height_source` STRING (`measured` | `floors` | `default`); `use` STRING (a `BuildingUse` raw value);
 /// - `floors` INT32, `year_built` INT32 (noData −1); `residents` FLOAT32 (noData −1);
 /// - then every `BuildingColumn` with its own type (and its original `name` when that is not the identifier, e.g.
@@ -31,6 +32,7 @@ struct BuildingMetadata: PropertyTableEncoder {
         j.raw(",\"source_id\":{\"type\":\"STRING\",\"description\":\"Id in the source data\"}")
         j.raw(",\"height_m\":{\"type\":\"SCALAR\",\"componentType\":\"FLOAT32\",\"required\":true,\"description\":\"Height above ground (m)\"}")
         j.raw(",\"ground_m\":{\"type\":\"SCALAR\",\"componentType\":\"FLOAT64\",\"required\":true,\"description\":\"Ground height above the WGS84 ellipsoid used for placement (m)\"}")
+        j.raw(",\"ground_source\":{\"type\":\"STRING\",\"description\":\"Where ground_m came from: attribute, dem or default\"}")
         j.raw(",\"height_source\":{\"type\":\"STRING\",\"description\":\"measured, floors or default\"}")
         j.raw(",\"floors\":{\"type\":\"SCALAR\",\"componentType\":\"INT32\",\"noData\":-1}")
         j.raw(",\"use\":{\"type\":\"STRING\"}")
@@ -84,6 +86,7 @@ struct BuildingMetadata: PropertyTableEncoder {
         strings("source_id", rows.map { buildings[$0].sourceId })
         numeric("height_m", rows.map { Float(buildings[$0].heightM.isFinite ? buildings[$0].heightM : 0) })
         numeric("ground_m", grounds)
+        strings("ground_source", rows.map { buildings[$0].groundSource.rawValue })
         strings("height_source", rows.map { buildings[$0].heightSource.rawValue })
         numeric("floors", rows.map { Int32(clamping: buildings[$0].floors ?? -1) })
         strings("use", rows.map { buildings[$0].use.rawValue })

@@ -51,7 +51,7 @@ extension TileContentBuilder {
         for r in featureOrder(ids) {
             let b = buildings[r]
             h.word(UInt64(bitPattern: b.id)); h.string(b.sourceId)
-            h.double(b.heightM); h.double(b.groundM ?? .nan); h.string(b.heightSource.rawValue); h.string(b.use.rawValue)
+            h.double(b.heightM); h.double(b.groundM ?? .nan); h.string(b.groundSource.rawValue); h.string(b.heightSource.rawValue); h.string(b.use.rawValue)
             h.int(b.floors ?? Int.min); h.int(b.yearBuilt ?? Int.min); h.double(b.residents ?? .nan)
             h.int(b.footprint.polygons.count)
             for p in b.footprint.polygons {

@@ -58,7 +58,7 @@ public struct TilesetWriter: Sendable {
     /// - Throws: `TilesError` for bad columns, projection or file errors.
     public func write(buildings: [Building], extraColumns: [BuildingColumn] = [], projector: any ECEFProjector,
                       to directory: URL) throws -> TilesetSummary {
-        let reserved: Set<String> = ["id", "source_id", "height_m", "ground_m", "height_source", "floors", "use", "year_built", "residents"]
+        let reserved: Set<String> = ["id", "source_id", "height_m", "ground_m", "ground_source", "height_source", "floors", "use", "year_built", "residents"]
         var seen = reserved
         for c in extraColumns {
             guard c.values.count == buildings.count else {

@@ -121,7 +121,7 @@ private func canonical(_ d: Decoded, _ t: [Int]) -> [Double] {
         #expect(sm.bytes * 2 < sq.bytes)
         for (a, c) in zip(try contents(quant), try contents(mo)) {
             let dq = try decode(a), dm = try decode(c)
-            #expect(dm.meshoptViews == 4 + 6 + 3)   // geometry; id, height_m, ground_m, floors, year_built, residents; 3 string offsets
+            #expect(dm.meshoptViews == 4 + 6 + 4)   // geometry; id, height_m, ground_m, floors, year_built, residents; 4 string offsets (source_id, ground_source, height_source, use)
             #expect(dm.json["extensionsRequired"] as? [String] == ["EXT_meshopt_compression", "KHR_mesh_quantization"])
             #expect(dq.step == dm.step && dq.metadataIds == dm.metadataIds)
             // The fallback buffer has no data and is flagged.

@@ -72,11 +72,12 @@ private func walk(_ tile: [String: Any], dir: URL, parentWorld: RigidTransform, 
         let ids = g.numbers("id", "FLOAT64") ?? []
         out.ids += ids
         // Metadata decodes back to the input.
-        let src = g.strings("source_id"), floors = g.numbers("floors", "INT32"), use = g.strings("use")
+        let src = g.strings("source_id"), groundSrc = g.strings("ground_source"), floors = g.numbers("floors", "INT32"), use = g.strings("use")
         let year = g.numbers("year_built", "INT32"), dist = g.numbers("d_test", "FLOAT32"), flag = g.numbers("flag", "UINT8")
         for (k, id) in ids.enumerated() {
             guard let b = buildings[Int64(id)] else { out.problems.append("unknown id \(id)"); continue }
             if let src, src[k] != b.sourceId { out.problems.append("source_id \(src[k]) != \(b.sourceId)") }
+            if groundSrc?[k] != b.groundSource.rawValue { out.problems.append("ground_source \(groundSrc?[k] ?? "absent") != \(b.groundSource.rawValue)") }
             if floors?[k] != Double(b.floors ?? -1) { out.problems.append("floors") }
             if use?[k] != b.use.rawValue { out.problems.append("use") }
             if year?[k] != Double(b.yearBuilt ?? -1) { out.problems.append("year") }
