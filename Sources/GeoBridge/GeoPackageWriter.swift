@@ -102,83 +102,46 @@ public final class GeoPackageWriter: FeatureSink {
     /// Rows converted and inserted at a time.
     static let batchSize = 4096
 
-    /// One batch of OGR features being made (fields and geometry) on worker threads while the previous batch is
-    /// inserted; `group` is left when every feature of the batch is made.
-    private final class MadeBatch: @unchecked Sendable {
-        var feats: [OGRFeatureH?] = []
-        var boxes: [(Float, Float, Float, Float)?] = []
-        let group = DispatchGroup()
-        var waited = false
-        func wait() { if !waited { group.wait(); waited = true } }
-        /// Frees the features (waiting for them first); idempotent.
-        func destroy() {
-            wait()
-            let n = feats.count
-            let workers = n < 512 ? 1 : max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+    /// Converts the queued rows to OGR features (fields and geometry) on all cores, then inserts them in order.
+    private func flush() throws {
+        guard let layer, !pending.isEmpty else { return }
+        let rows = pending
+        pending.removeAll(keepingCapacity: true)
+        let n = rows.count
+        let gtype = fieldGeometryType
+        nonisolated(unsafe) let defn = OGR_L_GetLayerDefn(layer)
+        var feats = [OGRFeatureH?](repeating: nil, count: n)
+        var boxes = [(Float, Float, Float, Float)?](repeating: nil, count: n)
+        let workers = n < 512 ? 1 : max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+        let wantBoxes = bulkIndex
+        feats.withUnsafeMutableBufferPointer { fb in
+            boxes.withUnsafeMutableBufferPointer { bb in
+                nonisolated(unsafe) let out = fb, outBox = bb
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    for i in (n * w / workers)..<(n * (w + 1) / workers) {
+                        out[i] = Self.makeFeature(defn, rows[i], gtype)
+                        if wantBoxes, let f = out[i] { outBox[i] = Self.indexBox(f) }
+                    }
+                }
+            }
+        }
+        defer {
             feats.withUnsafeBufferPointer { fb in
                 nonisolated(unsafe) let all = fb
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                     for i in (n * w / workers)..<(n * (w + 1) / workers) { if let f = all[i] { OGR_F_Destroy(f) } }
                 }
             }
-            feats = []; boxes = []
         }
-    }
-    /// The batch whose features are being made in the background (inserted by the next `flush`).
-    private var inflight: MadeBatch?
-
-    /// Starts converting the queued rows to OGR features on all cores in the background, then inserts the batch
-    /// started by the previous call (in file order, on this thread, the one SQLite writer): making batch k overlaps
-    /// inserting batch k − 1. With nothing queued it only inserts the batch in flight.
-    private func flush() throws {
-        guard let layer else { return }
-        var next: MadeBatch? = nil
-        if !pending.isEmpty {
-            let rows = pending
-            pending.removeAll(keepingCapacity: true)
-            let gtype = fieldGeometryType, wantBoxes = bulkIndex
-            nonisolated(unsafe) let defn = OGR_L_GetLayerDefn(layer)
-            let b = MadeBatch()
-            b.group.enter()
-            DispatchQueue.global().async {
-                defer { b.group.leave() }
-                let n = rows.count
-                var feats = [OGRFeatureH?](repeating: nil, count: n)
-                var boxes = [(Float, Float, Float, Float)?](repeating: nil, count: n)
-                let workers = n < 512 ? 1 : max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
-                feats.withUnsafeMutableBufferPointer { fb in
-                    boxes.withUnsafeMutableBufferPointer { bb in
-                        nonisolated(unsafe) let out = fb, outBox = bb
-                        DispatchQueue.concurrentPerform(iterations: workers) { w in
-                            for i in (n * w / workers)..<(n * (w + 1) / workers) {
-                                out[i] = Self.makeFeature(defn, rows[i], gtype)
-                                if wantBoxes, let f = out[i] { outBox[i] = Self.indexBox(f) }
-                            }
-                        }
-                    }
-                }
-                b.feats = feats; b.boxes = boxes
-            }
-            next = b
-        }
-        let prev = inflight
-        inflight = next
-        if let prev { try insert(prev, into: layer) }
-    }
-
-    /// Inserts a made batch in order and frees its features.
-    private func insert(_ b: MadeBatch, into layer: OGRLayerH) throws {
-        b.wait()
-        defer { b.destroy() }
-        for i in 0..<b.feats.count {
-            guard let f = b.feats[i] else {
+        for i in 0..<n {
+            guard let f = feats[i] else {
                 throw GeoBridgeError.gdal(function: "OGR_G_CreateFromWkb", code: 0, message: "bad geometry in \(layerName) (row \(rowsWritten + 1))")
             }
             GDALEnvironment.resetError()
             guard OGR_L_CreateFeature(layer, f) == OGRERR_NONE else {
                 throw GDALEnvironment.lastError("OGR_L_CreateFeature", fallback: "cannot write feature to \(layerName)")
             }
-            if let box = b.boxes[i] { indexEntries.append(GPKGRTree.Entry(id: Int64(OGR_F_GetFID(f)), box: box)) }
+            if let b = boxes[i] { indexEntries.append(GPKGRTree.Entry(id: Int64(OGR_F_GetFID(f)), box: b)) }
             rowsWritten += 1
         }
     }
@@ -219,7 +182,6 @@ public final class GeoPackageWriter: FeatureSink {
     public func end() throws {
         if let layer {
             try flush()
-            if inflight != nil { try flush() }
             if bulkIndex, let ds {
                 bulkIndex = false
                 let column = String(cString: OGR_L_GetGeometryColumn(layer))
@@ -263,8 +225,6 @@ public final class GeoPackageWriter: FeatureSink {
     /// Drops everything written so far (no file at `path` is created or replaced).
     public func abort() {
         pending = []
-        inflight?.destroy()
-        inflight = nil
         indexEntries = []
         guard let d = ds else { return }
         ds = nil
