@@ -186,12 +186,17 @@ public enum RasterIO {
             let resampling = CSLFetchNameValue(c0.list, "OVERVIEW_RESAMPLING").map { String(cString: $0) }
                 ?? CSLFetchNameValue(c0.list, "RESAMPLING").map { String(cString: $0) } ?? (type.isInteger ? "NEAREST" : "AVERAGE")
             let block = CSLFetchNameValue(c0.list, "BLOCKSIZE").flatMap { Int(String(cString: $0)) } ?? 512
+            let threads = CSLFetchNameValue(c0.list, "NUM_THREADS").map { String(cString: $0) }
             c0.free()
             if ovr == "AUTO" {
                 var levels: [Int32] = []
                 var f = 2
                 while (width + f / 2 - 1) / (f / 2) > block || (height + f / 2 - 1) / (f / 2) > block { levels.append(Int32(f)); f *= 2 }
                 if !levels.isEmpty {
+                    // GDAL computes overview levels on GDAL_NUM_THREADS workers (≥ 3.2): the same as -co NUM_THREADS.
+                    let previous = CPLGetThreadLocalConfigOption("GDAL_NUM_THREADS", nil).map { String(cString: $0) }
+                    if let threads { CPLSetThreadLocalConfigOption("GDAL_NUM_THREADS", threads) }
+                    defer { if threads != nil { CPLSetThreadLocalConfigOption("GDAL_NUM_THREADS", previous) } }
                     let err = GDALBuildOverviews(src, resampling, Int32(levels.count), &levels, 0, nil, nil, nil)
                     guard err == CE_None else { throw GDALEnvironment.lastError("GDALBuildOverviews") }
                 }

@@ -135,6 +135,12 @@ public final class VectorDataset {
         let ds: GDALDatasetH
         do { ds = try open(path, openOptions) } catch { batch.error = error as? GeoBridgeError; return }
         defer { GDALClose(ds) }
+        // The OSM driver then builds only the wanted layers' features (multilinestrings and other_relations are
+        // skipped, not assembled and dropped), as ogr2ogr does for the layers it is given.
+        if let drv = GDALGetDatasetDriver(ds), String(cString: GDALGetDriverShortName(drv)) == "OSM", !layers.isEmpty {
+            let sql = "SET interest_layers = " + layers.sorted().joined(separator: ",")
+            if let r = GDALDatasetExecuteSQL(ds, sql, nil, nil) { GDALDatasetReleaseResultSet(ds, r) }
+        }
         GDALDatasetResetReading(ds)
         var names: [OpaquePointer: String?] = [:]
         var fieldCache: [OpaquePointer: [FieldInfo]] = [:]
@@ -240,6 +246,16 @@ public final class VectorLayer {
             }
             return FieldInfo(name: String(cString: OGR_Fld_GetNameRef(fd)), type: t)
         }
+    }
+
+    /// Makes OGR read only the geometry and the `keep` fields (`OGR_L_SetIgnoredFields`): the others, and the style
+    /// string, are not parsed (they read as null). Use it only when no attribute filter evaluated by OGR itself needs
+    /// the other fields.
+    public func ignoreFields(except keep: Set<String>) {
+        var l = CStringList()
+        for f in fields where !keep.contains(f.name) { l.append(f.name) }
+        l.append("OGR_STYLE")
+        _ = l.with { OGR_L_SetIgnoredFields(handle, UnsafeMutablePointer<UnsafePointer<CChar>?>(OpaquePointer($0))) }
     }
 
     /// Feature count (may scan the layer).

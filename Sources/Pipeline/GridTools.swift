@@ -311,23 +311,58 @@ public enum GridTools {
     // MARK: reading features
 
     /// Reads features (geometry + optional value) from any OGR source.
+    ///
+    /// OGR reads on this thread, parsing only the geometry and the burned attribute (unless a `where` filter, which
+    /// OGR may evaluate on the feature's own fields, is given); the WKB is decoded into CityModel geometries on all
+    /// cores, a batch at a time.
     static func features(_ src: String, layer: String?, where_: String?, attribute: String?) throws -> ([(Geometry, Double)], String?) {
         let ds: VectorDataset
         do { ds = try VectorDataset(path: src) } catch { throw PipelineError.input(file: src, layer: layer, message: "\(error)") }
         let l: VectorLayer
         do { l = try ds.layer(layer) } catch { throw PipelineError.input(file: src, layer: layer, message: "\(error)") }
-        if let a = attribute, !l.fields.contains(where: { $0.name == a }) {
-            throw PipelineError.input(file: src, layer: l.name, message: "field '\(a)' not found; fields are: \(l.fields.map(\.name).joined(separator: ", "))")
+        let fields = l.fields
+        if let a = attribute, !fields.contains(where: { $0.name == a }) {
+            throw PipelineError.input(file: src, layer: l.name, message: "field '\(a)' not found; fields are: \(fields.map(\.name).joined(separator: ", "))")
         }
         if let w = where_ { do { try l.setAttributeFilter(w) } catch { throw PipelineError.input(file: src, layer: l.name, message: "\(error)") } }
-        var out: [(Geometry, Double)] = []
+        else { l.ignoreFields(except: attribute.map { [$0] } ?? []) }
         let crs = l.spatialReference.map { $0.authorityCode ?? $0.wkt }
+        let ai = attribute.flatMap { a in fields.firstIndex { $0.name == a } }
+        var out: [(Geometry, Double)] = []
+        var blobs: [[UInt8]] = [], vals: [Double] = []
+        let batch = 16_384
+        blobs.reserveCapacity(batch); vals.reserveCapacity(batch)
+        // Decodes one batch in parallel and appends the non-empty geometries in input order.
+        func flush() throws {
+            guard !blobs.isEmpty else { return }
+            let n = blobs.count, chunks = n < 1_024 ? 1 : 8 * max(1, ProcessInfo.processInfo.activeProcessorCount)
+            var decoded = [Result<Geometry, WKBError>?](repeating: nil, count: n)
+            nonisolated(unsafe) let input = blobs
+            decoded.withUnsafeMutableBufferPointer { db in
+                nonisolated(unsafe) let d = db
+                DispatchQueue.concurrentPerform(iterations: chunks) { w in
+                    for i in (n * w / chunks)..<(n * (w + 1) / chunks) {
+                        d[i] = Result { try WKB.decode(input[i]) }.mapError { $0 as? WKBError ?? .truncated(offset: 0) }
+                    }
+                }
+            }
+            for i in 0..<n {
+                switch decoded[i]! {
+                case .success(let g): if !g.isEmpty { out.append((g, vals[i])) }
+                case .failure(let e): throw e
+                }
+            }
+            blobs.removeAll(keepingCapacity: true); vals.removeAll(keepingCapacity: true)
+        }
         do {
             try l.forEach { f in
-                guard let g = try f.geometry(), !g.isEmpty else { return }
+                guard let b = f.wkb() else { return }
+                blobs.append(b)
                 // A null attribute burns 0, as gdal_rasterize does (OGR_F_GetFieldAsDouble of a null field).
-                out.append((g, attribute.flatMap { f.value($0).real } ?? .nan))
+                vals.append(ai.flatMap { f.value($0).real } ?? .nan)
+                if blobs.count == batch { try flush() }
             }
+            try flush()
         } catch { throw PipelineError.input(file: src, layer: l.name, message: "\(error)") }
         return (out, crs)
     }

@@ -214,3 +214,35 @@ private let hasGDALTools = FileManager.default.isExecutableFile(atPath: "/usr/bi
         }
     }
 }
+
+/// The read path of `grid rasterize`: only the burned field is parsed (the others are ignored unless `-where` needs
+/// them), and the WKB is decoded in parallel batches of 16,384 features, whose order must not change the result.
+@Suite struct GridRasterizeReadTests {
+    /// 17,000 unit squares (two decode batches) on a 170 × 100 grid, one per cell, v = i % 7 + 1, k = "a"/"b".
+    @Test func burnedFieldAcrossBatchesAndWhereOnAnotherField() throws {
+        let dir = tempDir()
+        let path = dir + "/many.gpkg"
+        let w = try GeoPackageWriter(path: path, crs: "EPSG:32635")
+        var t = FeatureTable(name: "many", geometryType: "Polygon", fields: [FieldDef("k", .string, ""), FieldDef("v", .integer, "")])
+        var expectAll = 0.0, expectA = 0.0
+        var cellValue = [Double](repeating: 0, count: 17_000)
+        for i in 0..<17_000 {
+            let x = Double(i % 170), y = Double(i / 170)
+            let v = i % 7 + 1
+            t.append(.polygon(Polygon([[Vec2(x, y), Vec2(x + 1, y), Vec2(x + 1, y + 1), Vec2(x, y + 1)]])), [.string(i % 3 == 0 ? "a" : "b"), .int(Int64(v))])
+            expectAll += Double(v); if i % 3 == 0 { expectA += Double(v) }
+            cellValue[(99 - i / 170) * 170 + i % 170] = Double(v)
+        }
+        try w.write(table: t); try w.commit()
+        var o = GridTools.RasterizeOptions(resolution: (1, 1))
+        o.extent = (0, 0, 170, 100); o.attribute = "v"
+        let r = try GridTools.rasterizeReport(src: path, dst: dir + "/all.tif", options: o)
+        #expect(r.type == .uint8)
+        let band = try RasterIO.readBand(path: dir + "/all.tif")
+        #expect(band.values.reduce(0, +) == expectAll)
+        #expect(band.values == cellValue)   // every square in its own cell: order and values kept across batches
+        o.where_ = "k = 'a'"
+        _ = try GridTools.rasterizeReport(src: path, dst: dir + "/a.tif", options: o)
+        #expect(try RasterIO.readBand(path: dir + "/a.tif").values.reduce(0, +) == expectA)
+    }
+}
