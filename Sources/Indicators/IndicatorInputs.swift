@@ -209,7 +209,9 @@ public enum BuiltUpArea {
             // Nothing within `closing` of the tile: the closing cannot reach into it.
             let near = q.expanded(by: closing)
             if !mine.contains(where: { boxes[Int($0)].intersects(near) }) { return [] }
-            let core = Interior(tile: q, closing: closing, footprints: mine.map { fps[Int($0)] })
+            // GEOS buffers (8 segments per quadrant) hold every point within closing × cos 5.625° (0.24 m less at 50 m).
+            let core = CoveredCells(extent: q.expanded(by: 2 * closing + 1), reach: closing - CoveredCells.sag(closing),
+                                    points: mine.lazy.flatMap { fps[Int($0)].polygons }.flatMap(\.rings).flatMap { $0 })
             let kept = mine.indices.filter { !core.covers(boxes[Int(mine[$0])].expanded(by: closing)) }
             let bufs = try ops.bufferUnion(kept.map { .multiPolygon(fps[Int(mine[$0])]) }, distance: closing)
             let out = core.rectangles.isEmpty ? bufs : try ops.union([bufs] + core.rectangles.map { TileLattice.rectangle($0) })
@@ -219,88 +221,6 @@ public enum BuiltUpArea {
             return try ops.intersection(closed, tiles.square(t)).polygons
         }
         return MultiPolygon(pieces.flatMap { $0 })
-    }
-}
-
-extension BuiltUpArea {
-    /// Cells (5 m) certainly inside the dilation of a tile's footprints, found on a grid, so that the footprints whose
-    /// whole buffer lies in them need not be buffered (in dense districts most of them).
-    ///
-    /// A cell is marked when its centre lies within `closing − 0.3 m − 2 × half-diagonal` of a cell holding a footprint
-    /// vertex (exact distance transform of the vertex cells): every point of it is then within `closing − 0.3 m` of a
-    /// footprint, i.e. inside that footprint's GEOS buffer (whose arcs, 8 segments per quadrant, sag at most
-    /// closing × (1 − cos 5.625°) = 0.24 m at 50 m inside the true circle). The marked cells, as rectangles, lie in the
-    /// dilation, and so does every buffer they cover; the union of the rectangles and the remaining buffers is the
-    /// dilation itself (the rectangles' edges lie in its interior and vanish in the union), so the closing is unchanged.
-    struct Interior {
-        static let cell = 5.0
-        let x0: Double, y0: Double, cols: Int, rows: Int
-        /// Summed-area table of the marked cells, (rows + 1) × (cols + 1).
-        var sat: [Int32] = []
-        /// Marked cells merged into rectangles (runs of a row, extended over the rows below with the same run).
-        var rectangles: [BBox] = []
-
-        init(tile q: BBox, closing: Double, footprints: [MultiPolygon]) {
-            let c = Self.cell
-            let e = q.expanded(by: 2 * closing + 1)
-            x0 = (e.minX / c).rounded(.down) * c; y0 = (e.minY / c).rounded(.down) * c
-            cols = Int(((e.maxX - x0) / c).rounded(.up)); rows = Int(((e.maxY - y0) / c).rounded(.up))
-            let reach = closing - 0.3 - c * 2.0.squareRoot()
-            guard reach > 0, cols > 0, rows > 0,
-                  let geo = try? GridGeometry(minX: x0, maxY: y0 + Double(rows) * c, dx: c, dy: c, rows: rows, cols: cols) else { return }
-            var src = Grid<UInt8>(geometry: geo)
-            var any = false
-            src.withUnsafeMutableBufferPointer { s in
-                for f in footprints { for p in f.polygons { for ring in p.rings { for v in ring {
-                    let cx = Int(((v.x - x0) / c).rounded(.down)), ry = rows - 1 - Int(((v.y - y0) / c).rounded(.down))
-                    if cx >= 0 && cx < cols && ry >= 0 && ry < rows { s[ry * cols + cx] = 1; any = true }
-                } } } }
-            }
-            if !any { return }
-            let m = DistanceTransform.within(sources: src, distance: reach)
-            // Row r of the table counts grid rows from the bottom (y0 upwards).
-            var t = [Int32](repeating: 0, count: (rows + 1) * (cols + 1))
-            var open: [SIMD2<Int>: Int] = [:]     // run (c0, c1) → index of its rectangle, for runs in the row below
-            var rects: [BBox] = []
-            m.withUnsafeBufferPointer { mk in
-                for r in 0..<rows {
-                    let row = mk.baseAddress! + (rows - 1 - r) * cols
-                    var acc: Int32 = 0
-                    var next: [SIMD2<Int>: Int] = [:]
-                    var k = 0
-                    for cc in 0..<cols {
-                        acc += row[cc] != 0 ? 1 : 0
-                        t[(r + 1) * (cols + 1) + cc + 1] = t[r * (cols + 1) + cc + 1] + acc
-                    }
-                    while k < cols {
-                        if row[k] == 0 { k += 1; continue }
-                        var j = k
-                        while j + 1 < cols && row[j + 1] != 0 { j += 1 }
-                        let key = SIMD2(k, j)
-                        let yTop = y0 + Double(r + 1) * c
-                        if let i = open[key] { rects[i].maxY = yTop; next[key] = i } else {
-                            rects.append(BBox(minX: x0 + Double(k) * c, minY: y0 + Double(r) * c, maxX: x0 + Double(j + 1) * c, maxY: yTop))
-                            next[key] = rects.count - 1
-                        }
-                        k = j + 1
-                    }
-                    open = next
-                }
-            }
-            sat = t; rectangles = rects
-        }
-
-        /// True when every cell meeting `b` is marked (false when `b` leaves the grid).
-        func covers(_ b: BBox) -> Bool {
-            if sat.isEmpty { return false }
-            let c = Self.cell
-            let c0 = Int(((b.minX - x0) / c).rounded(.down)), c1 = Int(((b.maxX - x0) / c).rounded(.down))
-            let r0 = Int(((b.minY - y0) / c).rounded(.down)), r1 = Int(((b.maxY - y0) / c).rounded(.down))
-            if c0 < 0 || r0 < 0 || c1 >= cols || r1 >= rows { return false }
-            let w = cols + 1
-            let n = sat[(r1 + 1) * w + c1 + 1] - sat[r0 * w + c1 + 1] - sat[(r1 + 1) * w + c0] + sat[r0 * w + c0]
-            return Int(n) == (r1 - r0 + 1) * (c1 - c0 + 1)
-        }
     }
 }
 
