@@ -23,8 +23,20 @@ struct CoveredCells {
     /// (0.24 m at 50 m), plus 1 cm.
     static func sag(_ d: Double) -> Double { d * (1 - 0.995184726672196886) + 0.01 }   // cos(π/32)
 
-    init(extent e: BBox, reach: Double, points: some Sequence<Vec2>) {
+    /// At most this many cells (4,096²; a 1 km tile with its halo has ~60,000): beyond it (one huge tile) nothing is
+    /// marked and every feature is buffered.
+    static let maxCells = 1 << 24
+
+    init(extent tile: BBox, reach: Double, points: some Sequence<Vec2>) {
         let c = Self.cell
+        // Only the part of the extent within reach of a point can hold marked cells.
+        let pb = BBox(points: points).expanded(by: Swift.max(0, reach) + c)
+        let e = BBox(minX: Swift.max(tile.minX, pb.minX), minY: Swift.max(tile.minY, pb.minY),
+                     maxX: Swift.min(tile.maxX, pb.maxX), maxY: Swift.min(tile.maxY, pb.maxY))
+        guard !pb.isEmpty, e.maxX > e.minX, e.maxY > e.minY,
+              (e.maxX - e.minX) / c * ((e.maxY - e.minY) / c) < Double(Self.maxCells) else {
+            x0 = 0; y0 = 0; cols = 0; rows = 0; return
+        }
         x0 = (e.minX / c).rounded(.down) * c; y0 = (e.minY / c).rounded(.down) * c
         cols = Swift.max(0, Int(((e.maxX - x0) / c).rounded(.up))); rows = Swift.max(0, Int(((e.maxY - y0) / c).rounded(.up)))
         let within = reach - c * 2.0.squareRoot()
