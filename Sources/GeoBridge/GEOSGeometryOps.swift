@@ -55,6 +55,17 @@ public final class GEOSGeometryOps: GeometryOps {
         return try g.lengthInside(try lines.map { try g.read(.lineString($0)) }, try geos(area), edgeBand: Self.edgeBand)
     }
 
+    /// One read of each line set and one pair of edge-band buffers per area, shared by all sets.
+    public func lengthsInside(_ sets: [[LineString]], _ areas: [MultiPolygon]) throws -> [[Double]] {
+        let read = try sets.map { try $0.map { try g.read(.lineString($0)) } }
+        return try areas.map { a in
+            if a.polygons.isEmpty { return [Double](repeating: 0, count: sets.count) }
+            let ga = try geos(a)
+            let grown = try g.buffer(ga, Self.edgeBand), shrunk = try g.buffer(ga, -Self.edgeBand)
+            return try read.map { ls in ls.isEmpty ? 0 : (try g.lengthInside(ls, grown) + g.lengthInside(ls, shrunk)) / 2 }
+        }
+    }
+
     public func areasInside(_ parts: [MultiPolygon], _ area: MultiPolygon) throws -> [Double] {
         if parts.isEmpty { return [] }
         if area.polygons.isEmpty { return [Double](repeating: 0, count: parts.count) }

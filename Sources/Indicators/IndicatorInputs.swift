@@ -1,3 +1,4 @@
+import GridCore
 import CityModel
 
 /// Network distances from the walk (and drive) stage, per origin building.
@@ -208,7 +209,12 @@ public enum BuiltUpArea {
             // Nothing within `closing` of the tile: the closing cannot reach into it.
             let near = q.expanded(by: closing)
             if !mine.contains(where: { boxes[Int($0)].intersects(near) }) { return [] }
-            let out = try ops.bufferUnion(mine.map { .multiPolygon(fps[Int($0)]) }, distance: closing)
+            // GEOS buffers (8 segments per quadrant) hold every point within closing × cos 5.625° (0.24 m less at 50 m).
+            let core = CoveredCells(extent: q.expanded(by: 2 * closing + 1), reach: closing - CoveredCells.sag(closing),
+                                    points: mine.lazy.flatMap { fps[Int($0)].polygons }.flatMap(\.rings).flatMap { $0 })
+            let kept = mine.indices.filter { !core.covers(boxes[Int(mine[$0])].expanded(by: closing)) }
+            let bufs = try ops.bufferUnion(kept.map { .multiPolygon(fps[Int(mine[$0])]) }, distance: closing)
+            let out = core.rectangles.isEmpty ? bufs : try ops.union([bufs] + core.rectangles.map { TileLattice.rectangle($0) })
             // Only the dilation within `closing` + 1 m of the tile matters to the erosion inside the tile.
             let local = try ops.intersection(out, TileLattice.rectangle(q.expanded(by: closing + 1)))
             let closed = try ops.bufferUnion([.multiPolygon(local)], distance: -closing)

@@ -74,9 +74,16 @@ public protocol GeometryOps {
     func fork() -> sending GeometryOps
     /// Union of buffers of `geometries` by `distance`, clipped to `box` (each buffer is clipped before the union).
     func bufferUnion(_ geometries: [Geometry], distance: Double, clippedTo box: BBox) throws -> MultiPolygon
+    /// `lengthInside(sets[k], areas[a])` for every area a and set k, as [a][k]. An implementation may share the work
+    /// per area (the edge band's buffers) and per set (reading the lines) between them.
+    func lengthsInside(_ sets: [[LineString]], _ areas: [MultiPolygon]) throws -> [[Double]]
 }
 
 extension GeometryOps {
+    public func lengthsInside(_ sets: [[LineString]], _ areas: [MultiPolygon]) throws -> [[Double]] {
+        try areas.map { a in try sets.map { try lengthInside($0, a) } }
+    }
+
     public func bufferUnion(_ geometries: [Geometry], distance: Double, clippedTo box: BBox) throws -> MultiPolygon {
         let b = box
         let rect = MultiPolygon([Polygon([[Vec2(b.minX, b.minY), Vec2(b.maxX, b.minY), Vec2(b.maxX, b.maxY), Vec2(b.minX, b.maxY), Vec2(b.minX, b.minY)]])])

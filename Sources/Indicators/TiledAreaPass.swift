@@ -37,6 +37,11 @@ enum TiledAreaPass {
         return MultiPolygon(inside)
     }
 
+    /// The part of box `b` inside box `q` (an inverted box when they do not meet).
+    static func clipBox(_ b: BBox, _ q: BBox) -> BBox {
+        BBox(minX: Swift.max(b.minX, q.minX), minY: Swift.max(b.minY, q.minY), maxX: Swift.min(b.maxX, q.maxX), maxY: Swift.min(b.maxY, q.maxY))
+    }
+
     static func run(_ i: IndicatorInputs, zoneBuildings: [[Int]], pipeDistances: Set<Double>, dense: [String: Double]) throws -> Output {
         let base = i.base
         let nScopes = 1 + base.zones.count
@@ -115,7 +120,14 @@ enum TiledAreaPass {
             for d in pipeDistances.sorted() {
                 let near = drainBins[t].filter { drains[Int($0)].bbox.intersects(q.expanded(by: d + 1)) }
                 // Each buffer clipped to the tile before the union: the union then only nodes what lies in the tile.
-                let buf = near.isEmpty ? MultiPolygon([]) : try ops.bufferUnion(near.map { .lineString(drains[Int($0)]) }, distance: d, clippedTo: q)
+                // Pipes whose buffer, within the tile, lies in cells certainly covered by the buffers are left out; the
+                // cells (clipped to the tile) join the union instead (see `CoveredCells`; the union is unchanged).
+                let core = CoveredCells(extent: q.expanded(by: d + 1), reach: d - CoveredCells.sag(d),
+                                        points: near.lazy.flatMap { CoveredCells.samples(drains[Int($0)], step: CoveredCells.cell / 2) })
+                let kept = near.filter { !core.covers(clipBox(drains[Int($0)].bbox.expanded(by: d), q)) }
+                let rects = core.rectangles.map { clipBox($0, q) }.filter { $0.maxX > $0.minX && $0.maxY > $0.minY }
+                var buf = kept.isEmpty ? MultiPolygon([]) : try ops.bufferUnion(kept.map { .lineString(drains[Int($0)]) }, distance: d, clippedTo: q)
+                if !rects.isEmpty { buf = try ops.union([buf] + rects.map { TileLattice.rectangle($0) }) }
                 for s in 0..<scopeB.count { out.areas[scopeB[s].0].pipeCovered[d] = 0; out.areas[scopeB[s].0].pipeGap[d] = scopeB[s].1.area }
                 if !buf.polygons.isEmpty {
                     let cov = try ops.intersection(buf, b)
@@ -130,19 +142,18 @@ enum TiledAreaPass {
                 }
                 lap("pipe_cov, pipe_gap_area")
             }
-            if !roadBins[t].isEmpty {
-                let ls = roadBins[t].map { roads[Int($0)] }
-                let city = try ops.lengthInside(ls, b)
-                for (s, bs) in scopeB { out.areas[s].roadLength = s == 0 || whole.contains(s) ? city : try ops.lengthInside(ls, bs) }
-                lap("road_density")
-            }
-            if !drains.isEmpty {
-                let ls = drainBins[t].filter { drains[Int($0)].bbox.intersects(q) }.map { drains[Int($0)] }
-                if !ls.isEmpty {
-                    let city = try ops.lengthInside(ls, b)
-                    for (s, bs) in scopeB { out.areas[s].pipeLength = s == 0 || whole.contains(s) ? city : try ops.lengthInside(ls, bs) }
+            // Road and pipe lengths in one call: the lines are read once, and each scope's edge-band buffers serve both.
+            let roadLs = roadBins[t].map { roads[Int($0)] }
+            let pipeLs = drains.isEmpty ? [] : drainBins[t].filter { drains[Int($0)].bbox.intersects(q) }.map { drains[Int($0)] }
+            if !roadLs.isEmpty || !pipeLs.isEmpty {
+                let own = scopeB.filter { $0.0 == 0 || !whole.contains($0.0) }
+                let lens = try ops.lengthsInside([roadLs, pipeLs], own.map(\.1))
+                for (s, _) in scopeB {
+                    let k = own.firstIndex { $0.0 == s } ?? 0      // a zone holding the tile's whole built-up: the city's
+                    out.areas[s].roadLength = lens[k][0]
+                    if !pipeLs.isEmpty { out.areas[s].pipeLength = lens[k][1] }
                 }
-                lap("pipe_density")
+                lap("road_density, pipe_density")
             }
             for (s, bs) in scopeB where s < denseBins.count && !denseBins[s][t].isEmpty {
                 let cells = try ops.union(denseBins[s][t].map { TileLattice.rectangle(denseCells[s][Int($0)]) })

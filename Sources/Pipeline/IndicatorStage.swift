@@ -113,7 +113,10 @@ public enum IndicatorStage {
         let path = dir.appendingPathComponent("indicators.gpkg").path
         let w = try GeoPackageWriter(path: path, crs: base.crs)
         do {
-            var zoneGeom: [String: MultiPolygon] = ["": o.builtUp]
+            // City rows carry the study boundary (nil without one), not the built-up area: that is written once, in
+            // `built_up`; on a 1M-building city it is ~13 MB of WKB, which ~190 city rows made a 2.5 GB file.
+            var zoneGeom: [String: MultiPolygon] = [:]
+            if let b = base.boundary, !b.polygons.isEmpty { zoneGeom[""] = b }
             for z in base.zones { zoneGeom[z.id] = z.area }
             var t = FeatureTable(name: "indicators", geometryType: "MultiPolygon", fields: [
                 FieldDef("city", .string, ""), FieldDef("year", .integer, ""), FieldDef("zone_id", .string, ""), FieldDef("zone_name", .string, ""),
