@@ -39,4 +39,42 @@ import Testing
         #expect(g.count == 1)
         #expect(abs(g[0].streetM - 150) < 1e-6 && g[0].areaM2 == 10_000)
     }
+
+    /// One new fire station on a 3 km street (reach 1 min × 30 km/h = 500 m): the station at x = 0 reaches the house at
+    /// x = 100 (115 m); houses at 1000, 1100, 2000 are beyond. The candidate at 1050 reaches two (60 m each), 2000 one,
+    /// 1500 one (1100 at 410 m). Golden: 25 % → 75 %; brute-force twin: every candidate added as a station.
+    @Test func oneNewFireStationGoldenAndBruteForce() throws {
+        var b = BaseLayer()
+        b.crs = "EPSG:32650"
+        b.roads = [Road(id: 1, sourceId: "r", line: LineString([Vec2(0, 0), Vec2(3000, 0)]), highway: "residential")]
+        b.facilities = [Facility(id: 9, sourceId: "f", category: "fire_station", geometry: .point(Vec2(0, 5)))]
+        b.buildings = [100.0, 1000, 1100, 2000].enumerated().map { Self.bld(Int64($0 + 1), $1, 10, residents: 1, year: nil) }
+        var cfg = CityConfig(city: "t", year: 2026)
+        cfg.indicators.params["fire_5min_cov"] = ["minutes": 1]
+        let cands = [Vec2(1050, 0), Vec2(2000, 0), Vec2(1500, 0)]
+        let f = try PlanStage.fireSite(config: cfg, base: b, drive: nil, candidates: cands)
+        #expect(f.missing == nil && f.reachM == 500)
+        #expect(f.gapBuildings == [1, 2, 3])
+        #expect(abs(f.basePct - 25) < 1e-9 && abs(f.afterPct - 75) < 1e-9)
+        #expect(f.point == Vec2(1050, 0) && f.newlyCovered == [1, 2])
+        // Brute force: each candidate built, the walk stage's drive search, fire_5min_cov's sum.
+        let o = try WalkStage.options(cfg, base: b)
+        var best = 0.0
+        for (k, c) in cands.enumerated() {
+            let st = b.facilities + [Facility(id: 100 + Int64(k), sourceId: "c", category: "fire_station", geometry: .point(c))]
+            let d = try #require(try WalkInputs.fireDrive(base: b, stations: st, options: o, snap: SnapOptionsForTest.make(o)))
+            var num = 0.0, den = 0.0
+            for (i, x) in b.buildings.enumerated() { den += x.footprint.area; if d[i] <= 500 { num += x.footprint.area } }
+            best = max(best, num / den * 100)
+        }
+        #expect(abs(best - f.afterPct) < 1e-9)
+        // No stations: the reason, not a failure.
+        b.facilities = []
+        #expect(try PlanStage.fireSite(config: cfg, base: b, drive: nil, candidates: cands).missing?.contains("no fire stations") == true)
+    }
+}
+
+import WalkNetwork
+enum SnapOptionsForTest {
+    static func make(_ o: WalkStage.Options) -> SnapOptions { SnapOptions(maxSnap: o.maxSnapM, preferLargestComponent: true) }
 }
