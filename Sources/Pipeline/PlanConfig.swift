@@ -6,7 +6,8 @@ import Yams
 extension CityConfig {
     static let planKeys: Set<String> = ["sites", "target_pct", "spacing_m", "capacity", "weighting", "threshold_m", "candidate_spacing_m"]
 
-    /// `plan:` — `candidates: {source, layer, …}`, `whatif: bool`, and per category `{sites: N}` or `{target_pct: P}`
+    /// `plan:` — `candidates: {source, layer, …}`, `whatif: bool`, `treatments: bool` (default true), `old_year: Y`
+    /// (default 2000), and per category `{sites: N}` or `{target_pct: P}`
     /// (or both: the fewest sites up to N that reach P), with optional `spacing_m`, `capacity`, `weighting`,
     /// `threshold_m` (one the walk stage reports) and `candidate_spacing_m`.
     static func readPlan(_ n: Node, _ r: ConfigReader, walk: WalkStage.Options) throws(ConfigError) -> PlanStage.Options {
@@ -15,9 +16,11 @@ extension CityConfig {
             switch e.name {
             case "candidates": o.candidates = try layerSource(e.value, "candidates", e.path, r, list: false)
             case "whatif": o.whatIf = try r.bool(e.value, e.path)
+            case "treatments": o.treatments = try r.bool(e.value, e.path); o.treatmentsAsked = true
+            case "old_year": o.oldYear = try r.integer(e.value, e.path, 1800...2100); o.treatmentsAsked = true
             default:
                 guard let cat = FacilityCategory.named(e.name) else {
-                    throw r.fail(e.path, e.keyNode, "unknown category '\(e.name)' (plan takes candidates, whatif, or a facility category: \(FacilityCategory.builtIn.map(\.id).joined(separator: ", ")))")
+                    throw r.fail(e.path, e.keyNode, "unknown category '\(e.name)' (plan takes candidates, whatif, treatments, old_year, or a facility category: \(FacilityCategory.builtIn.map(\.id).joined(separator: ", ")))")
                 }
                 guard !WalkStage.driveOnlyCategories.contains(cat.id) else {
                     throw r.fail(e.path, e.keyNode, "\(cat.id) is reached by driving, not walking: it cannot be planned by walk coverage")

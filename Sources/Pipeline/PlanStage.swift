@@ -50,10 +50,16 @@ public enum PlanStage {
         public var candidates: LayerSource?
         /// Compute and score the what-if indicator table (`whatif`, default true).
         public var whatIf = true
+        /// Report the other treatments (old residential stock, pipe gaps, one new fire station; `treatments`, default true).
+        public var treatments = true
+        /// Old residential stock: built in or before this year (`old_year`, default 2000: 2000年底前建成).
+        public var oldYear = 2000
+        /// `treatments` or `old_year` given explicitly: a plan of the treatments alone is not empty.
+        public var treatmentsAsked = false
         /// Empty options (no plan).
         public init() {}
         /// True when nothing is planned.
-        public var isEmpty: Bool { categories.isEmpty }
+        public var isEmpty: Bool { categories.isEmpty && !(treatments && treatmentsAsked) }
     }
 
     /// One chosen site.
@@ -91,17 +97,71 @@ public enum PlanStage {
         /// City health index before and with the sites (nil without what-if scoring).
         public var indexBefore: Double?
         public var indexAfter: Double?
+        /// The other treatments (nil with `treatments: false`).
+        public var treatments: Treatments?
     }
 
-    /// Runs every planned category and writes the outputs; nil when nothing is planned or there are no walkable roads.
-    public static func run(config: CityConfig, base: BaseLayer, walk: WalkStage.Output?, outDir: String, progress: Progress) throws -> Output? {
+    /// Runs every planned category and the other treatments and writes the outputs; nil when nothing is planned.
+    /// `pipeGaps`: the indicators stage's gap polygons (nil: read from DIR/indicators.gpkg when it exists).
+    public static func run(config: CityConfig, base: BaseLayer, walk: WalkStage.Output?, pipeGaps: MultiPolygon? = nil,
+                           outDir: String, progress: Progress) throws -> Output? {
         let opts = config.plan
         guard !opts.isEmpty else { return nil }
         let t0 = Date()
         var timer = StepTimer()
+        let userCandidates = try opts.candidates.map { try readCandidates($0, config: config, base: base) }
+        var results: [CategoryResult] = []
+        if !opts.categories.isEmpty {
+            let o = try WalkStage.options(config, base: base)
+            if try WalkInputs.walkLines(base.roads, o, drive: false).isEmpty {
+                progress.say("plan        no walkable roads: no facility sites planned")
+            } else {
+                results = try planCategories(config: config, base: base, userCandidates: userCandidates, timer: &timer, progress: progress)
+            }
+        }
+        var treatments: Treatments? = nil
+        if opts.treatments {
+            progress.begin("plan: other treatments (old housing, pipe gaps, fire station)")
+            treatments = try Self.treatments(config: config, base: base, walk: walk, pipeGaps: pipeGaps, candidates: userCandidates, outDir: outDir)
+            timer.lap("treatments")
+        }
+        progress.begin("plan: writing plan.gpkg, plan.csv")
+        try writeGPKG(results, treatments: treatments, base: base, floorHeight: config.ingest.floorHeightM, path: (outDir as NSString).appendingPathComponent("plan.gpkg"))
+        try writeCSV(results, fire: treatments?.fire, path: (outDir as NSString).appendingPathComponent("plan.csv"))
+        if let treatments { try writeTreatmentCSVs(treatments, outDir: outDir) }
+        timer.lap("write")
+        var out = Output(categories: results, treatments: treatments)
+        if opts.whatIf, let walk {
+            (out.indexBefore, out.indexAfter) = try whatIf(results, treatments: treatments, config: config, base: base, walk: walk,
+                                                           originIdx: WalkInputs.originIndices(base), outDir: outDir, progress: progress)
+            timer.lap("what-if")
+        }
+        progress.end()
+        timer.report("plan")
+        for r in results {
+            let last = r.sites.last?.coveragePct ?? r.basePct
+            var s = String(format: "plan        %@ %.0f m: %d sites (of %d candidates): coverage %.1f %% → %.1f %%", r.plan.category, r.thresholdM,
+                           r.sites.count, r.candidates, r.basePct, last)
+            if let tp = r.plan.targetPct { s += String(format: " (target %.0f %%%@)", tp, r.reachedTarget ? "" : ", not reached") }
+            progress.say(s)
+        }
+        if let t = treatments {
+            let c = t.oldStock.rows[0]
+            progress.say(t.oldStock.missing.map { "plan        old housing: \($0)" } ?? "plan        old housing (≤ \(t.oldStock.year)): \(c.old.grouped) buildings, \(Int(c.oldFloorAreaM2.rounded()).grouped) m², \(c.unknownYear.grouped) without a year")
+            progress.say(t.pipeGaps.missing.map { "plan        pipe gaps: \($0)" } ?? String(format: "plan        pipe gaps: %d areas, %.0f m of streets inside", t.pipeGaps.gaps.count, t.pipeGaps.gaps.reduce(0) { $0 + $1.streetM }))
+            let f = t.fire
+            progress.say(f.point != nil ? String(format: "plan        fire station: one new site: fire_5min_cov %.1f %% → %.1f %%", f.basePct, f.afterPct) : "plan        fire station: \(f.missing ?? "")")
+        }
+        if let a = out.indexBefore, let b = out.indexAfter { progress.say(String(format: "plan        what-if city health index %.1f → %.1f (DIR/plan/)", a, b)) }
+        progress.say(String(format: "plan        → plan.gpkg, plan.csv  %.1f s", Date().timeIntervalSince(t0)))
+        return out
+    }
+
+    /// The facility categories of `plan:` (item 1): one maximal-covering plan each.
+    static func planCategories(config: CityConfig, base: BaseLayer, userCandidates: [Vec2]?, timer: inout StepTimer, progress: Progress) throws -> [CategoryResult] {
+        let opts = config.plan
         let o = try WalkStage.options(config, base: base)
         let lines = try WalkInputs.walkLines(base.roads, o, drive: false)
-        guard !lines.isEmpty else { progress.say("plan        no walkable roads: nothing planned"); return nil }
         progress.begin("plan: graph")
         let graph: WalkGraph
         do { graph = try WalkGraph(lines: lines) } catch { throw PipelineError.input(file: "base.gpkg", layer: "roads", message: "walk graph: \(error)") }
@@ -113,7 +173,6 @@ public enum PlanStage {
         progress.begin("plan: snapping \(originIdx.count.grouped) origins")
         let snapped = index.snap(originPts, options: snapOpts).positions
         let byCat = Dictionary(grouping: base.facilities + WalkInputs.greenParks(base), by: \.category)
-        let userCandidates = try opts.candidates.map { try readCandidates($0, config: config, base: base) }
         timer.lap("graph+snap")
 
         // The walk stage's search cutoff: every threshold of the searched categories (the planned ones included).
@@ -176,27 +235,7 @@ public enum PlanStage {
                                           sites: sites, reachedTarget: sol.reachedTarget, swaps: sol.swaps, distancesAfter: dAfter))
             timer.lap("after \(c)")
         }
-        progress.begin("plan: writing plan.gpkg, plan.csv")
-        try writeGPKG(results, base: base, path: (outDir as NSString).appendingPathComponent("plan.gpkg"))
-        try writeCSV(results, path: (outDir as NSString).appendingPathComponent("plan.csv"))
-        timer.lap("write")
-        var out = Output(categories: results)
-        if opts.whatIf, let walk {
-            (out.indexBefore, out.indexAfter) = try whatIf(results, config: config, base: base, walk: walk, originIdx: originIdx, outDir: outDir, progress: progress)
-            timer.lap("what-if")
-        }
-        progress.end()
-        timer.report("plan")
-        for r in results {
-            let last = r.sites.last?.coveragePct ?? r.basePct
-            var s = String(format: "plan        %@ %.0f m: %d sites (of %d candidates): coverage %.1f %% → %.1f %%", r.plan.category, r.thresholdM,
-                           r.sites.count, r.candidates, r.basePct, last)
-            if let tp = r.plan.targetPct { s += String(format: " (target %.0f %%%@)", tp, r.reachedTarget ? "" : ", not reached") }
-            progress.say(s)
-        }
-        if let a = out.indexBefore, let b = out.indexAfter { progress.say(String(format: "plan        what-if city health index %.1f → %.1f (DIR/plan/)", a, b)) }
-        progress.say(String(format: "plan        → plan.gpkg, plan.csv  %.1f s", Date().timeIntervalSince(t0)))
-        return out
+        return results
     }
 
     /// The coverage indicator's weight of a building (WalkCoverage's weightings).
@@ -252,7 +291,7 @@ public enum PlanStage {
     }
 
     /// DIR/plan.gpkg: `sites` (points) and `newly_covered` (the footprints of the buildings each site newly covers).
-    static func writeGPKG(_ results: [CategoryResult], base: BaseLayer, path: String) throws {
+    static func writeGPKG(_ results: [CategoryResult], treatments: Treatments?, base: BaseLayer, floorHeight: Double, path: String) throws {
         let w = try GeoPackageWriter(path: path, crs: base.crs)
         do {
             var sites = FeatureTable(name: "sites", geometryType: "Point", fields: [
@@ -275,6 +314,7 @@ public enum PlanStage {
             }
             try w.write(table: sites)
             try w.write(table: areas)
+            if let treatments { try appendTreatmentLayers(treatments, base: base, to: w, floorHeight: floorHeight) }
             try w.commit()
         } catch {
             w.abort()
@@ -283,19 +323,20 @@ public enum PlanStage {
     }
 
     /// DIR/plan.csv: category, threshold, weighting, sites (0 = today), coverage_pct, newly_covered, target_pct.
-    static func writeCSV(_ results: [CategoryResult], path: String) throws {
+    static func writeCSV(_ results: [CategoryResult], fire: FireSite?, path: String) throws {
         var s = "category,threshold_m,weighting,sites,coverage_pct,newly_covered,served,target_pct\n"
         for r in results {
             let tp = r.plan.targetPct.map { String($0) } ?? ""
             s += "\(r.plan.category),\(r.thresholdM),\(r.plan.weighting),0,\(r.basePct),0,0,\(tp)\n"
             for x in r.sites { s += "\(r.plan.category),\(r.thresholdM),\(r.plan.weighting),\(x.rank),\(x.coveragePct),\(x.newlyCovered),\(x.served),\(tp)\n" }
         }
+        if let fire { s += fireCSVRows(fire) }
         do { try AtomicFile.write(s, to: URL(fileURLWithPath: path)) } catch { throw PipelineError.output(path: path, message: "\(error)") }
     }
 
     /// The what-if: the indicator table with the planned categories' distances as the walk stage would compute them
     /// with the sites built, scored by the same system into DIR/plan/ (score.json, report.html with the plan map).
-    static func whatIf(_ results: [CategoryResult], config: CityConfig, base: BaseLayer, walk: WalkStage.Output, originIdx: [Int],
+    static func whatIf(_ results: [CategoryResult], treatments: Treatments?, config: CityConfig, base: BaseLayer, walk: WalkStage.Output, originIdx: [Int],
                        outDir: String, progress: Progress) throws -> (Double?, Double?) {
         guard walk.access.origins == originIdx else { return (nil, nil) }
         var access = walk.access
@@ -314,7 +355,8 @@ public enum PlanStage {
         try FileManager.default.createDirectory(atPath: scoreDir, withIntermediateDirectories: true)
         let a = try ScoreStage.run(tables: [before.table], options: config.score, config: config, maps: [:], outDir: scoreDir)
         let b = try ScoreStage.run(tables: [after.table], options: config.score, config: config,
-                                   maps: [config.city: [mapPanel(results, base: base)]], outDir: dir)
+                                   maps: [config.city: [mapPanel(results, base: base)]], outDir: dir,
+                                   sections: treatments.map { [config.city: treatmentSection($0, base: base)] } ?? [:])
         return (a.scores.first?.index, b.scores.first?.index)
     }
 

@@ -85,8 +85,9 @@ public enum Stages {
         let ind = try indicators(config: config, base: base, walk: walk?.access, fireDrive: walk?.fireDrive, outDir: outDir, progress: progress)
         try TilesStage.run(config: config, base: base, extraColumns: TilesStage.columns(walk), outDir: outDir, progress: progress)
         // `plan:` configured: where to build (issue 17); its map goes into the city's report.
-        let plan = try PlanStage.run(config: config, base: base, walk: walk, outDir: outDir, progress: progress)
-        let planMaps = plan.map { [PlanStage.mapPanel($0.categories, base: base)] } ?? []
+        let plan = try PlanStage.run(config: config, base: base, walk: walk, pipeGaps: ind.pipeGaps, outDir: outDir, progress: progress)
+        let planMaps = plan.flatMap { $0.categories.isEmpty ? nil : [PlanStage.mapPanel($0.categories, base: base)] } ?? []
+        let planSection = plan?.treatments.map { PlanStage.treatmentSection($0, base: base) } ?? ""
         // Web maps and the viewer, from the files written so far (before scoring, so the report can link the viewer).
         // `web: false` skips it (costly for a large city); `cimbase web DIR` makes it later.
         if config.webEnabled {
@@ -100,7 +101,7 @@ public enum Stages {
         let change = try DiffStage.sinceLastYear(previous: config.score.previous, outDir: outDir, progress: progress)
         let result = try ScoreStage.run(tables: [ind.table], options: config.score, config: config,
                                         maps: [config.city: ScoreStage.maps(base: base, indicators: ind, outDir: outDir, categories: config.categories) + planMaps], outDir: outDir,
-                                        sections: change.map { [config.city: $0] } ?? [:])
+                                        sections: change == nil && planSection.isEmpty ? [:] : [config.city: planSection + (change ?? "")])
         progress.say("score       " + result.summary)
         progress.say(String(format: "done        %.1f s → %@", Date().timeIntervalSince(t0), outDir))
     }

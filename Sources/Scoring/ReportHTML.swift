@@ -164,6 +164,40 @@ public enum ReportHTML {
         return h
     }
 
+    /// One item of the plan's "other treatments" section: a heading, a note (the finding, or why it was not computed)
+    /// and a table (header row first; empty: none).
+    public struct TreatmentItem: Sendable {
+        public var titleZh: String, titleEn: String, noteZh: String, noteEn: String
+        public var rows: [[String]]
+        public init(titleZh: String, titleEn: String, noteZh: String, noteEn: String, rows: [[String]]) {
+            self.titleZh = titleZh; self.titleEn = titleEn; self.noteZh = noteZh; self.noteEn = noteEn; self.rows = rows
+        }
+    }
+
+    /// The plan's "other treatments" section (其他更新措施, issue 17): per item its heading, note and table, then one map.
+    public static func treatmentsSection(_ items: [TreatmentItem], map: MapPanel?) -> String {
+        var h = "<h2 id=\"plan-treatments\">其他更新措施 <span class=\"en\">Other treatments</span></h2>"
+        for it in items {
+            h += "<h3>\(esc(it.titleZh)) <span class=\"en\">\(esc(it.titleEn))</span></h3><p>\(esc(it.noteZh))<br><span class=\"en\">\(esc(it.noteEn))</span></p>"
+            if !it.rows.isEmpty { h += changeSectionTable(it.rows) }
+        }
+        if let m = map {
+            h += "<div class=\"maps\"><figure>\(SVGCharts.map(m, size: 480))<figcaption>\(esc(m.titleZh)) <span class=\"en\">\(esc(m.titleEn))</span><div class=\"legend\">"
+            for e in m.legend { h += "<span><i class=\"sw\" style=\"background:\(swatchColor(e.fill))\"></i>\(esc(e.labelZh)) <span class=\"en\">\(esc(e.labelEn))</span></span>" }
+            h += "</div></figcaption></figure></div>"
+        }
+        return h
+    }
+
+    /// A table of text cells (first row the header; numeric cells right-aligned).
+    static func changeSectionTable(_ rows: [[String]]) -> String {
+        var h = "<table>"
+        for (k, r) in rows.enumerated() {
+            h += "<tr>" + r.map { c in k == 0 ? "<th>\(esc(c))</th>" : (Double(c.replacingOccurrences(of: ",", with: "")) != nil ? "<td class=\"num\">\(esc(c))</td>" : "<td>\(esc(c))</td>") }.joined() + "</tr>"
+        }
+        return h + "</table>"
+    }
+
     /// A self-contained page around `body` (the report's style), e.g. diff.html.
     public static func page(title: String, body: String) -> String {
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>\(esc(title))</title><style>\(css)</style></head><body><main>\(body)</main></body></html>\n"
