@@ -1,6 +1,7 @@
 import CGDAL
 import CityModel
 import Foundation
+import Tiles
 
 /// One layer of a vector tile set: its schema and the zoom levels it is written at.
 public struct VectorTileLayer: Sendable {
@@ -233,29 +234,12 @@ public final class VectorTileWriter {
             let k = String(cString: OGR_F_GetFieldAsString(f, 0)), v = String(cString: OGR_F_GetFieldAsString(f, 1))
             guard k != "scheme" else { return }
             let numeric = ["version", "minzoom", "maxzoom"].contains(k) && Int(v) != nil
-            meta.append("  \(jsonString(k)):" + (numeric ? v : jsonString(v)))
+            meta.append("  \(jsonStringLiteral(k)):" + (numeric ? v : jsonStringLiteral(v)))
         }
         let text = "{\n" + meta.joined(separator: ",\n") + "\n}\n"
         guard fm.createFile(atPath: directory + "/metadata.json", contents: Data(text.utf8)) else {
             throw GeoBridgeError.gdal(function: "write", code: errno, message: "cannot write \(directory)/metadata.json")
         }
-    }
-
-    /// A JSON string literal.
-    private static func jsonString(_ s: String) -> String {
-        var o = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": o += "\\\""
-            case "\\": o += "\\\\"
-            case "\n": o += "\\n"
-            case "\r": o += "\\r"
-            case "\t": o += "\\t"
-            default:
-                if u.value < 0x20 { o += String(format: "\\u%04x", u.value) } else { o.unicodeScalars.append(u) }
-            }
-        }
-        return o + "\""
     }
 
     public func abort() {

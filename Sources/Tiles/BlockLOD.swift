@@ -185,39 +185,17 @@ struct BlockMetadata: PropertyTableEncoder {
 
     func encodeTable(rows: [Int], buildings: [Building], grounds: [Double], bin: inout BinaryBuffer,
                      codec: (any MeshCodec)?, fallback: inout Int) -> String {
-        var props: [(String, String)] = []
-        func view<T: BitwiseCopyable>(_ v: [T]) -> Int {
-            let size = MemoryLayout<T>.stride
-            guard let codec, size % 4 == 0, !v.isEmpty else { return bin.append(v) }
-            let bytes = v.withUnsafeBytes { Array($0) }
-            return bin.appendMeshopt(codec.encodeVertexBuffer(bytes, count: v.count, stride: size), byteLength: bytes.count,
-                                     byteStride: size, count: v.count, mode: "ATTRIBUTES", target: nil, fallback: &fallback)
-        }
-        func numeric<T: BitwiseCopyable>(_ name: String, _ v: [T]) { props.append((name, "{\"values\":\(view(v))}")) }
-        func strings(_ name: String, _ v: [String]) {
-            var bytes: [UInt8] = [], offs: [UInt32] = [0]
-            for s in v { bytes.append(contentsOf: s.utf8); offs.append(UInt32(bytes.count)) }
-            guard !bytes.isEmpty else { return }
-            let vv = bin.append(bytes), ov = view(offs)
-            props.append((name, "{\"values\":\(vv),\"stringOffsets\":\(ov),\"stringOffsetType\":\"UINT32\"}"))
-        }
-        strings("block", rows.map { stats[$0].name })
-        numeric("level", rows.map { _ in Int32(clamping: level) })
-        numeric("buildings", rows.map { stats[$0].buildings })
-        numeric("height_m", rows.map { Float(buildings[$0].heightM) })
-        numeric("max_height_m", rows.map { stats[$0].maxHeightM })
-        numeric("ground_m", grounds)
-        numeric("footprint_area_m2", rows.map { stats[$0].footprintAreaM2 })
-        numeric("block_area_m2", rows.map { stats[$0].blockAreaM2 })
-        strings("use", rows.map { buildings[$0].use.rawValue })
-        numeric("residents", rows.map { Float(stats[$0].residents) })
-        var j = JSONText()
-        j.raw("{\"class\":\"block\",\"count\":\(rows.count),\"properties\":{")
-        for (i, (name, body)) in props.enumerated() {
-            if i > 0 { j.raw(",") }
-            j.string(name); j.raw(":"); j.raw(body)
-        }
-        j.raw("}}")
-        return j.s
+        var cols = PropertyColumns(codec: codec)
+        cols.strings("block", rows.map { stats[$0].name }, bin: &bin, fallback: &fallback)
+        cols.numeric("level", rows.map { _ in Int32(clamping: level) }, bin: &bin, fallback: &fallback)
+        cols.numeric("buildings", rows.map { stats[$0].buildings }, bin: &bin, fallback: &fallback)
+        cols.numeric("height_m", rows.map { Float(buildings[$0].heightM) }, bin: &bin, fallback: &fallback)
+        cols.numeric("max_height_m", rows.map { stats[$0].maxHeightM }, bin: &bin, fallback: &fallback)
+        cols.numeric("ground_m", grounds, bin: &bin, fallback: &fallback)
+        cols.numeric("footprint_area_m2", rows.map { stats[$0].footprintAreaM2 }, bin: &bin, fallback: &fallback)
+        cols.numeric("block_area_m2", rows.map { stats[$0].blockAreaM2 }, bin: &bin, fallback: &fallback)
+        cols.strings("use", rows.map { buildings[$0].use.rawValue }, bin: &bin, fallback: &fallback)
+        cols.numeric("residents", rows.map { Float(stats[$0].residents) }, bin: &bin, fallback: &fallback)
+        return cols.tableJSON(className: "block", count: rows.count)
     }
 }

@@ -62,54 +62,28 @@ struct BuildingMetadata: PropertyTableEncoder {
     /// bytes and UINT8 columns stay plain.
     func encodeTable(rows: [Int], buildings: [Building], grounds: [Double], bin: inout BinaryBuffer,
                      codec: (any MeshCodec)? = nil, fallback: inout Int) -> String {
-        var props: [(String, String)] = []
-        func view<T: BitwiseCopyable>(_ v: [T]) -> Int {
-            let size = MemoryLayout<T>.stride
-            guard let codec, size % 4 == 0, !v.isEmpty else { return bin.append(v) }
-            let bytes = v.withUnsafeBytes { Array($0) }
-            return bin.appendMeshopt(codec.encodeVertexBuffer(bytes, count: v.count, stride: size), byteLength: bytes.count,
-                                     byteStride: size, count: v.count, mode: "ATTRIBUTES", target: nil, fallback: &fallback)
-        }
-        func numeric<T: BitwiseCopyable>(_ name: String, _ v: [T]) {
-            props.append((name, "{\"values\":\(view(v))}"))
-        }
-        func strings(_ name: String, _ v: [String]) {
-            var bytes: [UInt8] = []
-            var offs: [UInt32] = [0]
-            offs.reserveCapacity(v.count + 1)
-            for s in v { bytes.append(contentsOf: s.utf8); offs.append(UInt32(bytes.count)) }
-            guard !bytes.isEmpty else { return }   // an empty buffer view is invalid; the property is optional
-            let vv = bin.append(bytes), ov = view(offs)
-            props.append((name, "{\"values\":\(vv),\"stringOffsets\":\(ov),\"stringOffsetType\":\"UINT32\"}"))
-        }
-        numeric("id", rows.map { Double(buildings[$0].id) })
-        strings("source_id", rows.map { buildings[$0].sourceId })
-        numeric("height_m", rows.map { Float(buildings[$0].heightM.isFinite ? buildings[$0].heightM : 0) })
-        numeric("ground_m", grounds)
-        strings("ground_source", rows.map { buildings[$0].groundSource.rawValue })
-        strings("height_source", rows.map { buildings[$0].heightSource.rawValue })
-        numeric("floors", rows.map { Int32(clamping: buildings[$0].floors ?? -1) })
-        strings("use", rows.map { buildings[$0].use.rawValue })
-        numeric("year_built", rows.map { Int32(clamping: buildings[$0].yearBuilt ?? -1) })
-        numeric("residents", rows.map { r -> Float in
+        var cols = PropertyColumns(codec: codec)
+        cols.numeric("id", rows.map { Double(buildings[$0].id) }, bin: &bin, fallback: &fallback)
+        cols.strings("source_id", rows.map { buildings[$0].sourceId }, bin: &bin, fallback: &fallback)
+        cols.numeric("height_m", rows.map { Float(buildings[$0].heightM.isFinite ? buildings[$0].heightM : 0) }, bin: &bin, fallback: &fallback)
+        cols.numeric("ground_m", grounds, bin: &bin, fallback: &fallback)
+        cols.strings("ground_source", rows.map { buildings[$0].groundSource.rawValue }, bin: &bin, fallback: &fallback)
+        cols.strings("height_source", rows.map { buildings[$0].heightSource.rawValue }, bin: &bin, fallback: &fallback)
+        cols.numeric("floors", rows.map { Int32(clamping: buildings[$0].floors ?? -1) }, bin: &bin, fallback: &fallback)
+        cols.strings("use", rows.map { buildings[$0].use.rawValue }, bin: &bin, fallback: &fallback)
+        cols.numeric("year_built", rows.map { Int32(clamping: buildings[$0].yearBuilt ?? -1) }, bin: &bin, fallback: &fallback)
+        cols.numeric("residents", rows.map { r -> Float in
             if let x = buildings[r].residents, x.isFinite { return Float(x) } else { return -1 }
-        })
+        }, bin: &bin, fallback: &fallback)
         for (c, id) in zip(columns, identifiers) {
             switch c.values {
-            case .float32(let v, _): numeric(id, rows.map { v[$0] })
-            case .float64(let v, _): numeric(id, rows.map { v[$0] })
-            case .int32(let v, _): numeric(id, rows.map { v[$0] })
-            case .uint8(let v, _): numeric(id, rows.map { v[$0] })
-            case .string(let v): strings(id, rows.map { v[$0] ?? "" })
+            case .float32(let v, _): cols.numeric(id, rows.map { v[$0] }, bin: &bin, fallback: &fallback)
+            case .float64(let v, _): cols.numeric(id, rows.map { v[$0] }, bin: &bin, fallback: &fallback)
+            case .int32(let v, _): cols.numeric(id, rows.map { v[$0] }, bin: &bin, fallback: &fallback)
+            case .uint8(let v, _): cols.numeric(id, rows.map { v[$0] }, bin: &bin, fallback: &fallback)
+            case .string(let v): cols.strings(id, rows.map { v[$0] ?? "" }, bin: &bin, fallback: &fallback)
             }
         }
-        var j = JSONText()
-        j.raw("{\"class\":\"building\",\"count\":\(rows.count),\"properties\":{")
-        for (i, (name, body)) in props.enumerated() {
-            if i > 0 { j.raw(",") }
-            j.string(name); j.raw(":"); j.raw(body)
-        }
-        j.raw("}}")
-        return j.s
+        return cols.tableJSON(className: "building", count: rows.count)
     }
 }

@@ -44,3 +44,11 @@ struct JSONText {
         string(k); s += ":"
     }
 }
+
+/// `v` as a JSON string literal (quotes and escapes as `JSONText.string`), for writers outside Tiles (GeoBridge's
+/// vector-tile metadata.json) so the escaping lives in one place.
+public func jsonStringLiteral(_ v: String) -> String {
+    var j = JSONText()
+    j.string(v)
+    return j.s
+}
