@@ -18,28 +18,7 @@ private struct Node { var box: (lo: SIMD3<Double>, hi: SIMD3<Double>); var ge: D
     try withTempDir { dir in
         let s = try TilesetWriter(o).write(buildings: b, projector: TestTangentProjector(lonDeg: 10, latDeg: 45), to: dir)
         #expect(s.depth >= 4)
-        let ts = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("tileset.json"))) as! [String: Any]
-        let root = ts["root"] as! [String: Any]
-        let r0 = (root["boundingVolume"] as! [String: Any])["region"] as! [Double]
-        let lon0 = (r0[0] + r0[2]) / 2, lat0 = (r0[1] + r0[3]) / 2, R = 6_378_137.0
-        var nodes: [Node] = []
-        func add(_ t: [String: Any], level: Int) -> Int {
-            let r = (t["boundingVolume"] as! [String: Any])["region"] as! [Double]
-            let lo = SIMD3((r[0] - lon0) * R * cos(lat0), (r[1] - lat0) * R, r[4]), hi = SIMD3((r[2] - lon0) * R * cos(lat0), (r[3] - lat0) * R, r[5])
-            var tris = 0
-            if let c = t["content"] as? [String: Any], let u = c["uri"] as? String {
-                let g = ParsedGLB([UInt8](try! Data(contentsOf: dir.appendingPathComponent(u))), codec: nil)
-                for p in (g.json["meshes"] as! [[String: Any]])[0]["primitives"] as! [[String: Any]] {
-                    tris += (g.accessors[p["indices"] as! Int]["count"] as! Int) / 3
-                }
-            }
-            let me = nodes.count
-            nodes.append(Node(box: (lo, hi), ge: t["geometricError"] as! Double, tris: tris, level: level, kids: []))
-            let kids = (t["children"] as? [[String: Any]] ?? []).map { add($0, level: level + 1) }
-            nodes[me].kids = kids
-            return me
-        }
-        _ = add(root, level: -1)   // the content-free root sits above quadtree level 0
+        let nodes = try parseTree(dir).nodes   // the content-free root sits above quadtree level 0
         let K = 1080 / (2 * tan(Double.pi / 6))
         let cK = o.lodErrorPerSide * K / 16
         #expect(abs(cK - 2) < 1e-9)
