@@ -350,3 +350,29 @@ import TestSupport
         }
     }
 }
+
+/// CesiumJS pick test (issue 15, terrain): the web fixture's synthetic city (placed on its DEM) in headless Chromium on
+/// a terrain made from the same DEM; no building floats above the drawn terrain, none reaches below its ground
+/// (scripts/check_terrain_cesium.py: horizontal ray picks at ground ± a few decimetres and sampled terrain heights).
+@Suite struct TerrainCesiumTests {
+    @Test(.enabled(if: ViewerCheck.python != nil && Available.cli, ViewerCheck.reason)) func noFloatingBuildingsInCesium() throws {
+        let d = try #require(WebFixture.dir)
+        let dem = URL(fileURLWithPath: d).deletingLastPathComponent().appendingPathComponent("src/dem.tif").path
+        let (status, out, err) = try runProcess(try #require(ViewerCheck.python), [Paths.root.appendingPathComponent("scripts/check_terrain_cesium.py").path,
+                                                                                  d, dem, "--n", "6"])
+        #expect(status == 0, "check_terrain_cesium: \(out.suffix(3000)) \(err.suffix(2000))")
+        #expect(err.contains("terrain check: 24 passed, 0 failed"), "\(err.suffix(500))")
+        // the report lists the six buildings with their ground and the terrain under them
+        #expect(out.components(separatedBy: "\"ray_hits_at_ground+0.2\": true").count == 7)
+        // The check can fail: on a terrain 3 m lower than the DEM the tiles were placed on, every building floats.
+        let low = tempDir("terrain-cesium-low") + "/dem-3m.tif"
+        let (ts, _, terr) = try runProcess("/usr/bin/gdal_translate", ["-q", "-ot", "Float32", "-scale", "0", "1000", "-3", "997", dem, low])
+        #expect(ts == 0, "\(terr)")
+        let (s2, out2, err2) = try runProcess(try #require(ViewerCheck.python), [Paths.root.appendingPathComponent("scripts/check_terrain_cesium.py").path,
+                                                                                d, low, "--n", "2"])
+        #expect(s2 == 1, "\(err2.suffix(500))")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(out2.utf8)) as? [String: Any])
+        let failed = try #require(report["failed"] as? [String])
+        #expect(failed.filter { $0.contains("not above the terrain at its centroid") }.count == 2, "\(failed)")
+    }
+}
