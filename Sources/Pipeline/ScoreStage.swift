@@ -4,22 +4,39 @@ import Scoring
 
 /// `cimbase score`: scores indicator tables against an indicator-system definition → score.json, score.csv, report.html.
 public enum ScoreStage {
-    /// The shipped default definition, found next to the sources: the config's folder and its parents, the current
-    /// folder, then the executable's parents (a `swift run` build lives in `<repo>/.build/<config>/`).
+    /// The shipped default definition: `$CIMBASE_HOME/data/indicator-systems/default.yaml` when CIMBASE_HOME is set
+    /// (an installed binary, a container, a cluster worker), else found next to the sources: the config's folder and
+    /// its parents, the current folder, the executable's parents (a `swift run` build lives in
+    /// `<repo>/.build/<config>/`), then `<prefix>/share/cimbase/` beside an installed `<prefix>/bin/cimbase`.
     public static func defaultDefinition(near config: CityConfig?) -> URL? {
+        let rel = "data/indicator-systems/default.yaml"
+        if let home = ProcessInfo.processInfo.environment["CIMBASE_HOME"], !home.isEmpty {
+            let f = URL(fileURLWithPath: home).appendingPathComponent(rel)
+            return FileManager.default.fileExists(atPath: f.path) ? f : nil
+        }
         var bases: [URL] = []
         if let c = config, c.file != "<memory>" { bases.append(URL(fileURLWithPath: c.baseDirectory)) }
         bases.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-        bases.append(URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent())
+        let exeDir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        bases.append(exeDir)
         for b in bases {
             var d = b
             for _ in 0..<5 {
-                let f = d.appendingPathComponent("data/indicator-systems/default.yaml")
+                let f = d.appendingPathComponent(rel)
                 if FileManager.default.fileExists(atPath: f.path) { return f }
                 d = d.deletingLastPathComponent()
             }
         }
-        return nil
+        let shared = exeDir.deletingLastPathComponent().appendingPathComponent("share/cimbase").appendingPathComponent(rel)
+        return FileManager.default.fileExists(atPath: shared.path) ? shared : nil
+    }
+
+    /// Where `defaultDefinition` looked, for the error when it found nothing.
+    static var defaultDefinitionHint: String {
+        if let home = ProcessInfo.processInfo.environment["CIMBASE_HOME"], !home.isEmpty {
+            return "CIMBASE_HOME=\(home) has no data/indicator-systems/default.yaml"
+        }
+        return "the default data/indicator-systems/default.yaml was not found near the config, the current folder or the executable; set CIMBASE_HOME to the CIMBase folder (the one holding data/)"
     }
 
     public struct Options: Sendable {
@@ -50,7 +67,7 @@ public enum ScoreStage {
     public static func run(tables: [IndicatorTable], options: Options, config: CityConfig?, maps: [String: [MapPanel]], outDir: String,
                            sections: [String: String] = [:]) throws -> ScoreResult {
         guard let def = options.definition ?? defaultDefinition(near: config) else {
-            throw PipelineError.usage("no indicator-system definition: give score.definition in the config or --definition (the default is data/indicator-systems/default.yaml)")
+            throw PipelineError.usage("no indicator-system definition: give score.definition in the config or --definition (\(defaultDefinitionHint))")
         }
         do {
             let system = try IndicatorSystem.load(from: def)
