@@ -134,8 +134,9 @@ extension PlanStage {
     }
 
     /// The pipe gap polygons: the indicators stage's (given), or DIR/indicators.gpkg's `pipe_gaps` layer.
-    static func pipeGapInput(_ base: BaseLayer, given: MultiPolygon?, outDir: String) throws -> PipeGaps {
-        guard base.pipes.contains(where: { $0.kind.isDrainage }) else {
+    /// `drainage`: whether the pipes layer holds drainage pipes (nil: from `base.pipes`).
+    static func pipeGapInput(_ base: BaseLayer, given: MultiPolygon?, drainage: Bool? = nil, outDir: String) throws -> PipeGaps {
+        guard drainage ?? base.pipes.contains(where: { $0.kind.isDrainage }) else {
             return PipeGaps(gaps: [], missing: "no drainage pipes (sewer/storm/combined) in the pipes layer: pipe gaps not computed")
         }
         var polys = given?.polygons
@@ -228,16 +229,17 @@ extension PlanStage {
     // MARK: - All three, outputs
 
     /// The three treatments (`plan.treatments`), each with its reason when its inputs are missing.
-    static func treatments(config: CityConfig, base: BaseLayer, walk: WalkStage.Output?, pipeGaps given: MultiPolygon?,
+    /// `fireDrive`: the walk stage's drive distances per building (nil: searched again); `drainage`: see `pipeGapInput`.
+    static func treatments(config: CityConfig, base: BaseLayer, fireDrive: [Float]?, drainage: Bool? = nil, pipeGaps given: MultiPolygon?,
                            candidates: [Vec2]?, outDir: String) throws -> Treatments {
         let old = oldStock(base, year: config.plan.oldYear, floorHeight: config.ingest.floorHeightM)
-        let pipes = try pipeGapInput(base, given: given, outDir: outDir)
-        let fire = try fireSite(config: config, base: base, drive: walk?.fireDrive, candidates: candidates)
+        let pipes = try pipeGapInput(base, given: given, drainage: drainage, outDir: outDir)
+        let fire = try fireSite(config: config, base: base, drive: fireDrive, candidates: candidates)
         return Treatments(oldStock: old, pipeGaps: pipes, fire: fire)
     }
 
     /// plan.gpkg's treatment layers: `old_residential` (per zone, the zone's area; the city row without geometry),
-    /// `old_residential_buildings`, `pipe_gaps` (area, street length) and, with a result, `fire_station_site` and
+    /// `old_residential_buildings` (no geometry: keyed by building id), `pipe_gaps` (area, street length) and, with a result, `fire_station_site` and
     /// `fire_gaps` (the buildings beyond reach, and whether the new station reaches them).
     static func appendTreatmentLayers(_ t: Treatments, base: BaseLayer, to w: GeoPackageWriter, floorHeight: Double) throws {
         var zones = FeatureTable(name: "old_residential", geometryType: "MultiPolygon", fields: [
@@ -254,12 +256,14 @@ extension PlanStage {
                 .real(r.oldFloorAreaM2), .real(r.oldResidents), .int(Int64(r.unknownYear)), .real(r.unknownFloorAreaM2), .real(r.unknownResidents)])
         }
         try w.write(table: zones)
-        var olds = FeatureTable(name: "old_residential_buildings", geometryType: "MultiPolygon", fields: [
+        // One row per old building keyed by its id (join to base.gpkg buildings.id for the footprint): a 1M-building
+        // city has hundreds of thousands of them, and outputs hold each fact once.
+        var olds = FeatureTable(name: "old_residential_buildings", geometryType: "None", fields: [
             FieldDef("building_id", .integer, ""), FieldDef("source_id", .string, ""), FieldDef("year_built", .integer, ""),
             FieldDef("floor_area_m2", .real, ""), FieldDef("residents", .real, "")])
         for i in t.oldStock.buildings {
             let b = base.buildings[i]
-            olds.append(.multiPolygon(b.footprint), [.int(b.id), .string(b.sourceId), .int(Int64(b.yearBuilt ?? 0)),
+            olds.append(nil, [.int(b.id), .string(b.sourceId), .int(Int64(b.yearBuilt ?? 0)),
                                                      .real(b.floorArea(floorHeight: floorHeight)), b.residents.map { .real($0) } ?? .null])
         }
         try w.write(table: olds)
