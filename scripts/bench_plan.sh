@@ -31,18 +31,20 @@ if [ ! -f "$CFG" ] || ! grep -q "candidate_spacing_m: $SPACING}" "$CFG"; then
   rm -f "$OUT/base.gpkg"   # a newer config makes DIR/base.gpkg stale
 fi
 if [ ! -f "$OUT/base.gpkg" ]; then
+  # indicators.gpkg too: the plan's pipe-gap treatment reads its pipe_gaps layer.
   if [ -n "$RUN" ]; then cp "$RUN/base.gpkg" "$OUT/base.gpkg"; touch "$OUT/base.gpkg"
+    [ -f "$RUN/indicators.gpkg" ] && cp "$RUN/indicators.gpkg" "$OUT/indicators.gpkg"
   else "$BIN" ingest "$CFG" --out "$OUT" --quiet > /dev/null; fi
 fi
 echo "# bench_plan $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg), city $CITY, candidate_spacing_m $SPACING"
 echo "# binary $BIN ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?'))"
 run() {
   local name="$1"; shift
-  CIMBASE_TIMINGS=1 /usr/bin/time -f "TIME %e %M" "$@" --quiet > "$WORK/$name.log" 2>&1 || { cat "$WORK/$name.log"; exit 1; }
+  CIMBASE_TIMINGS=1 /usr/bin/time -f "TIME %e %M %U %S" "$@" --quiet > "$WORK/$name.log" 2>&1 || { cat "$WORK/$name.log"; exit 1; }
   grep -v '^progress' "$WORK/$name.log" | grep -v '^TIME' | sed "s/^/  $name: /"
   local t; t=$(grep '^TIME' "$WORK/$name.log" | tail -1)
   set -- $t
-  echo "$name: whole command wall $2 s, peak RSS $(( $3 / 1024 )) MB"
+  echo "$name: whole command wall $2 s, peak RSS $(( $3 / 1024 )) MB, CPU user $4 s + sys $5 s"
   eval "WALL_${name//-/_}=$2"
 }
 run walk "$BIN" walk "$CFG" --out "$OUT"     # the anchor; also leaves a fresh walk.gpkg for the plan to reuse

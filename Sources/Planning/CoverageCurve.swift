@@ -10,8 +10,8 @@ import GridCore
 ///   representable `Double`, so no addition rounds and the rank-r numerator is the rank-(r−1) one plus the weight the
 ///   rank newly covers;
 /// - **ordered sums, many ranks at once** (O(origins × ranks / 8)): otherwise (fractional residents, floor areas) each
-///   rank's numerator is the indicator's ordered sum itself, eight ranks per pass over the origins in SIMD lanes (each
-///   lane performs the same additions in the same order as the indicator; an origin not yet covered at a lane's rank
+///   rank's numerator is the indicator's ordered sum itself, eight ranks per pass over the origins in eight running
+///   sums (each the same additions in the same order as the indicator; an origin not yet covered at a lane's rank
 ///   adds +0, which leaves a non-negative sum unchanged), and the passes run on all cores.
 public enum CoverageCurve {
     /// `never`: an origin no site covers.
@@ -48,13 +48,20 @@ public enum CoverageCurve {
             let shared = UncheckedSendable((ws, rs))
             Parallel.forEach(blocks, threads: threads) { b in
                 let (ws, rs) = shared.value
-                let lane = SIMD8<Int64>(0, 1, 2, 3, 4, 5, 6, 7) &+ SIMD8(repeating: Int64(b * lanes))
-                var s = SIMD8<Double>(repeating: 0)
-                for j in ws.indices {
-                    // Lanes whose rank covers origin j add its weight, the others +0.
-                    s += SIMD8<Double>(repeating: 0).replacing(with: ws[j], where: SIMD8(repeating: rs[j]) .<= lane)
+                // Eight independent running sums (one per rank of the block), each the indicator's ordered sum.
+                let r0 = Int64(b * lanes)
+                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0
+                ws.withUnsafeBufferPointer { wp in
+                    rs.withUnsafeBufferPointer { rp in
+                        for j in 0 ..< wp.count {
+                            let x = wp[j], d = rp[j] - r0   // lane l covers the origin when d ≤ l
+                            s0 += d <= 0 ? x : 0; s1 += d <= 1 ? x : 0; s2 += d <= 2 ? x : 0; s3 += d <= 3 ? x : 0
+                            s4 += d <= 4 ? x : 0; s5 += d <= 5 ? x : 0; s6 += d <= 6 ? x : 0; s7 += d <= 7 ? x : 0
+                        }
+                    }
                 }
-                for l in 0 ..< lanes { outP.value[b * lanes + l] = s[l] }
+                let o = outP.value + b * lanes
+                o[0] = s0; o[1] = s1; o[2] = s2; o[3] = s3; o[4] = s4; o[5] = s5; o[6] = s6; o[7] = s7
             }
         }
         return (Array(num.prefix(ranks)), den, false)

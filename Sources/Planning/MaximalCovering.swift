@@ -88,7 +88,8 @@ public enum MaximalCovering {
         // demand point any candidate covers, so no set of that size covers more (swaps cannot improve it).
         let provablyOptimal = exhausted && o.capacity == nil && o.spacing == 0
         let reached = targetW.map { achieved(g) >= $0 } ?? false
-        if o.localSearch && !g.isEmpty && !(provablyOptimal && !reached) {
+        let searched = o.localSearch && !g.isEmpty && !(provablyOptimal && !reached)
+        if searched {
             let ls = LocalSearch(p, o)
             if let targetW, reached {
                 // Fewest sites: while k − 1 swap-improved sites still reach the target, drop one.
@@ -104,7 +105,8 @@ public enum MaximalCovering {
                 swaps += ls.run(&g)
             }
         }
-        g = o.capacity.map { rankCapacitated(p, g, capacity: $0) } ?? rank(p, g)
+        // The greedy's order is already the ranked order (largest gain first, lower index on ties) when nothing changed it.
+        if let cap = o.capacity { g = rankCapacitated(p, g, capacity: cap) } else if searched || o.spacing > 0 { g = rank(p, g) }
         return summarise(p, g, o, swaps: swaps, targetW: targetW)
     }
 
