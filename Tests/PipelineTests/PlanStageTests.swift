@@ -77,7 +77,13 @@ import Testing
         let out = dir + "/out"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let q = Progress(quiet: true)
-        let (base, _) = try Ingest.run(config: cfg, outDir: out, progress: q)
+        var (base, _) = try Ingest.run(config: cfg, outDir: out, progress: q)
+        // A city this small has no fire station: one facility (not a kindergarten) becomes one, with a 1-minute reach
+        // (500 m), so that part of the city is beyond it.
+        cfg.indicators.params["fire_5min_cov"] = ["minutes": 1]
+        let fi = try #require(base.facilities.firstIndex { $0.category != "kindergarten" })
+        base.facilities[fi].category = "fire_station"
+        try BaseLayerIO.write(base, to: out + "/base.gpkg", config: cfg)
         let walk = try #require(try WalkStage.run(config: cfg, base: base, outDir: out, progress: q))
         let ind = try Stages.indicators(config: cfg, base: base, walk: walk.access, fireDrive: walk.fireDrive, outDir: out, progress: q)
         try FileManager.default.createDirectory(atPath: dir + "/full", withIntermediateDirectories: true)
