@@ -103,12 +103,45 @@ public enum PlanStage {
 
     /// Runs every planned category and the other treatments and writes the outputs; nil when nothing is planned.
     /// `pipeGaps`: the indicators stage's gap polygons (nil: read from DIR/indicators.gpkg when it exists).
+    /// `known`: what the walk stage stored (origins, distances, fire drive), used instead of searching again (nil: taken
+    /// from `walk` when given, else computed); `drainage`: whether drainage pipes exist (nil: from `base.pipes`).
     public static func run(config: CityConfig, base: BaseLayer, walk: WalkStage.Output?, pipeGaps: MultiPolygon? = nil,
                            outDir: String, progress: Progress) throws -> Output? {
+        try run(config: config, base: base, walk: walk, known: nil, drainage: nil, pipeGaps: pipeGaps, outDir: outDir, progress: progress)
+    }
+
+    /// `cimbase plan` on DIR: with `whatif` (the default) the whole base layer and the walk outputs (the what-if
+    /// indicator table needs them); without, when DIR/base.gpkg is fresh, only what the plan uses (``PlanInputs``),
+    /// and the walk stage's stored origins and distances when DIR/walk.gpkg is fresh too. A stale base is ingested.
+    public static func run(config: CityConfig, outDir: String, progress: Progress) throws -> Output? {
+        let basePath = (outDir as NSString).appendingPathComponent("base.gpkg")
+        guard !config.plan.whatIf, Stages.isFresh(basePath, config: config) else {
+            let base = try Stages.baseLayer(config: config, outDir: outDir, progress: progress)
+            let walk = config.plan.whatIf ? try Stages.walk(config: config, base: base, outDir: outDir, progress: progress) : nil
+            return try run(config: config, base: base, walk: walk, outDir: outDir, progress: progress)
+        }
+        var timer = StepTimer()
+        let (base, drainage) = try PlanInputs.readBase(path: basePath)
+        timer.lap("read base.gpkg")
+        progress.say("ingest      reusing \(basePath) (the layers the plan uses; newer than the config and its sources)")
+        let walkPath = (outDir as NSString).appendingPathComponent("walk.gpkg")
+        var known: PlanInputs.Known? = nil
+        if Stages.isFresh(walkPath, config: config), let tb = Stages.mtime(basePath), let tw = Stages.mtime(walkPath), tw >= tb {
+            known = PlanInputs.readWalk(path: walkPath, base: base, categories: config.plan.categories.map(\.category))
+            timer.lap("read walk.gpkg")
+            if known != nil { progress.say("walk        reusing \(walkPath) (origins and distances)") }
+        }
+        timer.report("plan inputs")
+        return try run(config: config, base: base, walk: nil, known: known, drainage: drainage, pipeGaps: nil, outDir: outDir, progress: progress)
+    }
+
+    static func run(config: CityConfig, base: BaseLayer, walk: WalkStage.Output?, known known0: PlanInputs.Known?, drainage: Bool?,
+                    pipeGaps: MultiPolygon?, outDir: String, progress: Progress) throws -> Output? {
         let opts = config.plan
         guard !opts.isEmpty else { return nil }
         let t0 = Date()
         var timer = StepTimer()
+        let known = known0 ?? walk.map { PlanInputs.Known(origins: $0.access.origins, distances: $0.access.distances, fireDrive: $0.fireDrive) }
         let userCandidates = try opts.candidates.map { try readCandidates($0, config: config, base: base) }
         var results: [CategoryResult] = []
         if !opts.categories.isEmpty {
@@ -116,13 +149,14 @@ public enum PlanStage {
             if try WalkInputs.walkLines(base.roads, o, drive: false).isEmpty {
                 progress.say("plan        no walkable roads: no facility sites planned")
             } else {
-                results = try planCategories(config: config, base: base, userCandidates: userCandidates, timer: &timer, progress: progress)
+                results = try planCategories(config: config, base: base, known: known, userCandidates: userCandidates, timer: &timer, progress: progress)
             }
         }
         var treatments: Treatments? = nil
         if opts.treatments {
             progress.begin("plan: other treatments (old housing, pipe gaps, fire station)")
-            treatments = try Self.treatments(config: config, base: base, walk: walk, pipeGaps: pipeGaps, candidates: userCandidates, outDir: outDir)
+            treatments = try Self.treatments(config: config, base: base, fireDrive: known?.fireDrive, drainage: drainage, pipeGaps: pipeGaps,
+                                             candidates: userCandidates, outDir: outDir)
             timer.lap("treatments")
         }
         progress.begin("plan: writing plan.gpkg, plan.csv")
@@ -158,7 +192,8 @@ public enum PlanStage {
     }
 
     /// The facility categories of `plan:` (item 1): one maximal-covering plan each.
-    static func planCategories(config: CityConfig, base: BaseLayer, userCandidates: [Vec2]?, timer: inout StepTimer, progress: Progress) throws -> [CategoryResult] {
+    static func planCategories(config: CityConfig, base: BaseLayer, known: PlanInputs.Known? = nil, userCandidates: [Vec2]?,
+                               timer: inout StepTimer, progress: Progress) throws -> [CategoryResult] {
         let opts = config.plan
         let o = try WalkStage.options(config, base: base)
         let lines = try WalkInputs.walkLines(base.roads, o, drive: false)
@@ -168,7 +203,8 @@ public enum PlanStage {
         let index = EdgeSegmentIndex(graph: graph)
         let engine = WalkAccessEngine(graph: graph)
         let snapOpts = SnapOptions(maxSnap: o.maxSnapM, preferLargestComponent: true)
-        let originIdx = WalkInputs.originIndices(base)
+        // The walk stage's origins when it stored them (the same filter; no boundary test per building again).
+        let originIdx = known?.origins ?? WalkInputs.originIndices(base)
         let originPts = originIdx.map { base.buildings[$0].footprint.centroid }
         progress.begin("plan: snapping \(originIdx.count.grouped) origins")
         let snapped = index.snap(originPts, options: snapOpts).positions
@@ -188,7 +224,9 @@ public enum PlanStage {
             let t = cp.thresholdM ?? FacilityCategory.named(c)!.thresholdM
             progress.begin("plan: \(c)")
             let existing = WalkInputs.facilitySet(c, byCat[c] ?? [], index: index, spacing: o.entranceSpacingM, snap: snapOpts).set
-            let d0 = engine.originDistances(categories: [existing], origins: snapped, cutoff: cutoff)[0].distances
+            // Today's distances: the walk stage's (its Float values, exact) when stored, else the same search.
+            let d0 = known?.distances[c].flatMap { $0.count == originIdx.count ? $0 : nil }
+                ?? engine.originDistances(categories: [existing], origins: snapped, cutoff: cutoff)[0].distances
             let w = originIdx.map { weight(base.buildings[$0], cp.weighting, config.ingest.floorHeightM) }
             var covered0 = 0.0, total = 0.0
             for k in originIdx.indices { total += w[k]; if Double(d0[k]) <= t { covered0 += w[k] } }
@@ -206,21 +244,19 @@ public enum PlanStage {
             let sol = MaximalCovering.solve(problem, po)
             timer.lap("solve \(c)")
 
-            // Coverage per rank, summed in origin order as the coverage indicator sums (so the values are identical).
-            var newlyAt = [Int32](repeating: -1, count: originIdx.count)   // rank (0-based) that first covers the origin
+            // Coverage per rank, summed as the coverage indicator sums (so the values are identical; CoverageCurve).
+            var firstRank = [Int32](repeating: CoverageCurve.never, count: originIdx.count)
+            for k in originIdx.indices where Double(d0[k]) <= t { firstRank[k] = -1 }
+            var byRank = [[Int]](repeating: [], count: sol.sites.count)   // newly covered buildings per rank
             for (r, s) in sol.sites.enumerated() {
-                for i in problem.row(s) where newlyAt[demand[Int(i)]] < 0 { newlyAt[demand[Int(i)]] = Int32(r) }
-            }
-            func pct(upTo r: Int) -> Double {
-                var num = 0.0, den = 0.0
-                for k in originIdx.indices {
-                    den += w[k]
-                    if Double(d0[k]) <= t || (newlyAt[k] >= 0 && Int(newlyAt[k]) <= r) { num += w[k] }
+                for i in problem.row(s) where firstRank[demand[Int(i)]] == CoverageCurve.never {
+                    firstRank[demand[Int(i)]] = Int32(r)
+                    byRank[r].append(originIdx[demand[Int(i)]])
                 }
-                return den > 0 ? num / den * 100 : 0
             }
-            var byRank = [[Int]](repeating: [], count: sol.sites.count)   // newly covered buildings per rank, one pass
-            for k in originIdx.indices where newlyAt[k] >= 0 { byRank[Int(newlyAt[k])].append(originIdx[k]) }
+            for r in byRank.indices { byRank[r].sort() }
+            let curve = CoverageCurve.numerators(weights: w, firstRank: firstRank, ranks: sol.sites.count)
+            func pct(upTo r: Int) -> Double { curve.den > 0 ? curve.num[r] / curve.den * 100 : 0 }
             var sites: [Site] = []
             for (r, s) in sol.sites.enumerated() {
                 let bs = byRank[r]
@@ -230,7 +266,8 @@ public enum PlanStage {
             // The walk stage's distances with the sites built: one search from existing + new entrances.
             let all = FacilitySet(name: c, positions: existing.positions + sol.sites.map { candPos[$0] },
                                   ids: existing.ids + sol.sites.indices.map { -Int64($0) - 1 })
-            let dAfter = engine.originDistances(categories: [all], origins: snapped, cutoff: cutoff)[0].distances.map { $0.isNaN ? .infinity : $0 }
+            // Only the what-if needs them (one more search over all origins).
+            let dAfter = opts.whatIf ? engine.originDistances(categories: [all], origins: snapped, cutoff: cutoff)[0].distances.map { $0.isNaN ? .infinity : $0 } : []
             results.append(CategoryResult(plan: cp, thresholdM: t, candidates: candPts.count, basePct: total > 0 ? covered0 / total * 100 : 0,
                                           sites: sites, reachedTarget: sol.reachedTarget, swaps: sol.swaps, distancesAfter: dAfter))
             timer.lap("after \(c)")

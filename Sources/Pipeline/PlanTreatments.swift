@@ -90,7 +90,7 @@ extension PlanStage {
     /// the zone), split into built ≤ `year`, later, and unknown year.
     public static func oldStock(_ base: BaseLayer, year: Int, floorHeight: Double) -> OldStock {
         let resi = base.buildings.indices.filter { base.buildings[$0].use.isResidential || (base.buildings[$0].residents ?? 0) > 0 }
-        func row(_ id: String, _ name: String, _ idx: [Int]) -> OldStockRow {
+        @Sendable func row(_ id: String, _ name: String, _ idx: [Int]) -> OldStockRow {
             var r = OldStockRow(zoneID: id, zoneName: name, residential: idx.count, old: 0, oldFloorAreaM2: 0, oldResidents: 0,
                                 unknownYear: 0, unknownFloorAreaM2: 0, unknownResidents: 0)
             for i in idx {
@@ -104,11 +104,25 @@ extension PlanStage {
             return r
         }
         var rows = [row("", "", resi)]
-        let centroids = resi.map { base.buildings[$0].footprint.centroid }
-        for z in base.zones {
-            let bb = z.area.bbox
-            rows.append(row(z.id, z.name, resi.indices.filter { bb.contains(centroids[$0]) && z.area.contains(centroids[$0]) }.map { resi[$0] }))
+        // Zones on all cores (each zone's buildings in building order, so every sum adds in the same order).
+        var centroids = [Vec2](repeating: Vec2(0, 0), count: resi.count)
+        centroids.withUnsafeMutableBufferPointer { cp in
+            nonisolated(unsafe) let c = cp
+            DispatchQueue.concurrentPerform(iterations: 16) { w in
+                for k in (resi.count * w / 16) ..< (resi.count * (w + 1) / 16) { c[k] = base.buildings[resi[k]].footprint.centroid }
+            }
         }
+        let cs = centroids
+        var zoneRows = [OldStockRow?](repeating: nil, count: base.zones.count)
+        zoneRows.withUnsafeMutableBufferPointer { zp in
+            nonisolated(unsafe) let out = zp
+            DispatchQueue.concurrentPerform(iterations: base.zones.count) { zi in
+                let z = base.zones[zi]
+                let bb = z.area.bbox
+                out[zi] = row(z.id, z.name, resi.indices.filter { bb.contains(cs[$0]) && z.area.contains(cs[$0]) }.map { resi[$0] })
+            }
+        }
+        rows += zoneRows.map { $0! }
         let old = resi.filter { base.buildings[$0].yearBuilt.map { $0 <= year } ?? false }
         var missing: String? = nil
         if resi.isEmpty { missing = "no residential buildings" }
@@ -124,18 +138,38 @@ extension PlanStage {
     public static func pipeGaps(_ polygons: [Polygon], roads: [Road]) throws -> [PipeGap] {
         let ops = GEOSGeometryOps()
         let boxes = roads.map(\.line.bbox)
+        // Roads bucketed by the cells of a 500 m grid their boxes touch: a gap looks at the roads of its cells only.
+        let cell = 500.0
+        var buckets: [SIMD2<Int64>: [Int32]] = [:]
+        func key(_ x: Double, _ y: Double) -> SIMD2<Int64> { SIMD2(Int64((x / cell).rounded(.down)), Int64((y / cell).rounded(.down))) }
+        for (i, b) in boxes.enumerated() where b.minX <= b.maxX {
+            let lo = key(b.minX, b.minY), hi = key(b.maxX, b.maxY)
+            guard (hi.x - lo.x + 1) * (hi.y - lo.y + 1) <= 4096 else { buckets[SIMD2(Int64.min, 0), default: []].append(Int32(i)); continue }
+            for x in lo.x ... hi.x { for y in lo.y ... hi.y { buckets[SIMD2(x, y), default: []].append(Int32(i)) } }
+        }
+        let huge = buckets[SIMD2(Int64.min, 0)] ?? []
+        var stamp = [Int32](repeating: -1, count: roads.count)
         var out: [PipeGap] = []
-        for p in polygons where p.area > 1 {
+        for (n, p) in polygons.enumerated() where p.area > 1 {
             let bb = p.bbox
-            let lines = roads.indices.filter { boxes[$0].intersects(bb) }.map { roads[$0].line }
+            var near: [Int] = []
+            let lo = key(bb.minX, bb.minY), hi = key(bb.maxX, bb.maxY)
+            func take(_ list: [Int32]) { for i in list where stamp[Int(i)] != Int32(n) { stamp[Int(i)] = Int32(n); if boxes[Int(i)].intersects(bb) { near.append(Int(i)) } } }
+            if (hi.x - lo.x + 1) * (hi.y - lo.y + 1) > 1_000_000 { take((0 ..< roads.count).map { Int32($0) }) } else {
+                for x in lo.x ... hi.x { for y in lo.y ... hi.y { if let l = buckets[SIMD2(x, y)] { take(l) } } }
+                take(huge)
+            }
+            near.sort()   // road order, as a filter over all roads gives
+            let lines = near.map { roads[$0].line }
             out.append(PipeGap(polygon: p, areaM2: p.area, streetM: try ops.lengthInside(lines, MultiPolygon([p]))))
         }
         return out
     }
 
     /// The pipe gap polygons: the indicators stage's (given), or DIR/indicators.gpkg's `pipe_gaps` layer.
-    static func pipeGapInput(_ base: BaseLayer, given: MultiPolygon?, outDir: String) throws -> PipeGaps {
-        guard base.pipes.contains(where: { $0.kind.isDrainage }) else {
+    /// `drainage`: whether the pipes layer holds drainage pipes (nil: from `base.pipes`).
+    static func pipeGapInput(_ base: BaseLayer, given: MultiPolygon?, drainage: Bool? = nil, outDir: String) throws -> PipeGaps {
+        guard drainage ?? base.pipes.contains(where: { $0.kind.isDrainage }) else {
             return PipeGaps(gaps: [], missing: "no drainage pipes (sewer/storm/combined) in the pipes layer: pipe gaps not computed")
         }
         var polys = given?.polygons
@@ -228,16 +262,17 @@ extension PlanStage {
     // MARK: - All three, outputs
 
     /// The three treatments (`plan.treatments`), each with its reason when its inputs are missing.
-    static func treatments(config: CityConfig, base: BaseLayer, walk: WalkStage.Output?, pipeGaps given: MultiPolygon?,
+    /// `fireDrive`: the walk stage's drive distances per building (nil: searched again); `drainage`: see `pipeGapInput`.
+    static func treatments(config: CityConfig, base: BaseLayer, fireDrive: [Float]?, drainage: Bool? = nil, pipeGaps given: MultiPolygon?,
                            candidates: [Vec2]?, outDir: String) throws -> Treatments {
         let old = oldStock(base, year: config.plan.oldYear, floorHeight: config.ingest.floorHeightM)
-        let pipes = try pipeGapInput(base, given: given, outDir: outDir)
-        let fire = try fireSite(config: config, base: base, drive: walk?.fireDrive, candidates: candidates)
+        let pipes = try pipeGapInput(base, given: given, drainage: drainage, outDir: outDir)
+        let fire = try fireSite(config: config, base: base, drive: fireDrive, candidates: candidates)
         return Treatments(oldStock: old, pipeGaps: pipes, fire: fire)
     }
 
     /// plan.gpkg's treatment layers: `old_residential` (per zone, the zone's area; the city row without geometry),
-    /// `old_residential_buildings`, `pipe_gaps` (area, street length) and, with a result, `fire_station_site` and
+    /// `old_residential_buildings` (no geometry: keyed by building id), `pipe_gaps` (area, street length) and, with a result, `fire_station_site` and
     /// `fire_gaps` (the buildings beyond reach, and whether the new station reaches them).
     static func appendTreatmentLayers(_ t: Treatments, base: BaseLayer, to w: GeoPackageWriter, floorHeight: Double) throws {
         var zones = FeatureTable(name: "old_residential", geometryType: "MultiPolygon", fields: [
@@ -254,12 +289,14 @@ extension PlanStage {
                 .real(r.oldFloorAreaM2), .real(r.oldResidents), .int(Int64(r.unknownYear)), .real(r.unknownFloorAreaM2), .real(r.unknownResidents)])
         }
         try w.write(table: zones)
-        var olds = FeatureTable(name: "old_residential_buildings", geometryType: "MultiPolygon", fields: [
+        // One row per old building keyed by its id (join to base.gpkg buildings.id for the footprint): a 1M-building
+        // city has hundreds of thousands of them, and outputs hold each fact once.
+        var olds = FeatureTable(name: "old_residential_buildings", geometryType: "None", fields: [
             FieldDef("building_id", .integer, ""), FieldDef("source_id", .string, ""), FieldDef("year_built", .integer, ""),
             FieldDef("floor_area_m2", .real, ""), FieldDef("residents", .real, "")])
         for i in t.oldStock.buildings {
             let b = base.buildings[i]
-            olds.append(.multiPolygon(b.footprint), [.int(b.id), .string(b.sourceId), .int(Int64(b.yearBuilt ?? 0)),
+            olds.append(nil, [.int(b.id), .string(b.sourceId), .int(Int64(b.yearBuilt ?? 0)),
                                                      .real(b.floorArea(floorHeight: floorHeight)), b.residents.map { .real($0) } ?? .null])
         }
         try w.write(table: olds)

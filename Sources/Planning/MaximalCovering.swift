@@ -5,8 +5,8 @@ public struct PlanOptions: Sendable, Equatable {
     public var maxSites: Int?
     /// Coverage share to reach, 0…1 of `totalWeight` (nil: use all `maxSites`).
     public var targetShare: Double?
-    /// Weight one new facility can serve (nil: unlimited). With a capacity, a site serves its nearest uncovered
-    /// demand first, up to the capacity; the objective is then the weight served.
+    /// Weight one new facility can serve (nil: unlimited). With a capacity the objective is the weight served: the
+    /// best assignment of demand to the chosen sites within reach, each serving at most the capacity (a maximum flow).
     public var capacity: Double?
     /// Minimum straight-line distance (m) between two new sites (0: none).
     public var spacing: Double = 0
@@ -59,9 +59,19 @@ public struct PlanSolution: Sendable, Equatable {
 /// reduced while a swap-improved solution of k − 1 sites still reaches the target.
 ///
 /// Spacing removes the bound (the feasible sets are no longer a matroid) but keeps the method: a candidate closer than
-/// `spacing` to a chosen site is never taken. With a capacity the gain of a site is min(capacity, uncovered weight in
-/// reach), still non-increasing, so lazy evaluation stays exact; swaps are then skipped (the served weight of a set
-/// depends on the assignment order, which the greedy fixes).
+/// `spacing` to a chosen site is never taken.
+///
+/// When the greedy stops because no candidate adds any weight (the target cannot be reached, or every coverable point
+/// is covered), its sites cover every demand point that any candidate covers: without capacity or spacing no set
+/// covers more, so the local search is skipped (it could not improve; on a large city this is most of the time).
+///
+/// Capacity (the capacitated MCLP of Current & Storbeck 1988): a site serves at most `capacity` weight, and the served
+/// weight of a site set is that of the best assignment of demand to the chosen sites within reach (a point may be split
+/// between sites), computed as a maximum flow (``CapacitatedFlow``) — the same assignment as the integer program of
+/// scripts/check_plan_optimum.py. The greedy chooses with the gain min(capacity, uncovered weight in reach) after each
+/// taken site has served its nearest uncovered weight (non-increasing, so lazy evaluation stays exact for that rule);
+/// the 1-swap and perturbation search then value every set by its flow, and each rank's `served` is the increase of
+/// the flow when its site joins those ranked before (sets of up to 40 sites are ranked by that increase).
 /// Ties go to the lower candidate index, so results are deterministic.
 public enum MaximalCovering {
     /// Solves `problem` with `options`. Complexity: O(Σ row sizes · (1 + re-evaluations) + C log C) for the greedy,
@@ -70,37 +80,91 @@ public enum MaximalCovering {
         let nc = p.candidateCount
         let kMax = min(nc, o.maxSites ?? nc)
         let targetW = o.targetShare.map { $0 * p.totalWeight }
-        var g = greedy(p, o, kMax: kMax, targetW: targetW)
+        var (g, exhausted) = greedy(p, o, kMax: kMax, targetW: targetW)
         var swaps = 0
-        let ls = o.localSearch && o.capacity == nil && !g.isEmpty ? LocalSearch(p, o) : nil
-        if let ls {
-            if let targetW {
+        let achieved: ([Int]) -> Double = { s in p.baseCovered + value(p, s, o) }
+        if let cap = o.capacity { fillCapacitated(p, &g, o, capacity: cap, kMax: kMax, targetW: targetW) }
+        // The greedy stopped because no candidate adds anything: without capacity and spacing its sites then cover every
+        // demand point any candidate covers, so no set of that size covers more (swaps cannot improve it).
+        let provablyOptimal = exhausted && o.capacity == nil && o.spacing == 0
+        let reached = targetW.map { achieved(g) >= $0 } ?? false
+        let searched = o.localSearch && !g.isEmpty && !(provablyOptimal && !reached)
+        if searched {
+            let ls = LocalSearch(p, o)
+            if let targetW, reached {
                 // Fewest sites: while k − 1 swap-improved sites still reach the target, drop one.
-                if p.baseCovered + objective(p, g) >= targetW {
-                    // Plain swaps while shrinking (the perturbation rounds only on small instances, where they are cheap).
-                    let cheap = p.items.count <= 200_000
-                    while g.count > 1 {
-                        var shorter = Array(g.dropLast())
-                        swaps += cheap ? ls.run(&shorter) : ls.improve(&shorter)
-                        guard p.baseCovered + objective(p, shorter) >= targetW else { break }
-                        g = shorter
-                    }
-                } else {
-                    swaps += ls.run(&g)
+                // Plain swaps while shrinking (the perturbation rounds only on small instances, where they are cheap).
+                let cheap = p.items.count <= 200_000
+                while g.count > 1 {
+                    var shorter = Array(g.dropLast())
+                    swaps += cheap ? ls.run(&shorter) : ls.improve(&shorter)
+                    guard achieved(shorter) >= targetW else { break }
+                    g = shorter
                 }
             } else {
                 swaps += ls.run(&g)
             }
-            g = rank(p, g)
         }
+        // The greedy's order is already the ranked order (largest gain first, lower index on ties) when nothing changed it.
+        if let cap = o.capacity { g = rankCapacitated(p, g, capacity: cap) } else if searched || o.spacing > 0 { g = rank(p, g) }
         return summarise(p, g, o, swaps: swaps, targetW: targetW)
+    }
+
+    /// With a capacity the greedy's rule (nearest uncovered first) may see no gain where the optimal assignment has
+    /// one (a site reaching only points another site serves, which could serve others): add the candidate with the
+    /// largest increase of the flow while one increases it, up to `kMax` sites or the target. Skipped when a step would
+    /// cost more than about 2·10⁸ row entries.
+    static func fillCapacitated(_ p: CoverageProblem, _ g: inout [Int], _ o: PlanOptions, capacity cap: Double, kMax: Int, targetW: Double?) {
+        guard g.count < kMax, Double(p.candidateCount) * Double(p.items.count + p.weights.count) <= 2e8 else { return }
+        var flow = CapacitatedFlow(p, capacity: cap)
+        for s in g { flow.add(s) }
+        var inSet = [Bool](repeating: false, count: p.candidateCount)
+        for s in g { inSet[s] = true }
+        let eps = 1e-9 * max(1, p.totalWeight)
+        while g.count < kMax, targetW.map({ p.baseCovered + flow.served < $0 }) ?? true {
+            var best = (gain: eps, c: -1), bestFlow = flow
+            for c in 0 ..< p.candidateCount where !inSet[c] && p.start[c + 1] > p.start[c] {
+                if o.spacing > 0 && g.contains(where: { dist2(p.positions[$0], p.positions[c]) < o.spacing * o.spacing }) { continue }
+                var f = flow
+                let gain = f.add(c)
+                if gain > best.gain { best = (gain, c); bestFlow = f }
+            }
+            guard best.c >= 0 else { break }
+            g.append(best.c); inSet[best.c] = true; flow = bestFlow
+        }
+    }
+
+    /// The objective of a site set: the newly covered weight without capacity, the weight served with one.
+    static func value(_ p: CoverageProblem, _ sites: [Int], _ o: PlanOptions) -> Double {
+        if let cap = o.capacity { return CapacitatedFlow.served(p, sites, capacity: cap) }
+        return objective(p, sites)
+    }
+
+    /// The ranked order of a capacitated site set: the largest increase of the served weight (``CapacitatedFlow``) first,
+    /// lower index on ties; sets of more than 40 sites keep their order (the solver's greedy order). O(k² flows).
+    static func rankCapacitated(_ p: CoverageProblem, _ sites: [Int], capacity cap: Double) -> [Int] {
+        guard sites.count <= 40 else { return sites }
+        var flow = CapacitatedFlow(p, capacity: cap)
+        var left = sites, order: [Int] = []
+        while !left.isEmpty {
+            var bi = 0, bg = -1.0, bf = flow
+            for (k, c) in left.enumerated() {
+                var f = flow
+                let g = f.add(c)
+                if g > bg + 1e-12 * max(1, p.totalWeight) || (abs(g - bg) <= 1e-12 * max(1, p.totalWeight) && c < left[bi]) { bg = g; bi = k; bf = f }
+            }
+            order.append(left.remove(at: bi))
+            flow = bf
+        }
+        return order
     }
 
     /// Newly covered weight of `sites` (union of their rows), no capacity.
     public static func objective(_ p: CoverageProblem, _ sites: [Int]) -> Double { p.coveredWeight(sites) - p.baseCovered }
 
-    /// Lazy greedy: sites in the order taken.
-    static func greedy(_ p: CoverageProblem, _ o: PlanOptions, kMax: Int, targetW: Double?) -> [Int] {
+    /// Lazy greedy: sites in the order taken, and whether it stopped because no candidate adds any weight (rather than at
+    /// `kMax` sites or the target). Zero gains are never taken.
+    static func greedy(_ p: CoverageProblem, _ o: PlanOptions, kMax: Int, targetW: Double?) -> (sites: [Int], exhausted: Bool) {
         let nc = p.candidateCount
         var residual = p.weights
         var heap = GainHeap()
@@ -113,8 +177,9 @@ public enum MaximalCovering {
         var chosen: [Int] = []
         var covered = p.baseCovered
         var round: Int32 = 0
-        while chosen.count < kMax, let top = heap.pop() {
-            if let t = targetW, covered >= t { break }
+        var exhausted = true
+        while let top = heap.pop() {
+            if chosen.count >= kMax || targetW.map({ covered >= $0 }) == true { exhausted = false; break }
             let c = Int(top.candidate)
             if o.spacing > 0 && chosen.contains(where: { dist2(p.positions[$0], p.positions[c]) < o.spacing * o.spacing }) { continue }
             if top.round != round {
@@ -138,7 +203,7 @@ public enum MaximalCovering {
                 for i in p.row(c) { covered += residual[Int(i)]; residual[Int(i)] = 0 }
             }
         }
-        return chosen
+        return (chosen, exhausted)
     }
 
     /// 1-swap local search with perturbations (no capacity), over the inverse rows of one problem.
@@ -165,15 +230,16 @@ public enum MaximalCovering {
         /// best set found. Returns the number of improving swaps made on the way to the kept set.
         func run(_ sites: inout [Int]) -> Int {
             var swaps = improve(&sites)
-            var best = MaximalCovering.objective(p, sites)
+            var best = MaximalCovering.value(p, sites, o)
             let k = sites.count
             guard k >= 1, k < p.candidateCount, o.perturbations > 0 else { return swaps }
             var rng = RandomInstances.Generator(seed: 0x5EED_0017 &+ UInt64(k))
             // Drops of 1 … min(k − 1, 5) sites; rounds bounded by a work budget (each round costs about
             // (drop + 2 swap passes) × Σ row sizes), so large instances stay fast.
             let maxDrop = max(1, min(k - 1, 5))
-            let budget = 2e8 / Double(max(1, p.items.count) * (maxDrop + 2))
-            let rounds = min(o.perturbations, max(2, Int(budget)))
+            let budget = 2e8 / (Double(max(1, p.items.count) * (maxDrop + 2)) * (o.capacity == nil ? 1 : Double(k * k)))
+            // With a capacity every set is valued by a flow: a quarter of the rounds.
+            let rounds = min(o.capacity == nil ? o.perturbations : (o.perturbations + 3) / 4, max(2, Int(budget)))
             let eps = 1e-9 * max(1, p.totalWeight)
             var current = sites, currentV = best
             for round in 0 ..< rounds {
@@ -183,7 +249,7 @@ public enum MaximalCovering {
                 for _ in 0 ..< drop { removed.append(keep.remove(at: Int(rng.next() % UInt64(keep.count)))) }
                 var trial = MaximalCovering.refill(p, keep, excluded: removed, k: k, o, rng: &rng)
                 let s = improve(&trial)
-                let v = MaximalCovering.objective(p, trial)
+                let v = MaximalCovering.value(p, trial, o)
                 // Plateau moves are accepted (the walk goes on from equal sets); the best set is kept.
                 if v >= currentV - eps { current = trial; currentV = v }
                 if v > best + eps { best = v; sites = trial; swaps += s }
@@ -193,6 +259,7 @@ public enum MaximalCovering {
 
         /// Applies the best improving exchange until none improves; returns the number of swaps.
         func improve(_ sites: inout [Int]) -> Int {
+            if let cap = o.capacity { return improveCapacitated(&sites, capacity: cap) }
             let nc = p.candidateCount, n = p.weights.count
             guard !sites.isEmpty, sites.count < nc else { return 0 }
             var count = [Int32](repeating: 0, count: n)
@@ -241,6 +308,40 @@ public enum MaximalCovering {
             }
             return swaps
         }
+
+        /// Capacity swaps: the best exchange of one chosen site for one unchosen one, each set valued by its served weight
+        /// (``CapacitatedFlow``), until none improves; at most about 2·10⁸ row entries are visited in all.
+        func improveCapacitated(_ sites: inout [Int], capacity cap: Double) -> Int {
+            let nc = p.candidateCount
+            guard !sites.isEmpty, sites.count < nc else { return 0 }
+            let eps = 1e-9 * max(1, p.totalWeight)
+            var inSet = [Bool](repeating: false, count: nc)
+            for s in sites { inSet[s] = true }
+            var current = CapacitatedFlow.served(p, sites, capacity: cap)
+            let k = sites.count
+            let rowAvg = Double(p.items.count) / Double(max(1, nc)) + 1
+            var budget = 2e8 / (Double(k * k) * rowAvg)   // evaluations left (each about k augmentations over k rows)
+            var swaps = 0
+            while swaps < o.maxSwaps && budget > 0 {
+                var best = (v: current + eps, out: -1, inn: -1)
+                for (j, _) in sites.enumerated() {
+                    for c in 0 ..< nc where !inSet[c] && p.start[c + 1] > p.start[c] {
+                        if o.spacing > 0 && sites.enumerated().contains(where: { $0.offset != j && dist2(p.positions[$0.element], p.positions[c]) < o.spacing * o.spacing }) { continue }
+                        var trial = sites
+                        trial[j] = c
+                        budget -= 1
+                        let v = CapacitatedFlow.served(p, trial, capacity: cap)
+                        if v > best.v { best = (v, j, c) }
+                    }
+                }
+                guard best.out >= 0 else { break }
+                inSet[sites[best.out]] = false; inSet[best.inn] = true
+                sites[best.out] = best.inn
+                current = best.v
+                swaps += 1
+            }
+            return swaps
+        }
     }
 
     /// Randomised greedy completion of `sites` to `k` sites, never taking `excluded`: each step picks at random among
@@ -258,6 +359,7 @@ public enum MaximalCovering {
             for c in 0 ..< p.candidateCount where !banned[c] {
                 var s = 0.0
                 for i in p.row(c) where !hit[Int(i)] { s += p.weights[Int(i)] }
+                if let cap = o.capacity { s = min(s, cap) }
                 if s > 0 && o.spacing > 0 && out.contains(where: { dist2(p.positions[$0], p.positions[c]) < o.spacing * o.spacing }) { s = 0 }
                 gain[c] = s
                 bg = max(bg, s)
@@ -293,21 +395,16 @@ public enum MaximalCovering {
     /// The per-rank figures of a ranked site list.
     static func summarise(_ p: CoverageProblem, _ sites: [Int], _ o: PlanOptions, swaps: Int, targetW: Double?) -> PlanSolution {
         var hit = [Bool](repeating: false, count: p.weights.count)
-        var residual = p.weights
         var newly: [Double] = [], served: [Double] = [], after: [Double] = []
         var covered = p.baseCovered
+        var flow = o.capacity.map { CapacitatedFlow(p, capacity: $0) }
         for c in sites {
             var s = 0.0
             for i in p.row(c) where !hit[Int(i)] { s += p.weights[Int(i)]; hit[Int(i)] = true }
             covered += s
             newly.append(s)
-            if let cap = o.capacity {
-                var left = cap
-                for i in p.row(c) where left > 0 { let t = min(left, residual[Int(i)]); residual[Int(i)] -= t; left -= t }
-                served.append(cap - left)
-            } else {
-                served.append(s)
-            }
+            // With a capacity: the increase of the served weight (optimal assignment of the sites so far).
+            served.append(flow != nil ? flow!.add(c) : s)
             after.append(covered)
         }
         let obj = served.reduce(0, +)

@@ -57,15 +57,23 @@ public enum RandomInstances {
         }
     }
 
+    /// A capacity for an instance: `factor` × the demand weight per site (Σ weights / k), rounded, at least 1.
+    public static func capacity(_ p: CoverageProblem, k: Int, factor: Double) -> Double {
+        max(1, (factor * p.weights.reduce(0, +) / Double(max(1, k))).rounded())
+    }
+
     /// Instances and Swift results as JSON for the integer-program script: per instance the weights, the rows, k,
     /// the base and total weights, and the greedy + swap objective and sites.
-    public static func json(_ suite: [(problem: CoverageProblem, k: Int)], options: (Int) -> PlanOptions) -> String {
+    /// `options(n, problem, k)`: the options of instance n.
+    public static func json(_ suite: [(problem: CoverageProblem, k: Int)], options: (Int, CoverageProblem, Int) -> PlanOptions) -> String {
         func num(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)" }
         var out = "{\"instances\": [\n"
         for (n, (p, k)) in suite.enumerated() {
-            let s = MaximalCovering.solve(p, options(k))
+            let o = options(n, p, k)
+            let s = MaximalCovering.solve(p, o)
             let rows = (0 ..< p.candidateCount).map { "[" + p.row($0).map { String($0) }.joined(separator: ",") + "]" }
             out += "{\"k\": \(k), \"base_covered\": \(num(p.baseCovered)), \"total_weight\": \(num(p.totalWeight)),"
+            out += " \"capacity\": " + (o.capacity.map(num) ?? "null") + ","
             out += " \"weights\": [" + p.weights.map(num).joined(separator: ",") + "],"
             out += " \"rows\": [" + rows.joined(separator: ",") + "],"
             out += " \"swift_objective\": \(num(s.objective)), \"swift_sites\": [" + s.sites.map { String($0) }.joined(separator: ",") + "],"

@@ -344,11 +344,10 @@ extension CIMBaseCommand {
         @OptionGroup var city: CityOptions
         @OptionGroup var common: CommonOptions
         func run() throws {
-            try cityStage(city, common) { cfg, base, progress in
+            try cityStage(city, common, needsBase: false) { cfg, _, progress in
                 guard !cfg.plan.isEmpty else { throw PipelineError.usage("\(cfg.file): no plan: section (e.g. plan: {kindergarten: {sites: 5}})") }
-                // The walk outputs are needed only for the what-if indicator table (the plan builds its own searches).
-                let walk = cfg.plan.whatIf ? try Stages.walk(config: cfg, base: base, outDir: common.out, progress: progress) : nil
-                _ = try PlanStage.run(config: cfg, base: base, walk: walk, outDir: common.out, progress: progress)
+                // Reads what it needs from DIR (all of base.gpkg and walk.gpkg only for the what-if), ingesting when stale.
+                _ = try PlanStage.run(config: cfg, outDir: common.out, progress: progress)
             }
         }
     }

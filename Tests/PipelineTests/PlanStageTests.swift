@@ -63,6 +63,62 @@ import Testing
         for s in plan.categories[2].sites { #expect(s.served <= 5000 + 1e-9) }
     }
 
+    /// `cimbase plan` on a finished folder of a synthetic city (issue 17 speed path): reading only what the plan uses
+    /// from base.gpkg and walk.gpkg gives the same sites, curve and treatments as the plan on the in-memory base and
+    /// walk outputs of the run; the pipe gaps read from DIR/indicators.gpkg equal the indicators stage's; and the new
+    /// fire station's coverage equals fire_5min_cov's sum with the station built (the walk stage's drive search).
+    @Test func leanInputsGiveTheSamePlanOnASyntheticCity() throws {
+        let dir = tempDir()
+        try SynthStage.run(buildings: 1500, seed: 7, outDir: dir + "/src", progress: Progress(quiet: true))
+        var cfg = try CityConfig.load(path: dir + "/src/city.yaml")
+        var kg = PlanStage.CategoryPlan(category: "kindergarten"); kg.targetPct = 80
+        cfg.plan.categories = [kg]
+        cfg.plan.whatIf = false
+        let out = dir + "/out"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let q = Progress(quiet: true)
+        var (base, _) = try Ingest.run(config: cfg, outDir: out, progress: q)
+        // A city this small has no fire station: one facility (not a kindergarten) becomes one, with a 1-minute reach
+        // (500 m), so that part of the city is beyond it.
+        cfg.indicators.params["fire_5min_cov"] = ["minutes": 1]
+        let fi = try #require(base.facilities.firstIndex { $0.category != "kindergarten" })
+        base.facilities[fi].category = "fire_station"
+        try BaseLayerIO.write(base, to: out + "/base.gpkg", config: cfg)
+        let walk = try #require(try WalkStage.run(config: cfg, base: base, outDir: out, progress: q))
+        let ind = try Stages.indicators(config: cfg, base: base, walk: walk.access, fireDrive: walk.fireDrive, outDir: out, progress: q)
+        try FileManager.default.createDirectory(atPath: dir + "/full", withIntermediateDirectories: true)
+        let full = try #require(try PlanStage.run(config: cfg, base: base, walk: walk, pipeGaps: ind.pipeGaps, outDir: dir + "/full", progress: q))
+        let lean = try #require(try PlanStage.run(config: cfg, outDir: out, progress: q))
+        let a = try #require(full.categories.first), b = try #require(lean.categories.first)
+        #expect(a.sites.count > 0)
+        #expect(a.basePct == b.basePct && a.candidates == b.candidates)
+        #expect(a.sites.map(\.point) == b.sites.map(\.point))
+        #expect(a.sites.map(\.coveragePct) == b.sites.map(\.coveragePct))
+        #expect(a.sites.map(\.buildings) == b.sites.map(\.buildings))
+        // Treatments: the same old stock, pipe gaps (lean: read back from indicators.gpkg) and fire station.
+        let ta = try #require(full.treatments), tb = try #require(lean.treatments)
+        #expect(ta.oldStock.rows == tb.oldStock.rows)
+        #expect(ta.pipeGaps.missing == nil && tb.pipeGaps.missing == nil)
+        #expect(ta.pipeGaps.gaps.count == tb.pipeGaps.gaps.count && ta.pipeGaps.gaps.count > 0)
+        for (x, y) in zip(ta.pipeGaps.gaps, tb.pipeGaps.gaps) { #expect(abs(x.areaM2 - y.areaM2) < 1e-6 && abs(x.streetM - y.streetM) < 1e-6) }
+        #expect(ta.fire.point == tb.fire.point && ta.fire.afterPct == tb.fire.afterPct && ta.fire.basePct == tb.fire.basePct)
+        // The fire station: built as a facility, the walk stage's drive search and fire_5min_cov's sum give afterPct.
+        let f = ta.fire
+        if let pt = f.point {
+            #expect(f.afterPct > f.basePct)
+            let o = try WalkStage.options(cfg, base: base)
+            let st = base.facilities.filter { $0.category == "fire_station" } + [Facility(id: 99_999_999, sourceId: "plan", category: "fire_station", geometry: .point(pt))]
+            let d = try #require(try WalkInputs.fireDrive(base: base, stations: st, options: o, snap: SnapOptionsForTest.make(o)))
+            let reach = Float(PlanStage.fireReach(cfg))
+            var num = 0.0, den = 0.0
+            for (i, x) in base.buildings.enumerated() { den += x.footprint.area; if d[i] <= reach { num += x.footprint.area } }
+            #expect(num / den * 100 == f.afterPct)
+            #expect(ind.values.contains { $0.spec.id == "fire_5min_cov" && $0.zoneID.isEmpty && abs(($0.value ?? -1) - f.basePct) < 1e-9 })
+        } else {
+            Issue.record("no fire station site on the synthetic city: \(f.missing ?? "")")
+        }
+    }
+
     static let head = "city: t\nyear: 2026\nlayers:\n  roads: {source: r.gpkg}\n"
     func error(_ extra: String) -> String {
         do { _ = try CityConfig.parse(Self.head + extra + "\n", file: "city.yaml"); return "no error" } catch { return "\(error)" }
