@@ -361,8 +361,21 @@ enum TiledTIFFWriter {
             defer { tmp.deallocate() }
             let src = row.assumingMemoryBound(to: UInt8.self)
             tmp.update(from: src, count: cc)
-            // Little-endian host: byte b of sample i goes to plane (bps − b − 1).
-            for i in 0..<n { for b in 0..<bps { src[(bps - b - 1) * n + i] = tmp[bps * i + b] } }
+            // Little-endian host: byte b of sample i goes to plane (bps − b − 1), i.e. plane 0 holds the most
+            // significant bytes.
+            let t = UnsafeRawPointer(tmp)
+            if bps == 4 {
+                for i in 0..<n {
+                    let v = t.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)
+                    src[i] = UInt8(truncatingIfNeeded: v >> 24); src[n + i] = UInt8(truncatingIfNeeded: v >> 16)
+                    src[2 * n + i] = UInt8(truncatingIfNeeded: v >> 8); src[3 * n + i] = UInt8(truncatingIfNeeded: v)
+                }
+            } else {
+                for i in 0..<n {
+                    let v = t.loadUnaligned(fromByteOffset: bps * i, as: UInt64.self)
+                    for b in 0..<bps { src[(bps - b - 1) * n + i] = UInt8(truncatingIfNeeded: v >> UInt64(8 * b)) }
+                }
+            }
             var i = cc - 1; while i > 0 { src[i] = src[i] &- src[i - 1]; i -= 1 }
         default: break
         }
