@@ -45,10 +45,13 @@ read -r X0 Y0 X1 Y1 < <(ogrinfo -so "$SRC" "$LAYER" | grep '^Extent' | sed 's/[(
 TE="$X0 $Y0 $X1 $Y1"
 echo "== $SRC layer $LAYER, extent $TE, cell $CELL m"
 printf "%-8s %-20s %8s %8s %7s %9s %9s %7s %8s %8s %8s %8s\n" type burn "ours s" "GDAL s" ratio "ours cpu" "GDAL cpu" ratio "ours MB" "GDAL MB" "ours MiB" "GDAL MiB"
-for case in "Byte|-burn 1" "UInt16|-a year_built" "Float32|-a height_m"; do
-  T=${case%%|*}; BURN=${case#*|}
-  read -r OW OC OP < <(best ours_$T "$CIMBASE" grid rasterize "$SRC" "ours_$T.tif" -l "$LAYER" $BURN -ot "$T" -tr "$CELL" "$CELL" -te $TE -co COMPRESS=DEFLATE)
+# The last case asks ours for GDAL's compression effort: libtiff makes GDAL's default DEFLATE level 6 libdeflate's
+# level 7, ours uses libdeflate's 6 unless -co LEVEL is given (then the level GDAL would use): same-size files.
+for case in "Byte|-burn 1" "UInt16|-a year_built" "Float32|-a height_m" "Byte|-burn 1|-co LEVEL=6"; do
+  T=${case%%|*}; rest=${case#*|}; BURN=${rest%%|*}; EXTRA=""; [[ "$rest" == *"|"* ]] && EXTRA=${rest#*|}
+  read -r OW OC OP < <(best ours_$T "$CIMBASE" grid rasterize "$SRC" "ours_$T.tif" -l "$LAYER" $BURN -ot "$T" -tr "$CELL" "$CELL" -te $TE -co COMPRESS=DEFLATE $EXTRA)
   read -r GW GC GP < <(best gdal_$T bash -c "gdal_chain gdal_$T.tif -l $LAYER $BURN -ot $T -tr $CELL $CELL -te $TE")
+  [[ -n "$EXTRA" ]] && BURN="$BURN $EXTRA"
   printf "%-8s %-20s %8.2f %8.2f %6.2fx %9.2f %9.2f %6.2fx %8s %8s %8.1f %8.1f\n" "$T" "$BURN" "$OW" "$GW" "$(awk -v a="$GW" -v b="$OW" 'BEGIN{print a/b}')" \
     "$OC" "$GC" "$(awk -v a="$GC" -v b="$OC" 'BEGIN{print a/b}')" "$OP" "$GP" \
     "$(awk -v s="$(stat -c %s ours_$T.tif)" 'BEGIN{print s/1048576}')" "$(awk -v s="$(stat -c %s gdal_$T.tif)" 'BEGIN{print s/1048576}')"

@@ -82,12 +82,33 @@ public enum RasterIO {
     /// Writes `grid` as one band to `path` atomically (temp + rename), with the grid's geotransform.
     /// The grid's own `noData` is used when `options.noData` is nil. O(cells); compression runs on all cores.
     public static func write<T: RasterPixel>(_ grid: Grid<T>, to path: String, options: RasterWriteOptions) throws {
+        try write(grid, to: path, options: options, gdalWriter: false)
+    }
+
+    /// As `write`; `gdalWriter` makes GDAL write the file even where TiledTIFFWriter would (tests compare the two).
+    static func write<T: RasterPixel>(_ grid: Grid<T>, to path: String, options: RasterWriteOptions, gdalWriter: Bool) throws {
         var o = options
         if o.noData == nil, let nd = grid.noData { o.noData = nd.doubleValue }
         try grid.withUnsafeBufferPointer { b in
             try writeRaw(path: path, width: grid.cols, height: grid.rows, geoTransform: grid.geometry.geoTransform,
-                         type: T.rasterType, pixels: UnsafeRawPointer(b.baseAddress!), options: o)
+                         type: T.rasterType, pixels: UnsafeRawPointer(b.baseAddress!), options: o, gdalWriter: gdalWriter)
         }
+    }
+
+    /// Every overview of band 1 as Float64 stored values, largest first (for tests).
+    static func readOverviews(path: String) throws -> [(width: Int, height: Int, values: [Double])] {
+        var out: [(width: Int, height: Int, values: [Double])] = []
+        _ = try withBand(path: path, index: 1) { band, _ in
+            for i in 0..<Int(GDALGetOverviewCount(band)) {
+                guard let ob = GDALGetOverview(band, Int32(i)) else { continue }
+                let w = Int(GDALGetRasterBandXSize(ob)), h = Int(GDALGetRasterBandYSize(ob))
+                var v = [Double](repeating: 0, count: w * h)
+                let err = v.withUnsafeMutableBufferPointer { GDALRasterIO(ob, GF_Read, 0, 0, Int32(w), Int32(h), $0.baseAddress, Int32(w), Int32(h), GDT_Float64, 0, 0) }
+                guard err == CE_None else { throw GDALEnvironment.lastError("GDALRasterIO") }
+                out.append((w, h, v))
+            }
+        }
+        return out
     }
 
     /// Writes one band to `path` atomically (temp + rename). The pre-typed API, kept for callers that hold a buffer;
@@ -120,7 +141,7 @@ public enum RasterIO {
     }
 
     static func writeRaw(path: String, width: Int, height: Int, geoTransform: [Double], type: PixelType,
-                         pixels: UnsafeRawPointer, options o: RasterWriteOptions) throws {
+                         pixels: UnsafeRawPointer, options o: RasterWriteOptions, gdalWriter: Bool = false) throws {
         guard width > 0, height > 0, width <= Int(Int32.max), height <= Int(Int32.max) else {
             throw GeoBridgeError.gdal(function: "GDALCreate", code: CPLE_AppDefined,
                                       message: "a GeoTIFF needs 1 to \(Int32.max) columns and rows (got \(width) × \(height))")
@@ -137,6 +158,18 @@ public enum RasterIO {
             opts.free()
             throw GeoBridgeError.gdal(function: "GDALValidateCreationOptions", code: CPLE_IllegalArg,
                                       message: "-co: \(msg.isEmpty ? "invalid creation option for \(o.format.rawValue)" : msg)")
+        }
+        // Tiled DEFLATE output (the defaults) is written by TiledTIFFWriter: tiles compressed on all cores at
+        // libdeflate's level 6; anything else by GDAL.
+        let direct = !gdalWriter && CPLGetConfigOption("CIMBASE_GDAL_TIFF_WRITER", nil) == nil
+            ? TiledTIFFWriter.plan(format: o.format, type: type, options: mergedOptions(o, type)) : nil
+        if let direct, o.format == .gtiff {
+            opts.free()
+            let tags = try TiledTIFFWriter.georeferencingTags(geoTransform: geoTransform, type: type, options: o)
+            try TiledTIFFWriter.write(path: tmp, type: type, levels: [.init(width: width, height: height, pixels: pixels)], plan: direct,
+                                      georef: tags.main, overviewTags: [], fill: o.noData)
+            try move(tmp, path)
+            return
         }
         // The source: GDAL's MEM driver over our buffer (no copy) for COG; the GeoTIFF itself for GTiff.
         let src: GDALDatasetH
@@ -201,6 +234,29 @@ public enum RasterIO {
                     guard err == CE_None else { throw GDALEnvironment.lastError("GDALBuildOverviews") }
                 }
             }
+            if let direct, ovr == "AUTO" || ovr == "NONE" {
+                // The overviews GDAL built on the MEM source, read out level by level.
+                var levels: [TiledTIFFWriter.Level] = [.init(width: width, height: height, pixels: pixels)]
+                var buffers: [UnsafeMutableRawPointer] = []
+                defer { for b in buffers { b.deallocate() } }
+                let count = ovr == "AUTO" ? Int(GDALGetOverviewCount(band)) : 0
+                for i in 0..<count {
+                    guard let ob = GDALGetOverview(band, Int32(i)) else { continue }
+                    let w = Int(GDALGetRasterBandXSize(ob)), h = Int(GDALGetRasterBandYSize(ob))
+                    let buf = UnsafeMutableRawPointer.allocate(byteCount: max(1, w * h * type.size), alignment: 64)
+                    buffers.append(buf)
+                    guard GDALRasterIO(ob, GF_Read, 0, 0, Int32(w), Int32(h), buf, Int32(w), Int32(h), type.gdal, 0, 0) == CE_None else {
+                        throw GDALEnvironment.lastError("GDALRasterIO", fallback: "cannot read overview \(i + 1)")
+                    }
+                    levels.append(.init(width: w, height: h, pixels: UnsafeRawPointer(buf)))
+                }
+                let tags = try TiledTIFFWriter.georeferencingTags(geoTransform: geoTransform, type: type, options: o)
+                try TiledTIFFWriter.write(path: tmp, type: type, levels: levels, plan: direct, georef: tags.main,
+                                          overviewTags: tags.noData.map { [$0] } ?? [], fill: o.noData)
+                GDALClose(src); closed = true
+                try move(tmp, path)
+                return
+            }
             let copts = creationOptions(o, type)
             guard let out = copts.with({ GDALCreateCopy(drv, tmp, src, 0, $0, nil, nil) }) else {
                 throw GDALEnvironment.lastError("GDALCreateCopy", fallback: "cannot write COG \(tmp)")
@@ -212,9 +268,23 @@ public enum RasterIO {
         GDALEnvironment.resetError()
         GDALClose(src); closed = true
         if CPLGetLastErrorType() == CE_Failure { throw GDALEnvironment.lastError("GDALClose") }
+        try move(tmp, path)
+    }
+
+    private static func move(_ tmp: String, _ path: String) throws {
         if rename(tmp, path) != 0 {
             throw GeoBridgeError.gdal(function: "rename", code: errno, message: "cannot move \(tmp) to \(path): \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// The creation options as pairs: the defaults, then the caller's (a later NAME replaces an earlier one).
+    static func mergedOptions(_ o: RasterWriteOptions, _ type: PixelType) -> [(name: String, value: String)] {
+        var out: [(name: String, value: String)] = []
+        for (k, v) in defaultCreationOptions(format: o.format, type: type) + o.creationOptions {
+            let k = k.uppercased()
+            if let i = out.firstIndex(where: { $0.name == k }) { out[i].value = v } else { out.append((k, v)) }
+        }
+        return out
     }
 
     /// A raster band read into memory as Float64.
