@@ -146,6 +146,7 @@ public enum PartitionStage {
 
     /// `cimbase partition`: ingests once into DIR/base.gpkg (which every part reads), writes DIR/partitions.json and,
     /// with `k8s`, DIR/k8s-job.yaml.
+    @discardableResult
     public static func run(config: CityConfig, cells: Int?, sizeM: Double?, outDir: String, k8s: Bool, image: String, progress: Progress) throws -> PartitionPlan {
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
         let base = try Stages.baseLayer(config: config, outDir: outDir, progress: progress)
