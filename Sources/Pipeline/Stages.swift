@@ -81,7 +81,12 @@ public enum Stages {
         let t0 = Date()
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
         let (base, _) = try Ingest.run(config: config, outDir: outDir, progress: progress)
-        let walk = try WalkStage.run(config: config, base: base, outDir: outDir, progress: progress)
+        try runAfterIngest(config: config, base: base, outDir: outDir, progress: progress, walkScope: nil, since: t0)
+    }
+
+    /// Everything of `runAll` after the ingest; `cimbase merge` calls it with the parts' walk distances.
+    static func runAfterIngest(config: CityConfig, base: BaseLayer, outDir: String, progress: Progress, walkScope: WalkScope?, since t0: Date = Date()) throws {
+        let walk = try WalkStage.run(config: config, base: base, outDir: outDir, progress: progress, scope: walkScope)
         let ind = try indicators(config: config, base: base, walk: walk?.access, fireDrive: walk?.fireDrive, outDir: outDir, progress: progress)
         try TilesStage.run(config: config, base: base, extraColumns: TilesStage.columns(walk), outDir: outDir, progress: progress)
         // `plan:` configured: where to build (issue 17); its map goes into the city's report.

@@ -10,7 +10,7 @@ struct CIMBaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cimbase",
         abstract: "City checkup (城市体检) base layer, spatial indicators, 3D Tiles and scoring.",
-        subcommands: [Run.self, Check.self, Ingest.self, Walk.self, Indicators.self, Tiles.self, Score.self, Plan.self, Batch.self, Synth.self, Grid.self, Web.self, Serve.self, Publish.self, Diff.self],
+        subcommands: [Run.self, Check.self, Ingest.self, Walk.self, Indicators.self, Tiles.self, Score.self, Plan.self, Batch.self, Synth.self, Grid.self, Web.self, Serve.self, Publish.self, Diff.self, Partition.self, Merge.self],
         defaultSubcommand: nil
     )
 
@@ -126,7 +126,17 @@ extension CIMBaseCommand {
         static let configuration = CommandConfiguration(abstract: "Run every stage: ingest, walk, indicators, tiles, score.")
         @OptionGroup var city: CityOptions
         @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "Run only partition K of a plan made by cimbase partition (the walk searches of its core; cimbase merge joins the parts).") var partition: Int?
+        @Option(name: .long, help: "The partition plan (default: <out>/../../partitions.json).") var plan: String?
         func run() throws {
+            if let partition {
+                return try guarded {
+                    let cfg = try city.load()
+                    try PartitionRun.run(config: cfg, k: partition, outDir: common.out, planPath: plan ?? PartitionRun.defaultPlan(out: common.out),
+                                         progress: Progress(quiet: common.quiet))
+                }
+            }
+            if plan != nil { try guarded { throw PipelineError.usage("--plan needs --partition K") } }
             try cityStage(city, common, needsBase: false) { cfg, _, progress in
                 try Stages.runAll(config: cfg, outDir: common.out, progress: progress)
                 // `publish:` in the config: the finished run goes to PostGIS too.
@@ -149,6 +159,44 @@ extension CIMBaseCommand {
 }
 
 extension CIMBaseCommand {
+    struct Partition: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Split a city into square cores with halos → DIR/partitions.json (and DIR/base.gpkg, which every part reads); --k8s also writes DIR/k8s-job.yaml.")
+        @OptionGroup var city: CityOptions
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "Number of cores (rounded up to k × k).") var cells: Int?
+        @Option(name: .long, help: "Core side, e.g. 5km, 2500m or 2500 (metres).") var size: String?
+        @Flag(name: .long, help: "Also write DIR/k8s-job.yaml, a Kubernetes Indexed Job running every part.") var k8s = false
+        @Option(name: .long, help: "Container image for --k8s.") var image: String = "cimbase:latest"
+
+        func run() throws {
+            try guarded {
+                guard (cells == nil) != (size == nil) else { throw PipelineError.usage("give exactly one of --cells N and --size 5km") }
+                if let cells, !(1...100_000).contains(cells) { throw PipelineError.usage("--cells must be between 1 and 100000, not \(cells)") }
+                let sizeM = try size.map(Self.metres)
+                let cfg = try city.load()
+                try PartitionStage.run(config: cfg, cells: cells, sizeM: sizeM, outDir: common.out, k8s: k8s, image: image, progress: Progress(quiet: common.quiet))
+            }
+        }
+
+        static func metres(_ s: String) throws -> Double {
+            let t = s.trimmingCharacters(in: .whitespaces).lowercased()
+            let (num, f): (Substring, Double) = t.hasSuffix("km") ? (t.dropLast(2), 1000) : t.hasSuffix("m") ? (t.dropLast(1), 1) : (Substring(t), 1)
+            guard let v = Double(num), v.isFinite, v * f >= 10, v * f <= 1_000_000 else {
+                throw PipelineError.usage("--size '\(s)': give a length between 10 m and 1000 km, e.g. 5km or 2500m")
+            }
+            return v * f
+        }
+    }
+
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Join DIR/parts/*/ of a partitioned run into the single-run outputs in DIR.")
+        @Argument(help: "The folder given to cimbase partition --out.") var dir: String
+        @Flag(name: .long, help: "No progress on stderr.") var quiet = false
+        func run() throws {
+            try guarded { try Pipeline.Merge.run(dir: dir, progress: Progress(quiet: quiet)) }
+        }
+    }
+
     struct Indicators: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Compute the indicator table (reusing DIR/base.gpkg and DIR/walk.gpkg when they are newer than the config and sources).")
         @OptionGroup var city: CityOptions

@@ -1,0 +1,70 @@
+import CityModel
+import Foundation
+
+/// `cimbase merge DIR`: joins DIR/parts/*/walk_part.json and writes the single run's outputs into DIR.
+///
+/// Each origin belongs to exactly one core (`PartitionPlan.owner`), so the merged access rows are the union of the
+/// parts' rows, checked to cover the base layer's origins exactly once. From them the walk stage writes walk.gpkg
+/// (without searching again) and the rest of `cimbase run` follows on the whole base layer: indicators, tiles, plan,
+/// web, score — as a single run writes them. Computed in merge over the whole city, NOT in the parts (see README
+/// "Partitioned cities"): fire drive distances (uncapped, so not local), the walk grids / gaps / service areas, the
+/// indicators, the tiles.
+public enum Merge {
+    public static func run(dir: String, progress: Progress) throws {
+        let d = URL(fileURLWithPath: dir)
+        let planPath = d.appendingPathComponent("partitions.json").path
+        let plan = try PartitionPlan.read(path: planPath)
+        var missing: [Int] = []
+        var parts: [PartitionRun.PartFile] = []
+        for p in plan.partitions {
+            let pd = d.appendingPathComponent("parts/\(p.id)")
+            guard FileManager.default.fileExists(atPath: pd.appendingPathComponent("part.json").path),
+                  let data = FileManager.default.contents(atPath: pd.appendingPathComponent("walk_part.json").path),
+                  let f = try? JSONDecoder().decode(PartitionRun.PartFile.self, from: data), f.id == p.id else { missing.append(p.id); continue }
+            parts.append(f)
+        }
+        guard missing.isEmpty else {
+            throw PipelineError.input(file: d.appendingPathComponent("parts").path, layer: nil, message:
+                "\(missing.count) of \(plan.partitions.count) parts missing or incomplete (no part.json or walk_part.json): \(missing.map(String.init).joined(separator: ", ")); run cimbase run \(plan.config) --partition K --out \(dir)/parts/K for each")
+        }
+        let config = try CityConfig.load(path: plan.config)
+        let base = try BaseLayerIO.read(path: d.appendingPathComponent("base.gpkg").path)
+        progress.say("merge       \(parts.count) parts → \(dir)")
+
+        // Origins: every one exactly once.
+        let expected = WalkInputs.originIndices(base)
+        var pos = [Int32](repeating: -1, count: base.buildings.count)
+        for (n, i) in expected.enumerated() { pos[i] = Int32(n) }
+        var seen = [Bool](repeating: false, count: expected.count)
+        var cols: [String: [Float]] = [:]
+        var cellPos = [Bool](repeating: false, count: base.population.count)
+        var cellCols: [String: [Float]] = [:]
+        for f in parts {
+            for (c, v) in f.distances where v.count != f.origins.count { throw bad(f.id, "category \(c) has \(v.count) values for \(f.origins.count) origins") }
+            for (n, i) in f.origins.enumerated() {
+                guard i >= 0, i < pos.count, pos[i] >= 0, !seen[Int(pos[i])] else { throw bad(f.id, "origin \(i) is not a walk origin of base.gpkg or belongs to two parts") }
+                let g = Int(pos[i]); seen[g] = true
+                for (c, v) in f.distances {
+                    if cols[c] == nil { cols[c] = [Float](repeating: .infinity, count: expected.count) }
+                    cols[c]![g] = Float(bitPattern: v[n])
+                }
+            }
+            for (n, i) in f.cells.enumerated() {
+                guard i >= 0, i < cellPos.count, !cellPos[i] else { throw bad(f.id, "population cell \(i) is out of range or belongs to two parts") }
+                cellPos[i] = true
+                for (c, v) in f.cellDistances {
+                    if cellCols[c] == nil { cellCols[c] = [Float](repeating: .infinity, count: base.population.count) }
+                    cellCols[c]![i] = Float(bitPattern: v[n])
+                }
+            }
+        }
+        if let g = seen.firstIndex(of: false) { throw bad(plan.owner(base.buildings[expected[g]].footprint.centroid), "no part holds walk origin \(expected[g]) (building id \(base.buildings[expected[g]].id))") }
+        if let i = cellPos.firstIndex(of: false) { throw bad(plan.owner(base.population[i].area.centroid), "no part holds population cell \(i)") }
+        let given = WalkGiven(origins: cols, cells: cellCols, originCount: expected.count, cellCount: base.population.count)
+        try Stages.runAfterIngest(config: config, base: base, outDir: dir, progress: progress, walkScope: WalkScope(ownsPoint: nil, partOnly: false, given: given))
+    }
+
+    static func bad(_ k: Int, _ m: String) -> PipelineError {
+        .input(file: "parts/\(k)/walk_part.json", layer: nil, message: m)
+    }
+}

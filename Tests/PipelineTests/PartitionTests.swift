@@ -1,0 +1,147 @@
+import CityModel
+import Foundation
+import Scoring
+import Testing
+@testable import Pipeline
+
+/// Partitioned cities (issue 18): a synthetic city split into 4 and 9 partitions, run part by part and merged, against
+/// one `cimbase run` of the same config. The merged walk access (every d_<category>, fire_drive_m), the indicator
+/// table and the tileset must be the single run's.
+@Suite(.serialized) struct PartitionTests {
+    static let quiet = Progress(quiet: true, summary: { _ in })
+
+    /// A 2,500-building synthetic city with `web: false`, and its single run.
+    final class City: @unchecked Sendable {
+        let dir: String, config: String, single: String
+        init() throws {
+            dir = FileManager.default.temporaryDirectory.appendingPathComponent("partition-tests-\(ProcessInfo.processInfo.processIdentifier)").path
+            try? FileManager.default.removeItem(atPath: dir)
+            try SynthStage.run(buildings: 2500, seed: 18, outDir: dir + "/src", progress: PartitionTests.quiet)
+            config = dir + "/src/city.yaml"
+            let yaml = try String(contentsOfFile: config, encoding: .utf8)
+            try (yaml + "\nweb: false\n").write(toFile: config, atomically: true, encoding: .utf8)
+            single = dir + "/single"
+            try Stages.runAll(config: try CityConfig.load(path: config), outDir: single, progress: PartitionTests.quiet)
+        }
+    }
+    static let city = Result { try City() }
+
+    /// Partition, run every part, merge; returns the plan and the merged folder.
+    static func partitioned(_ c: City, cells: Int) throws -> (PartitionPlan, String) {
+        let cfg = try CityConfig.load(path: c.config)
+        let out = c.dir + "/p\(cells)"
+        let plan = try PartitionStage.run(config: cfg, cells: cells, sizeM: nil, outDir: out, k8s: true, image: "cimbase:test", progress: quiet)
+        for p in plan.partitions {
+            try PartitionRun.run(config: cfg, k: p.id, outDir: out + "/parts/\(p.id)", planPath: PartitionRun.defaultPlan(out: out + "/parts/\(p.id)"), progress: quiet)
+        }
+        try Merge.run(dir: out, progress: quiet)
+        return (plan, out)
+    }
+
+    @Test(arguments: [4, 9]) func mergedEqualsSingleRun(cells: Int) throws {
+        let c = try Self.city.get()
+        let (plan, out) = try Self.partitioned(c, cells: cells)
+        #expect(plan.partitions.count == cells)
+        let base = try BaseLayerIO.read(path: c.single + "/base.gpkg")
+        // Every building in exactly one core.
+        #expect(plan.partitions.map(\.buildings).reduce(0, +) == base.buildings.count)
+        #expect(plan.partitions.filter { $0.buildings > 0 }.count >= 2)
+
+        // Walk access: exactly equal, per category.
+        let a = try WalkStage.read(path: c.single + "/walk.gpkg", base: base)
+        let b = try WalkStage.read(path: out + "/walk.gpkg", base: base)
+        #expect(a.access.origins == b.access.origins)
+        #expect(!a.access.distances.isEmpty)
+        #expect(Set(a.access.distances.keys) == Set(b.access.distances.keys))
+        for (cat, d) in a.access.distances {
+            let e = try #require(b.access.distances[cat])
+            let diff = zip(d, e).filter { $0.0 != $0.1 && !($0.0.isNaN && $0.1.isNaN) }.count
+            #expect(diff == 0, "d_\(cat): \(diff) of \(d.count) origins differ")
+        }
+        // Most categories have reachable origins (a few have no facility in a city this small): the test proves something.
+        let reached = a.access.distances.values.filter { $0.contains { $0.isFinite } }.count
+        #expect(reached * 2 > a.access.distances.count, "\(reached) of \(a.access.distances.count) categories reach any origin")
+        #expect(a.fireDrive == b.fireDrive)
+        // Walk access bytes of the access table: the same rows in the same order (the gpkg itself carries timestamps).
+
+        // Indicators: within 1e-9 relative.
+        let ta = try IndicatorTable.read(at: URL(fileURLWithPath: c.single + "/indicators.csv"))
+        let tb = try IndicatorTable.read(at: URL(fileURLWithPath: out + "/indicators.csv"))
+        #expect(ta.rows.count == tb.rows.count)
+        #expect(ta.rows.count > 100)
+        for (x, y) in zip(ta.rows, tb.rows) {
+            #expect(x.indicator == y.indicator && x.zoneID == y.zoneID)
+            if let u = x.value, let v = y.value {
+                #expect(abs(u - v) <= 1e-9 * max(abs(u), abs(v), 1e-300), "\(x.indicator) zone '\(x.zoneID)': \(u) vs \(v)")
+            } else { #expect(x.value == nil && y.value == nil, "\(x.indicator) zone '\(x.zoneID)'") }
+        }
+        // Tiles: the same tileset.
+        let ja = try String(contentsOfFile: c.single + "/tiles/buildings/tileset.json", encoding: .utf8)
+        let jb = try String(contentsOfFile: out + "/tiles/buildings/tileset.json", encoding: .utf8)
+        #expect(ja == jb)
+        // The generated Kubernetes Job.
+        let job = try String(contentsOfFile: out + "/k8s-job.yaml", encoding: .utf8)
+        #expect(job.contains("completionMode: Indexed"))
+        #expect(job.contains("completions: \(cells)\n"))
+        #expect(job.contains("--partition $JOB_COMPLETION_INDEX --out \(PartitionStage.absolute(out))/parts/$JOB_COMPLETION_INDEX"))
+    }
+
+    @Test func planJSONHasTheContractFields() throws {
+        let c = try Self.city.get()
+        let cfg = try CityConfig.load(path: c.config)
+        let out = c.dir + "/plan-json"
+        let plan = try PartitionStage.run(config: cfg, cells: 4, sizeM: nil, outDir: out, k8s: false, image: "x", progress: Self.quiet)
+        let any = try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: out + "/partitions.json"))) as! [String: Any]
+        #expect(any["version"] as? Int == 1)
+        #expect(any["config"] as? String == PartitionStage.absolute(c.config))
+        #expect((any["crs"] as? String)?.isEmpty == false)
+        // The walk cutoff (1000 m default) + 2 × 200 m snapping is the least; the fire reach (5 min at 30 km/h = 2500 m) dominates.
+        #expect((any["halo_m"] as? NSNumber)?.doubleValue == 2900.0)
+        let parts = try #require(any["partitions"] as? [[String: Any]])
+        #expect(parts.count == 4)
+        for (n, p) in parts.enumerated() {
+            #expect(p["id"] as? Int == n)
+            #expect((p["core"] as? [Double])?.count == 4)
+            #expect((p["halo_extent"] as? [Double])?.count == 4)
+            #expect(p["buildings"] is Int)
+            let e = try #require(p["estimate"] as? [String: Any])
+            #expect((e["memory_bytes"] as? Int ?? 0) > 0 && (e["cpus"] as? Int ?? 0) >= 1)
+        }
+        // Owner: half-open cores, every point in exactly one; shared edges go right/up; outside points are clamped.
+        let x0 = plan.extent[0], y0 = plan.extent[1], s = plan.grid.sizeM
+        #expect(plan.owner(Vec2(x0, y0)) == 0)
+        #expect(plan.owner(Vec2(x0 + s, y0)) == 1)
+        #expect(plan.owner(Vec2(x0 + s - 1e-6, y0 + s)) == 2)
+        #expect(plan.owner(Vec2(x0 - 1e6, y0 + 10 * s)) == 2)
+        #expect(plan.owner(Vec2(plan.extent[2], plan.extent[3])) == 3)
+        // --size: a 1 km grid.
+        let sized = try PartitionStage.plan(config: cfg, base: try BaseLayerIO.read(path: out + "/base.gpkg"), cells: nil, sizeM: 1000)
+        #expect(sized.grid.sizeM == 1000)
+        #expect(Double(sized.grid.nx) * 1000 >= plan.extent[2] - plan.extent[0])
+    }
+
+    @Test func badInputsAreClearErrors() throws {
+        let c = try Self.city.get()
+        let cfg = try CityConfig.load(path: c.config)
+        let out = c.dir + "/bad"
+        let plan = try PartitionStage.run(config: cfg, cells: 4, sizeM: nil, outDir: out, k8s: false, image: "x", progress: Self.quiet)
+        // Bad K.
+        #expect { try PartitionRun.run(config: cfg, k: 4, outDir: out + "/parts/4", planPath: out + "/partitions.json", progress: Self.quiet) } throws: {
+            "\($0)".contains("--partition 4") && "\($0)".contains("0…3")
+        }
+        // Missing plan.
+        #expect { try PartitionRun.run(config: cfg, k: 0, outDir: c.dir + "/nowhere/parts/0", planPath: PartitionRun.defaultPlan(out: c.dir + "/nowhere/parts/0"), progress: Self.quiet) } throws: {
+            "\($0)".contains("no partition plan")
+        }
+        // A plan made for another config.
+        let other = c.dir + "/src/other.yaml"
+        try FileManager.default.copyItem(atPath: c.config, toPath: other)
+        #expect { try PartitionRun.run(config: try CityConfig.load(path: other), k: 0, outDir: out + "/parts/0", planPath: out + "/partitions.json", progress: Self.quiet) } throws: {
+            "\($0)".contains("made for") && "\($0)".contains("city.yaml")
+        }
+        // Missing parts: merge names them.
+        try PartitionRun.run(config: cfg, k: 1, outDir: out + "/parts/1", planPath: out + "/partitions.json", progress: Self.quiet)
+        #expect(plan.partitions.count == 4)
+        #expect { try Merge.run(dir: out, progress: Self.quiet) } throws: { "\($0)".contains("3 of 4 parts missing") && "\($0)".contains(": 0, 2, 3;") }
+    }
+}
