@@ -16,6 +16,8 @@ enum VectorTileSet {
         var folderBytes = 0, mbtilesBytes = 0
         /// The largest tile (uncompressed bytes) and where it is.
         var largest = 0, largestTile = MVT.TileID(z: 0, x: 0, y: 0)
+        /// Seconds adding the MBTiles rows (in the zooms' seconds).
+        var mbtilesSeconds = 0.0
         /// Seconds per zoom (encode + write).
         var seconds: [Int: Double] = [:]
     }
@@ -63,9 +65,7 @@ enum VectorTileSet {
                             let dir = "\(tmpDir)/\(t.z)/\(t.x)"
                             try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
                             let path = "\(dir)/\(t.y).pbf"
-                            guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
-                                throw PipelineError.output(path: path, message: "cannot write the tile")
-                            }
+                            try WebStage.writeFile(path, bytes)
                             mine.append((i, try Gzip.compress(bytes), bytes.count))
                         }
                         i += n
@@ -75,6 +75,7 @@ enum VectorTileSet {
             }
             var done = try jobs.values().flatMap { $0 }
             done.sort { $0.0 < $1.0 }
+            let tdb = Date()
             for (i, gz, raw) in done {
                 let t = tiles[i]
                 do { try db.add(z: t.z, x: t.x, y: t.y, data: gz) } catch { throw PipelineError.output(path: mbtiles, message: "\(error)") }
@@ -82,6 +83,7 @@ enum VectorTileSet {
                 if raw > res.largest { res.largest = raw; res.largestTile = t }
             }
             res.tiles[z] = done.count
+            res.mbtilesSeconds += Date().timeIntervalSince(tdb)
             // Empty files for the other tiles of the data's box.
             let r = WebTiling.tileRange(fillBox, zoom: z)
             for x in r.x {
