@@ -359,11 +359,15 @@ public final class MBTilesWriter {
 
     /// Adds one tile (XYZ row `y`; stored as the TMS row).
     public func add(z: Int, x: Int, y: Int, data: [UInt8]) throws {
-        var sql = Array("INSERT INTO tiles VALUES (\(z),\(x),\((1 << z) - 1 - y),X'".utf8)
-        sql.reserveCapacity(sql.count + data.count * 2 + 2)
-        for b in data { sql.append(Self.hexDigits[Int(b >> 4)]); sql.append(Self.hexDigits[Int(b & 15)]) }
-        sql += Array("')".utf8)
-        try exec(String(decoding: sql, as: UTF8.self))
+        let head = Array("INSERT INTO tiles VALUES (\(z),\(x),\((1 << z) - 1 - y),X'".utf8)
+        let sql = String(unsafeUninitializedCapacity: head.count + data.count * 2 + 2) { buf in
+            var k = 0
+            for c in head { buf[k] = c; k += 1 }
+            for b in data { buf[k] = Self.hexDigits[Int(b >> 4)]; buf[k + 1] = Self.hexDigits[Int(b & 15)]; k += 2 }
+            buf[k] = UInt8(ascii: "'"); buf[k + 1] = UInt8(ascii: ")")
+            return k + 2
+        }
+        try exec(sql)
         pending += 1
         if pending >= 2000 { try exec("COMMIT"); try exec("BEGIN"); pending = 0 }
     }

@@ -71,6 +71,34 @@ public enum MVT {
         }
     }
 
+    /// A layer with its values numbered once for all tiles: `tags[f]` holds (field index, value number) pairs of
+    /// feature f's present values, `values` the distinct values. Tiles then renumber by array lookups, no hashing.
+    public struct Prepared: Sendable {
+        public var layer: Layer
+        var tags: [[UInt32]]
+        var values: [FieldValue]
+        public init(_ layer: Layer) {
+            self.layer = layer
+            var index: [FieldValue: UInt32] = [:], values: [FieldValue] = []
+            tags = layer.features.map { f in
+                var t: [UInt32] = []
+                t.reserveCapacity(f.values.count * 2)
+                for (i, v) in f.values.enumerated() {
+                    switch v {
+                    case .null: continue
+                    case .real(let d) where !d.isFinite: continue
+                    default: break
+                    }
+                    let k: UInt32
+                    if let e = index[v] { k = e } else { k = UInt32(values.count); index[v] = k; values.append(v) }
+                    t.append(UInt32(i)); t.append(k)
+                }
+                return t
+            }
+            self.values = values
+        }
+    }
+
     /// Column and row of a tile at zoom `z` (XYZ: row 0 at the north).
     public struct TileID: Hashable, Sendable, Comparable {
         public var z: Int, x: Int, y: Int
@@ -116,20 +144,21 @@ public enum MVT {
 
     /// The features of `layers` in tile `t` (`members[l]`: indices into layer l's features), encoded; nil when no
     /// feature keeps a geometry there.
-    static func encodeTile(_ t: TileID, layers: [Layer], members: [[Int32]]) -> [UInt8]? {
+    static func encodeTile(_ t: TileID, layers: [Prepared], members: [[Int32]]) -> [UInt8]? {
         var tile = ProtoWriter()
         var any = false
         let s = scale(t.z)
         let ox = Double(t.x * extent), oy = Double(t.y * extent)
-        for (li, layer) in layers.enumerated() where !members[li].isEmpty {
-            var lw = LayerEncoder(fieldCount: layer.fields.count)
+        for (li, p) in layers.enumerated() where !members[li].isEmpty {
+            let layer = p.layer
+            var lw = LayerEncoder(fieldCount: layer.fields.count, valueCount: p.values.count)
             for fi in members[li] {
                 let f = layer.features[Int(fi)]
                 guard let geom = geometry(f, scale: s, ox: ox, oy: oy) else { continue }
-                lw.add(type: f.kind, geometry: geom, values: f.values)
+                lw.add(type: f.kind, geometry: geom, tags: p.tags[Int(fi)])
             }
             guard lw.features > 0 else { continue }
-            tile.message(3, lw.finish(name: layer.name, fields: layer.fields))
+            tile.message(3, lw.finish(name: layer.name, fields: layer.fields, values: p.values))
             any = true
         }
         return any ? tile.bytes : nil
@@ -353,31 +382,32 @@ struct ProtoWriter {
     }
 }
 
-/// One layer of one tile: features, and the keys and values tables they index (spec 4.1, 4.2).
+/// One layer of one tile: features, and the keys and values tables they index (spec 4.1, 4.2), renumbered from the
+/// layer's global value numbers (``MVT/Prepared``).
 struct LayerEncoder {
     var body = ProtoWriter()
     var features = 0
     /// Field index → key index (only fields some feature uses).
     var keyOf: [Int32]
     var keys: [Int] = []
-    var valueIndex: [FieldValue: UInt32] = [:]
-    var values: [FieldValue] = []
+    /// Global value number → this tile's value index (−1: not used yet); `used` lists the global numbers in order.
+    var local: [Int32]
+    var used: [UInt32] = []
 
-    init(fieldCount: Int) { keyOf = Array(repeating: -1, count: fieldCount) }
+    init(fieldCount: Int, valueCount: Int) {
+        keyOf = Array(repeating: -1, count: fieldCount)
+        local = Array(repeating: -1, count: valueCount)
+    }
 
-    mutating func add(type: MVT.Feature.Kind, geometry: [UInt32], values vs: [FieldValue]) {
-        var tags: [UInt32] = []
-        tags.reserveCapacity(vs.count * 2)
-        for (i, v) in vs.enumerated() {
-            switch v {
-            case .null: continue
-            case .real(let d) where !d.isFinite: continue
-            default: break
-            }
-            if keyOf[i] < 0 { keyOf[i] = Int32(keys.count); keys.append(i) }
-            let vi: UInt32
-            if let k = valueIndex[v] { vi = k } else { vi = UInt32(values.count); valueIndex[v] = vi; values.append(v) }
-            tags.append(UInt32(keyOf[i])); tags.append(vi)
+    mutating func add(type: MVT.Feature.Kind, geometry: [UInt32], tags global: [UInt32]) {
+        var tags = [UInt32](repeating: 0, count: global.count)
+        var i = 0
+        while i < global.count {
+            let f = Int(global[i]), g = Int(global[i + 1])
+            if keyOf[f] < 0 { keyOf[f] = Int32(keys.count); keys.append(f) }
+            if local[g] < 0 { local[g] = Int32(used.count); used.append(UInt32(g)) }
+            tags[i] = UInt32(keyOf[f]); tags[i + 1] = UInt32(local[g])
+            i += 2
         }
         var f = ProtoWriter()
         if !tags.isEmpty { f.packed(2, tags) }
@@ -387,15 +417,15 @@ struct LayerEncoder {
         features += 1
     }
 
-    func finish(name: String, fields: [String]) -> [UInt8] {
+    func finish(name: String, fields: [String], values: [FieldValue]) -> [UInt8] {
         var l = ProtoWriter()
         l.uint(15, 2)
         l.string(1, name)
         l.bytes += body.bytes
         for k in keys { l.string(3, fields[k]) }
-        for v in values {
+        for g in used {
             var w = ProtoWriter()
-            switch v {
+            switch values[Int(g)] {
             case .string(let s): w.string(1, s)
             case .real(let d): w.double(3, d)
             case .int(let i): if i >= 0 { w.uint(5, UInt64(i)) } else { w.uint(6, UInt64(bitPattern: (i << 1) ^ (i >> 63))) }

@@ -43,11 +43,15 @@ enum VectorTileSet {
         guard let zmin = layers.map(\.zooms.lowerBound).min(), let zmax = layers.map(\.zooms.upperBound).max() else {
             throw PipelineError.output(path: directory, message: "no vector tile layer to write")
         }
+        // Values numbered once per layer, in parallel.
+        let prepJobs = ParallelResults<MVT.Prepared>(layers.count)
+        DispatchQueue.concurrentPerform(iterations: layers.count) { i in prepJobs.set(i, .success(MVT.Prepared(layers[i]))) }
+        let prepared = try prepJobs.values()
         for z in zmin...zmax {
             let t0 = Date()
-            let active = layers.filter { $0.zooms.contains(z) }
+            let active = prepared.filter { $0.layer.zooms.contains(z) }
             let bucketJobs = ParallelResults<[MVT.TileID: [Int32]]>(active.count)
-            DispatchQueue.concurrentPerform(iterations: active.count) { i in bucketJobs.set(i, .success(MVT.buckets(active[i], zoom: z))) }
+            DispatchQueue.concurrentPerform(iterations: active.count) { i in bucketJobs.set(i, .success(MVT.buckets(active[i].layer, zoom: z))) }
             let perLayer = try bucketJobs.values()
             var ids = Set<MVT.TileID>()
             for b in perLayer { ids.formUnion(b.keys) }
@@ -66,7 +70,7 @@ enum VectorTileSet {
                             try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
                             let path = "\(dir)/\(t.y).pbf"
                             try WebStage.writeFile(path, bytes)
-                            mine.append((i, try Gzip.compress(bytes), bytes.count))
+                            mine.append((i, try Gzip.compress(bytes, level: 4), bytes.count))
                         }
                         i += n
                     }

@@ -192,13 +192,16 @@ public enum WebStage {
         // data.json and the page.
         let tilesetRel = fm.fileExists(atPath: path("tiles/buildings/tileset.json")) ? "../tiles/buildings/tileset.json" : nil
         var indicators: [[String: Any]] = []
+        var cityRow: [String: IndicatorRow] = [:]
+        for r in table?.rows ?? [] where r.zoneID.isEmpty && cityRow[r.indicator] == nil { cityRow[r.indicator] = r }
+        let zoneIndicatorSet = Set(zoneIndicators)
         for id in indicatorOrder {
             guard let r = indicatorInfo[id] else { continue }
             let vs = zones.compactMap { z -> Double? in zoneValues[z.values[0].string ?? ""]?[id] }
             var e: [String: Any] = ["id": id, "name_zh": r.nameZh, "name_en": r.nameEn, "unit": r.unit, "direction": r.direction.rawValue,
-                                    "zones": zoneIndicators.contains(id)]
+                                    "zones": zoneIndicatorSet.contains(id)]
             if let lo = vs.min(), let hi = vs.max() { e["min"] = lo; e["max"] = hi }
-            if let c = table?.rows.first(where: { $0.indicator == id && $0.zoneID.isEmpty }), let v = c.value, v.isFinite { e["city"] = v }
+            if let c = cityRow[id], let v = c.value, v.isFinite { e["city"] = v }
             indicators.append(e)
         }
         var zoneJSON: [String: Any] = [:]
@@ -403,10 +406,12 @@ public enum WebStage {
         final class Counter: @unchecked Sendable { var next = 0, done = 0; let lock = NSLock() }
         let counter = Counter()
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            // One PROJ transformer per worker and CRS (creating one from WKT takes a database search).
+            var transformers: [String: ProjTransformer] = [:]
             while true {
                 counter.lock.lock(); let gi = counter.next; counter.next += 1; counter.lock.unlock()
                 guard gi < grids.count else { return }
-                jobs.set(gi, Result { try rasterTiles(grids[gi], tmp: tmp, extent: extent, latitude: latitude, minZoom: minZoom, blank: blank) })
+                jobs.set(gi, Result { try rasterTiles(grids[gi], tmp: tmp, extent: extent, latitude: latitude, minZoom: minZoom, blank: blank, transformers: &transformers) })
                 counter.lock.lock(); counter.done += 1; let d = counter.done; counter.lock.unlock()
                 progress.update(d, of: grids.count)
             }
@@ -432,7 +437,7 @@ public enum WebStage {
     /// well under a pixel for these projections, as GDAL's approximate transformer) and take the value of the cell
     /// holding them (nearest, as before); each lower zoom is the 2 × 2 mean of the one above (no-data ignored; the
     /// maximum for the categorical grids), which is GDAL's `average` of the cells to within the pixel edges.
-    static func rasterTiles(_ g: String, tmp: String, extent: BBox, latitude: Double, minZoom: Int, blank: [UInt8]) throws -> RasterDone {
+    static func rasterTiles(_ g: String, tmp: String, extent: BBox, latitude: Double, minZoom: Int, blank: [UInt8], transformers: inout [String: ProjTransformer]) throws -> RasterDone {
         let fm = FileManager.default
         let name = ((g as NSString).lastPathComponent as NSString).deletingPathExtension
         var tRead = 0.0, tSample = 0.0, tColor = 0.0, tPNG = 0.0, tWrite = 0.0
@@ -456,7 +461,8 @@ public enum WebStage {
         let ramp = WebColorRamp.forGrid(name, minValue: lo, maxValue: hi)
         let maxZoom = WebTiling.rasterMaxZoom(extent: extent, latitude: latitude, cellM: cellM, minZoom: minZoom)
         let categorical = name == "park_service" || name == "built_up"
-        let toGrid = try ProjTransformer(from: "EPSG:3857", to: b.crsWKT)
+        let toGrid: ProjTransformer
+        if let t = transformers[b.crsWKT] { toGrid = t } else { toGrid = try ProjTransformer(from: "EPSG:3857", to: b.crsWKT); transformers[b.crsWKT] = toGrid }
         let gw = b.width, gh = b.height
         lap(&tRead)
         var n = 0
@@ -493,17 +499,28 @@ public enum WebStage {
                         try toGrid.transform(&xs, &ys)
                         // Lattice → fractional cell coordinates.
                         for k in xs.indices { xs[k] = (xs[k] - gt[0]) / gt[1]; ys[k] = (ys[k] - gt[3]) / gt[5] }
-                        for py in 0..<256 {
-                            let j = min(py / step, nodes - 2), fy = Double(py - j * step) / Double(step)
-                            for px in 0..<256 {
-                                let i = min(px / step, nodes - 2), fx = Double(px - i * step) / Double(step)
-                                let a = j * nodes + i, bb = a + 1, c = a + nodes, d = c + 1
-                                let cx = (xs[a] * (1 - fx) + xs[bb] * fx) * (1 - fy) + (xs[c] * (1 - fx) + xs[d] * fx) * fy
-                                let cy = (ys[a] * (1 - fx) + ys[bb] * fx) * (1 - fy) + (ys[c] * (1 - fx) + ys[d] * fx) * fy
-                                guard cx >= 0, cy >= 0 else { continue }
-                                let col = Int(cx), row = Int(cy)
-                                guard col < gw, row < gh else { continue }
-                                vals[(iy * 256 + py) * w + ix * 256 + px] = cells[row * gw + col]
+                        // Per pixel row: the lattice columns interpolated to the row, then linear along it.
+                        var rowX = [Double](repeating: 0, count: nodes), rowY = [Double](repeating: 0, count: nodes)
+                        cells.withUnsafeBufferPointer { cp in
+                            vals.withUnsafeMutableBufferPointer { vp in
+                                for py in 0..<256 {
+                                    let j = min(py / step, nodes - 2), fy = Double(py - j * step) / Double(step)
+                                    for i in 0..<nodes {
+                                        let a = j * nodes + i
+                                        rowX[i] = xs[a] + (xs[a + nodes] - xs[a]) * fy; rowY[i] = ys[a] + (ys[a + nodes] - ys[a]) * fy
+                                    }
+                                    let base = (iy * 256 + py) * w + ix * 256
+                                    for i in 0..<(nodes - 1) {
+                                        let x0 = rowX[i], dx = (rowX[i + 1] - x0) / Double(step), y0 = rowY[i], dy = (rowY[i + 1] - y0) / Double(step)
+                                        for k in 0..<step {
+                                            let cx = x0 + dx * Double(k), cy = y0 + dy * Double(k)
+                                            guard cx >= 0, cy >= 0 else { continue }
+                                            let col = Int(cx), row = Int(cy)
+                                            guard col < gw, row < gh else { continue }
+                                            vp[base + i * step + k] = cp[row * gw + col]
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
@@ -527,7 +544,7 @@ public enum WebStage {
                         var i = 3
                         while i < rgba.count { if rgba[i] != 0 { any = true; break }; i += 4 }
                         lap(&tColor)
-                        if any { png = try WebRaster.encodePNG(width: 256, height: 256, rgba: rgba) }
+                        if any { png = try WebRaster.encodePNG(width: 256, height: 256, rgba: rgba, level: 1) }
                         lap(&tPNG)
                     }
                     let path = "\(dir)/\(y).png"
