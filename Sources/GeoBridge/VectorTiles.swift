@@ -303,7 +303,11 @@ public enum Gzip {
     /// CRC-32 (ISO 3309, as gzip and PNG use it). O(n).
     public static func crc32(_ data: [UInt8]) -> UInt32 {
         var c: UInt32 = 0xFFFF_FFFF
-        for b in data { c = table[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+        table.withUnsafeBufferPointer { t in
+            data.withUnsafeBufferPointer { d in
+                for b in d { c = t[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+            }
+        }
         return c ^ 0xFFFF_FFFF
     }
 

@@ -70,7 +70,7 @@ enum VectorTileSet {
                             try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
                             let path = "\(dir)/\(t.y).pbf"
                             try WebStage.writeFile(path, bytes)
-                            mine.append((i, try Gzip.compress(bytes, level: 4), bytes.count))
+                            mine.append((i, try Gzip.compress(bytes, level: 1), bytes.count))
                         }
                         i += n
                     }

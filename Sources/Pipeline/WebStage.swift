@@ -165,10 +165,15 @@ public enum WebStage {
 
         // Walk network coloured by distance.
         let walkGrids = gridFiles(outDir).filter { ($0 as NSString).lastPathComponent.hasPrefix("walk_") }
-        let walkMinZoom = max(zooms.lowerBound, zooms.upperBound - 3)
         let walkCats = walkGrids.map { String((($0 as NSString).lastPathComponent as NSString).deletingPathExtension.dropFirst(5)) }
+        // The walk layer (the densest) starts three levels below the highest, or higher where its pieces would average
+        // more than `WebTiling.walkPiecesPerTile` a tile of the data's box (a city of 1M buildings: z12, not z11).
+        var walkMinZoom = max(zooms.lowerBound, zooms.upperBound - 3)
         if base.layerNames.contains("roads") {
-            layers.append(try walkLayer(base: base, grids: walkGrids, categories: walkCats, toMerc: toMerc, zooms: walkMinZoom...zooms.upperBound, out: &out))
+            var walk = try walkLayer(base: base, grids: walkGrids, categories: walkCats, toMerc: toMerc, zooms: zooms, out: &out)
+            walkMinZoom = WebTiling.walkMinZoom(zooms: zooms, pieces: walk.features.count, extent: merc)
+            walk.zooms = walkMinZoom...zooms.upperBound
+            layers.append(walk)
         }
         progress.update(1, of: 2)
         timer.lap("vector features")

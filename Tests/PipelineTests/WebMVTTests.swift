@@ -116,6 +116,19 @@ import TestSupport
         #expect(MVT.pointOnSurface([[Vec2(0, 0), Vec2(1, 1), Vec2(2, 2)]]) == nil)
     }
 
+    @Test func walkLayerStartsWhereItsTilesAreNotTooDense() {
+        // 3 × 3 tiles at z11, 6 × 6 at z12 (the box's tile range doubles), 12 × 12 at z13.
+        let a = WebTiling.tileBounds(z: 11, x: 1000, y: 800), b = WebTiling.tileBounds(z: 11, x: 1002, y: 802)
+        let box = BBox(minX: a.minX + 1, minY: b.minY + 1, maxX: b.maxX - 1, maxY: a.maxY - 1)
+        #expect(WebTiling.walkMinZoom(zooms: 8...14, pieces: 0, extent: box) == 11)
+        #expect(WebTiling.walkMinZoom(zooms: 8...14, pieces: 9 * 16_384, extent: box) == 11)
+        #expect(WebTiling.walkMinZoom(zooms: 8...14, pieces: 9 * 16_384 + 1, extent: box) == 12)
+        #expect(WebTiling.walkMinZoom(zooms: 8...14, pieces: 320_000, extent: box) == 12)
+        #expect(WebTiling.walkMinZoom(zooms: 8...14, pieces: 36 * 16_384 + 1, extent: box) == 13)
+        #expect(WebTiling.walkMinZoom(zooms: 8...14, pieces: 1 << 40, extent: box) == 14)
+        #expect(WebTiling.walkMinZoom(zooms: 12...13, pieces: 0, extent: box) == 12)
+    }
+
     @Test func gzipAndPNGReadBackWithGDAL() throws {
         #expect(Gzip.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
         var rng = SplitMix64(seed: 1)
