@@ -48,8 +48,9 @@ def features(layer, z):
                     return (x0 + c[0] / ext * size, y0 + c[1] / ext * size)
                 coords = g["coordinates"]
                 if g["type"] == "Point":
-                    # Points in the tile's buffer belong to the neighbouring tile (half-open [0, extent)).
-                    if not (0 <= coords[0] < ext and 0 <= coords[1] < ext):
+                    # Points in the tile's buffer belong to the neighbouring tile: half-open [0, extent) in tile
+                    # coordinates (y down), i.e. (0, extent] for the y the package decodes (y up = extent - y).
+                    if not (0 <= coords[0] < ext and 0 < coords[1] <= ext):
                         continue
                     coords = conv(coords)
                 out.append((f["properties"], g["type"], coords))

@@ -273,3 +273,134 @@ public enum OGRGeometryOps {
         return Vec2(OGR_G_GetX(p, 0), OGR_G_GetY(p, 0))
     }
 }
+
+/// gzip (RFC 1952) of a byte buffer: GDAL's zlib deflate (CPLZLibDeflate, RFC 1950) re-wrapped as a gzip member
+/// (the zlib header and Adler-32 trailer replaced by the gzip header, CRC-32 and size). MBTiles 1.3 stores vector
+/// tiles gzip-compressed. O(n).
+public enum Gzip {
+    public static func compress(_ data: [UInt8], level: Int32 = 6) throws -> [UInt8] {
+        var n = 0
+        guard let p = data.withUnsafeBytes({ CPLZLibDeflate($0.baseAddress, data.count, level, nil, 0, &n) }) else {
+            throw GeoBridgeError.gdal(function: "CPLZLibDeflate", code: 0, message: "cannot compress \(data.count) bytes")
+        }
+        defer { VSIFree(p) }
+        let z = UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: n)
+        guard n >= 6, z[0] & 0x0F == 8 else { throw GeoBridgeError.gdal(function: "CPLZLibDeflate", code: 0, message: "not a zlib stream") }
+        var out: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3]
+        out.reserveCapacity(n + 12)
+        out += z[2..<(n - 4)]
+        let c = crc32(data), s = UInt32(truncatingIfNeeded: data.count)
+        for v in [c, s] { out += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF), UInt8((v >> 16) & 0xFF), UInt8(v >> 24)] }
+        return out
+    }
+
+    private static let table: [UInt32] = (0..<256).map { n -> UInt32 in
+        var c = UInt32(n)
+        for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    /// CRC-32 (ISO 3309, as gzip and PNG use it). O(n).
+    public static func crc32(_ data: [UInt8]) -> UInt32 {
+        var c: UInt32 = 0xFFFF_FFFF
+        table.withUnsafeBufferPointer { t in
+            data.withUnsafeBufferPointer { d in
+                for b in d { c = t[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+            }
+        }
+        return c ^ 0xFFFF_FFFF
+    }
+
+    /// Inflates gzip or zlib data (CPLZLibInflate). O(n).
+    public static func inflate(_ data: [UInt8]) throws -> [UInt8] {
+        var outN = 0
+        guard let out = data.withUnsafeBytes({ CPLZLibInflate($0.baseAddress, data.count, nil, 0, &outN) }) else {
+            throw GeoBridgeError.gdal(function: "CPLZLibInflate", code: 0, message: "not gzip or zlib data")
+        }
+        defer { VSIFree(out) }
+        return Array(UnsafeBufferPointer(start: out.assumingMemoryBound(to: UInt8.self), count: outN))
+    }
+}
+
+/// Writes an MBTiles 1.3 file (SQLite: `metadata(name, value)`, `tiles(zoom_level, tile_column, tile_row,
+/// tile_data)` with TMS rows, unique index on the tile address) through GDAL's SQLite driver, under a temporary name
+/// renamed into place by `commit()`. Tiles are given in XYZ rows and already compressed as the format wants.
+public final class MBTilesWriter {
+    public let path: String
+    private let tmp: String
+    private var ds: GDALDatasetH?
+    private var pending = 0
+
+    public init(path: String) throws {
+        GDALEnvironment.ensure()
+        self.path = path
+        tmp = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier).sqlite"
+        try? FileManager.default.removeItem(atPath: tmp)
+        guard let drv = GDALGetDriverByName("SQLite") else { throw GDALEnvironment.lastError("GDALGetDriverByName", fallback: "GDAL has no SQLite driver") }
+        GDALEnvironment.resetError()
+        guard let d = CStringList([("METADATA", "NO")]).with({ GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, $0) }) else {
+            throw GDALEnvironment.lastError("GDALCreate", fallback: "cannot create \(tmp)")
+        }
+        ds = d
+        try exec("CREATE TABLE metadata (name text, value text)")
+        try exec("CREATE TABLE tiles (zoom_level integer, tile_column integer, tile_row integer, tile_data blob)")
+        try exec("BEGIN")
+    }
+
+    deinit { abort() }
+
+    private func exec(_ sql: String) throws {
+        guard let ds else { throw GeoBridgeError.gdal(function: "MBTiles", code: 0, message: "\(path): already closed") }
+        GDALEnvironment.resetError()
+        let r = GDALDatasetExecuteSQL(ds, sql, nil, nil)
+        if let r { GDALDatasetReleaseResultSet(ds, r) }
+        if CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal {
+            throw GDALEnvironment.lastError("GDALDatasetExecuteSQL", fallback: "\(path): \(sql.prefix(80))")
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Adds one tile (XYZ row `y`; stored as the TMS row).
+    public func add(z: Int, x: Int, y: Int, data: [UInt8]) throws {
+        let head = Array("INSERT INTO tiles VALUES (\(z),\(x),\((1 << z) - 1 - y),X'".utf8)
+        let sql = String(unsafeUninitializedCapacity: head.count + data.count * 2 + 2) { buf in
+            var k = 0
+            for c in head { buf[k] = c; k += 1 }
+            for b in data { buf[k] = Self.hexDigits[Int(b >> 4)]; buf[k + 1] = Self.hexDigits[Int(b & 15)]; k += 2 }
+            buf[k] = UInt8(ascii: "'"); buf[k + 1] = UInt8(ascii: ")")
+            return k + 2
+        }
+        try exec(sql)
+        pending += 1
+        if pending >= 2000 { try exec("COMMIT"); try exec("BEGIN"); pending = 0 }
+    }
+
+    /// Sets the metadata rows (in order).
+    public func setMetadata(_ rows: [(String, String)]) throws {
+        for (k, v) in rows {
+            func lit(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
+            try exec("INSERT INTO metadata VALUES (\(lit(k)), \(lit(v)))")
+        }
+    }
+
+    /// Indexes the tiles, closes the file and renames it into place.
+    public func commit() throws {
+        try exec("COMMIT")
+        try exec("CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row)")
+        try exec("CREATE UNIQUE INDEX name ON metadata (name)")
+        if let d = ds { GDALClose(d) }
+        ds = nil
+        guard rename(tmp, path) == 0 else {
+            let msg = String(cString: strerror(errno)); try? FileManager.default.removeItem(atPath: tmp)
+            throw GeoBridgeError.gdal(function: "rename", code: errno, message: "cannot move \(tmp) to \(path): \(msg)")
+        }
+    }
+
+    /// Drops the file being written.
+    public func abort() {
+        if let d = ds { GDALClose(d) }
+        ds = nil
+        try? FileManager.default.removeItem(atPath: tmp)
+    }
+}

@@ -114,3 +114,42 @@ public enum WebRaster {
         }
     }
 }
+
+extension WebRaster {
+    /// PNG bytes (ISO/IEC 15948) of an RGBA image (row-major, top row first, 4 bytes a pixel): colour type 6, filter 0
+    /// on every row, one IDAT zlib stream from GDAL's deflate (CPLZLibDeflate), CRC-32 per chunk. In memory, no GDAL
+    /// dataset: thread-safe, so tiles can be made on all cores. O(width × height).
+    public static func encodePNG(width: Int, height: Int, rgba: [UInt8], level: Int32 = 6) throws -> [UInt8] {
+        guard rgba.count == width * height * 4, width > 0, height > 0 else {
+            throw GeoBridgeError.gdal(function: "encodePNG", code: CPLE_AppDefined, message: "RGBA buffer of \(rgba.count) bytes for \(width) × \(height)")
+        }
+        var raw = [UInt8](repeating: 0, count: (width * 4 + 1) * height)
+        rgba.withUnsafeBufferPointer { src in
+            raw.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<height {
+                    let o = y * (width * 4 + 1)
+                    dst[o] = 0
+                    UnsafeMutableRawPointer(dst.baseAddress! + o + 1).copyMemory(from: src.baseAddress! + y * width * 4, byteCount: width * 4)
+                }
+            }
+        }
+        var n = 0
+        guard let p = raw.withUnsafeBytes({ CPLZLibDeflate($0.baseAddress, raw.count, level, nil, 0, &n) }) else {
+            throw GeoBridgeError.gdal(function: "CPLZLibDeflate", code: 0, message: "cannot compress a PNG image")
+        }
+        defer { VSIFree(p) }
+        let z = Array(UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: n))
+        var out: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
+        func chunk(_ type: String, _ data: [UInt8]) {
+            out += be32(UInt32(data.count))
+            let body = Array(type.utf8) + data
+            out += body
+            out += be32(Gzip.crc32(body))
+        }
+        chunk("IHDR", be32(UInt32(width)) + be32(UInt32(height)) + [8, 6, 0, 0, 0])
+        chunk("IDAT", z)
+        chunk("IEND", [])
+        return out
+    }
+}

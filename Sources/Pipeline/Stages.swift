@@ -99,7 +99,8 @@ public enum Stages {
             let web = try WebStage.run(outDir: outDir, progress: progress)
             progress.say(WebStage.summary(web, outDir: outDir))
         } else {
-            progress.say("web         skipped (web: false in \((config.file as NSString).lastPathComponent); cimbase web \(outDir) makes it)")
+            let stale = WebStage.removeStale(outDir: outDir)
+            progress.say("web         skipped (web: false in \((config.file as NSString).lastPathComponent); cimbase web \(outDir) makes it)\(stale ? "; an earlier run's web/ removed" : "")")
         }
         // score.previous names last year's indicators.csv: where its folder holds that year's base.gpkg, the report says
         // what changed since (cimbase diff's comparison, also written to DIR/diff/).

@@ -41,6 +41,22 @@ public enum WebTiling {
         return lo...min(max(lo + 2, hi), 18)
     }
 
+    /// Walk pieces a tile may average at the walk layer's lowest zoom.
+    public static let walkPiecesPerTile = 16_384
+
+    /// The lowest zoom of the walk layer: three below the highest, raised while its `pieces` would average more than
+    /// `walkPiecesPerTile` over the tiles covering `extent` (EPSG:3857) — a million-building city's 320k pieces in
+    /// 9 tiles at z11 are a blur at that scale and a quarter of the vector tiles' time; never above the highest.
+    public static func walkMinZoom(zooms: ClosedRange<Int>, pieces: Int, extent: BBox) -> Int {
+        var z = max(zooms.lowerBound, zooms.upperBound - 3)
+        while z < zooms.upperBound {
+            let r = tileRange(extent, zoom: z)
+            if pieces <= walkPiecesPerTile * r.x.count * r.y.count { break }
+            z += 1
+        }
+        return z
+    }
+
     /// The highest zoom at which a raster of `cellM`-metre cells is worth tiling: the first whose 256-pixel tiles have
     /// pixels no larger than a cell on the ground, but capped so the covered tile block at that zoom holds at most
     /// `maxPixels` pixels (memory of one warp), and never below `minZoom`.
