@@ -249,7 +249,7 @@ public enum BatchStage {
         let model = MemoryModel()
         let cities = plan.jobs.map { j -> City in
             let (n, bytes) = buildingCount(j.config)
-            return City(name: j.name, config: j.config, out: j.outDir, buildings: n, source_bytes: bytes,
+            return City(name: j.name, config: j.config, out: URL(fileURLWithPath: j.outDir).standardizedFileURL.path, buildings: n, source_bytes: bytes,
                         estimate: Estimate(memory_bytes: Int(model.estimate(buildings: n, sourceBytes: bytes).rounded(.up)), cpus: 1))
         }
         let doc = Doc(province: plan.province, batch_file: URL(fileURLWithPath: plan.file).standardizedFileURL.path,

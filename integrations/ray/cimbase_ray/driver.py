@@ -37,17 +37,21 @@ def say(msg):
     print(f"{TAG}  {msg}", flush=True)
 
 
-def last_error(text):
-    """The line a user needs from a failing command's stderr: its last `error:` line, else its last line."""
-    lines = [l.strip() for l in (text or "").splitlines() if l.strip()]
-    errs = [l for l in lines if l.startswith("error:")]
-    return (errs or lines or ["(no output)"])[-1]
+def last_error(stderr, stdout=""):
+    """The line a user needs from a failing command: its last `error: …` (stderr first, then stdout, where
+    `cimbase batch` reports a failed city as `batch       NAME failed: error: …`), else stderr's last line."""
+    for text in (stderr, stdout):
+        errs = [l[l.index("error:"):].strip() for l in (text or "").splitlines() if "error:" in l]
+        if errs:
+            return errs[-1]
+    lines = [l.strip() for l in (stderr or stdout or "").splitlines() if l.strip()]
+    return (lines or ["(no output)"])[-1]
 
 
 def run_local(argv):
     p = subprocess.run(argv, capture_output=True, text=True)
     if p.returncode != 0:
-        raise SystemExit(f"{TAG}: {' '.join(argv[:3])} … failed (exit {p.returncode}): {last_error(p.stderr)}")
+        raise SystemExit(f"{TAG}: {' '.join(argv[:3])} … failed (exit {p.returncode}): {last_error(p.stderr, p.stdout)}")
     return p.stdout
 
 
@@ -125,6 +129,11 @@ def main(argv=None):
     if unknown:
         raise SystemExit(f"{TAG}: --partition names {', '.join(unknown)}, not a city of {batch} (cities: {', '.join(cities)})")
 
+    host = (a.address or "").rsplit(":", 1)[0].strip("[]")
+    if host in ("127.0.0.1", "localhost", "::1"):
+        # A cluster on loopback (ray start --node-ip-address 127.0.0.1): Ray would rewrite 127.0.0.1 to this machine's
+        # network address, where such a cluster does not listen; this makes the driver stay on loopback too.
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     import ray
     import ray.cloudpickle
     from . import tasks as task_module
@@ -139,7 +148,8 @@ def main(argv=None):
     remote = ray.remote(max_retries=0)(task_module.run_command)  # retries are the driver's, so they are visible
 
     nodes = [n for n in ray.nodes() if n.get("Alive")]
-    node_mem = max((n["Resources"].get("memory", 0) for n in nodes), default=0)
+    # Only nodes with CPUs run tasks (a head started with --num-cpus 0 has memory but takes none).
+    node_mem = max((n["Resources"].get("memory", 0) for n in nodes if n["Resources"].get("CPU", 0) > 0), default=0)
     node_cpu = max((n["Resources"].get("CPU", 0) for n in nodes), default=0)
     total = ray.cluster_resources()
     say(f"cluster     {len(nodes)} nodes · {total.get('CPU', 0):g} CPUs · {total.get('memory', 0) / GIB:.1f} GiB task memory"
@@ -180,7 +190,7 @@ def main(argv=None):
             add(Task(name, "partition", f"{name} (partition plan)", argv, 400 * 1024 ** 2, 1))
         else:
             cpus = a.cpus_per_city if a.cpus_per_city else c["estimate"].get("cpus", 1)
-            argv = [cimbase, "batch", batch, "--out", out, "--city", name, "--quiet"] + (["--force"] if a.force else [])
+            argv = [cimbase, "batch", batch, "--out", out, "--city", name] + (["--force"] if a.force else [])
             add(Task(name, "city", name, argv, c["estimate"]["memory_bytes"], cpus))
 
     def after_success(task):
@@ -224,7 +234,7 @@ def main(argv=None):
         n = len(task.attempts) + 1
         att = {"attempt": n, "rc": r["rc"], "seconds": round(r["seconds"], 3), "node": r.get("node"), "host": r.get("host")}
         if r["rc"] != 0:
-            att["error"] = last_error(r.get("stderr"))
+            att["error"] = last_error(r.get("stderr"), r.get("stdout"))
         task.attempts.append(att)
         where = f"node {r['node'][:8]}" if r.get("node") else "no node"
         if status[task.city] == "failed":
@@ -255,7 +265,7 @@ def main(argv=None):
             score_line = next((l for l in p.stdout.splitlines() if l.startswith("score")), p.stdout.strip())
             say(score_line)
         else:
-            score_error = last_error(p.stderr)
+            score_error = last_error(p.stderr, p.stdout)
             say(f"score       FAILED: {score_error}")
     write_json_atomic(os.path.join(out, "ray-run.json"), {
         "batch": batch, "out": out, "cimbase": cimbase, "province": plan["province"],
