@@ -175,7 +175,9 @@ public enum BatchStage {
     }
 
     /// Runs every city (child processes of this executable), then scores the finished ones together.
-    public static func run(plan: Plan, outDir: String, executable: String, force: Bool, progress: Progress) throws -> (results: [CityResult], score: ScoreResult?) {
+    /// With `only`, runs just the cities of those names and does not score (a driver that places cities on other
+    /// machines runs each this way, then scores with `scoreOnly`).
+    public static func run(plan: Plan, outDir: String, executable: String, force: Bool, progress: Progress, only: Set<String>? = nil) throws -> (results: [CityResult], score: ScoreResult?) {
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
         final class Box: @unchecked Sendable {
             var results: [CityResult?]
@@ -183,13 +185,8 @@ public enum BatchStage {
             init(_ n: Int) { results = Array(repeating: nil, count: n) }
             func set(_ i: Int, _ r: CityResult) { lock.lock(); results[i] = r; lock.unlock() }
         }
-        let box = Box(plan.jobs.count)
-        let model = MemoryModel()
-        var jobs = plan.jobs
-        for i in jobs.indices {
-            let (n, bytes) = buildingCount(jobs[i].config)
-            jobs[i].estimatedBytes = model.estimate(buildings: n, sourceBytes: bytes)
-        }
+        let jobs = estimated(plan.jobs).filter { only == nil || only!.contains($0.name) }
+        let box = Box(jobs.count)
         let budget = budget(memoryGB: plan.memoryGB, available: memAvailable())
         let gib = 1_073_741_824.0
         progress.say(String(format: "batch       %d cities · at most %d at once · memory budget %.1f GiB (estimates %.1f–%.1f GiB per city)", jobs.count, plan.parallel,
@@ -209,6 +206,7 @@ public enum BatchStage {
         }
         gate.waitAll()
         let done = box.results.compactMap { $0 }
+        if only != nil { return (done, nil) }
         // Score every city that has an indicator table.
         var tables: [IndicatorTable] = []
         for r in done where r.status != "failed" {
@@ -220,6 +218,81 @@ public enum BatchStage {
             score = try ScoreStage.run(tables: tables, options: plan.scoreOptions, config: nil, maps: [:], outDir: outDir)
         }
         return (done, score)
+    }
+
+    /// The jobs with their memory estimates (`MemoryModel` on the buildings layer's count or the source bytes).
+    public static func estimated(_ jobs: [CityJob]) -> [CityJob] {
+        let model = MemoryModel()
+        return jobs.map { j in
+            var j = j
+            let (n, bytes) = buildingCount(j.config)
+            j.estimatedBytes = model.estimate(buildings: n, sourceBytes: bytes)
+            return j
+        }
+    }
+
+    /// The names of `names` that are not cities of the plan (for a clear error).
+    public static func unknownCities(_ names: [String], plan: Plan) -> [String] {
+        let known = Set(plan.jobs.map(\.name))
+        return names.filter { !known.contains($0) }
+    }
+
+    /// `cimbase batch --plan-only`: the cities, their folders and estimates as JSON (the input of cluster drivers,
+    /// so they size their tasks with this model rather than a copy of it).
+    public static func planJSON(plan: Plan, outDir: String) throws -> String {
+        struct Estimate: Encodable { var memory_bytes: Int; var cpus: Int }
+        struct City: Encodable { var name: String; var config: String; var out: String; var buildings: Int?; var source_bytes: Int; var estimate: Estimate }
+        struct Doc: Encodable {
+            var province: String; var batch_file: String; var out: String; var jobs: Int; var memory_budget_bytes: Int
+            var categories_from_batch: Bool; var cities: [City]
+        }
+        let model = MemoryModel()
+        let cities = plan.jobs.map { j -> City in
+            let (n, bytes) = buildingCount(j.config)
+            return City(name: j.name, config: j.config, out: URL(fileURLWithPath: j.outDir).standardizedFileURL.path, buildings: n, source_bytes: bytes,
+                        estimate: Estimate(memory_bytes: Int(model.estimate(buildings: n, sourceBytes: bytes).rounded(.up)), cpus: 1))
+        }
+        let doc = Doc(province: plan.province, batch_file: URL(fileURLWithPath: plan.file).standardizedFileURL.path,
+                      out: URL(fileURLWithPath: outDir).standardizedFileURL.path, jobs: plan.parallel,
+                      memory_budget_bytes: Int(budget(memoryGB: plan.memoryGB, available: memAvailable())),
+                      categories_from_batch: plan.categories != CategoryTable(), cities: cities)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try enc.encode(doc), as: UTF8.self) + "\n"
+    }
+
+    /// `cimbase batch --score-only`: scores, without running any, the named cities (they must have
+    /// DIR/<city>/indicators.csv) or, without names, every city a batch run would skip as up to date (its
+    /// `.cimbase-done` stamp matches its inputs). Returns the cities scored and those left out with the reason.
+    public static func scoreOnly(plan: Plan, outDir: String, cities: [String]?) throws -> (scored: [String], left: [(String, String)], score: ScoreResult?) {
+        let categoriesFrom = plan.categories == CategoryTable() ? nil : plan.file
+        var tables: [IndicatorTable] = [], scored: [String] = [], left: [(String, String)] = []
+        let chosen = cities.map(Set.init)
+        for job in plan.jobs {
+            let csv = URL(fileURLWithPath: job.outDir).appendingPathComponent("indicators.csv")
+            if let chosen {
+                guard chosen.contains(job.name) else { continue }
+                guard FileManager.default.fileExists(atPath: csv.path) else {
+                    throw PipelineError.config(file: plan.file, line: nil, message: "city \(job.name): \(csv.path) is missing (the city has not finished)")
+                }
+            } else {
+                let stamp = try? String(contentsOfFile: (job.outDir as NSString).appendingPathComponent(".cimbase-done"), encoding: .utf8)
+                guard stamp == doneStamp(job, categoriesFrom: categoriesFrom), FileManager.default.fileExists(atPath: csv.path) else {
+                    left.append((job.name, stamp == nil ? "not finished" : "inputs changed since it finished")); continue
+                }
+            }
+            tables.append(try IndicatorTable.read(at: csv))
+            scored.append(job.name)
+        }
+        let score = tables.isEmpty ? nil : try ScoreStage.run(tables: tables, options: plan.scoreOptions, config: nil, maps: [:], outDir: outDir)
+        return (scored, left, score)
+    }
+
+    /// The `.cimbase-done` stamp of a city: its inputs' digest, plus the batch file's when its categories are given.
+    static func doneStamp(_ job: CityJob, categoriesFrom: String?) -> String {
+        var stamp = inputsStamp(job)
+        if let f = categoriesFrom, let d = FileManager.default.contents(atPath: f) { var h = FNV64(); h.add(Array(d)); stamp += "+" + h.hex }
+        return stamp
     }
 
     /// The running `cimbase run` children: on SIGTERM or SIGINT the batch kills them (they would otherwise go on as
@@ -279,9 +352,8 @@ public enum BatchStage {
     static func runCity(_ job: CityJob, executable: String, force: Bool, categoriesFrom: String? = nil) -> CityResult {
         let t0 = Date()
         let stampPath = (job.outDir as NSString).appendingPathComponent(".cimbase-done")
-        var stamp = inputsStamp(job)
         // The batch file's categories are inputs of every city too.
-        if let f = categoriesFrom, let d = FileManager.default.contents(atPath: f) { var h = FNV64(); h.add(Array(d)); stamp += "+" + h.hex }
+        let stamp = doneStamp(job, categoriesFrom: categoriesFrom)
         if !force, let old = try? String(contentsOfFile: stampPath, encoding: .utf8), old == stamp,
            FileManager.default.fileExists(atPath: (job.outDir as NSString).appendingPathComponent("indicators.csv")) {
             return CityResult(job: job, status: "skipped (up to date)", message: "", seconds: 0)

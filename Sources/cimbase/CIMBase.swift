@@ -406,14 +406,29 @@ extension CIMBaseCommand {
         static let configuration = CommandConfiguration(abstract: "Run many cities (a province) in parallel, each in DIR/<city>/, then score them together (DIR/score.json, ranking).")
         @Argument(help: "Batch file (province.yaml) listing city configs or folders.") var batch: String
         @Flag(name: .long, help: "Rerun cities even when their inputs have not changed.") var force = false
+        @Flag(name: .long, help: "Print the plan (cities, folders, memory estimates) as JSON on stdout; run nothing.") var planOnly = false
+        @Option(name: .long, help: "Run only this city of the batch (repeatable), without scoring; with --score-only, score these.") var city: [String] = []
+        @Flag(name: .long, help: "Run no city: score the finished ones (those given by --city, else those up to date).") var scoreOnly = false
         @OptionGroup var common: CommonOptions
 
         func run() throws {
             try guarded {
                 let plan = try BatchStage.plan(path: batch, outDir: common.out)
+                let unknown = BatchStage.unknownCities(city, plan: plan)
+                if !unknown.isEmpty {
+                    throw PipelineError.config(file: batch, line: nil, message: "no city named \(unknown.joined(separator: ", ")) (cities: \(plan.jobs.map(\.name).joined(separator: ", ")))")
+                }
+                if planOnly { print(try BatchStage.planJSON(plan: plan, outDir: common.out), terminator: ""); return }
+                if scoreOnly {
+                    let (scored, left, score) = try BatchStage.scoreOnly(plan: plan, outDir: common.out, cities: city.isEmpty ? nil : city)
+                    for (name, why) in left { say("batch       \(name) not scored: \(why)") }
+                    guard let s = score else { throw PipelineError.config(file: batch, line: nil, message: "no finished city to score in \(common.out)") }
+                    say("score       \(scored.count) cities · " + s.summary)
+                    return
+                }
                 let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
                 let exePath = FileManager.default.isExecutableFile(atPath: exe) ? exe : (Bundle.main.executablePath ?? exe)
-                let (results, score) = try BatchStage.run(plan: plan, outDir: common.out, executable: exePath, force: force, progress: Progress(quiet: common.quiet))
+                let (results, score) = try BatchStage.run(plan: plan, outDir: common.out, executable: exePath, force: force, progress: Progress(quiet: common.quiet), only: city.isEmpty ? nil : Set(city))
                 if let s = score { say("score       " + s.summary) }
                 var failed = results.filter { $0.status == "failed" }
                 // `publish:` of the batch file: each city that finished now (one schema per city).

@@ -36,6 +36,65 @@ import Testing
         #expect(again.contains("a skipped (up to date)") && again.contains("b skipped (up to date)"))
     }
 
+    /// The flags a cluster driver (integrations/ray) uses: `--plan-only` gives the cities and the MemoryModel's
+    /// estimates as JSON, `--city` runs one city without scoring, `--score-only` scores the finished ones; city by city
+    /// then `--score-only` gives the same score files as one `cimbase batch`.
+    @Test(.enabled(if: Paths.cli != nil, "cimbase is not built (swift build --build-tests builds it)"))
+    func driverFlags() throws {
+        let cli = try #require(Paths.cli)
+        let dir = tempDir()
+        for (i, c) in ["a", "b"].enumerated() {
+            try SynthStage.run(buildings: 300, seed: UInt64(20 + i), outDir: "\(dir)/\(c)", progress: Progress(quiet: true))
+        }
+        try "province: 测试省\ncities: [a, b]\n".write(toFile: "\(dir)/province.yaml", atomically: true, encoding: .utf8)
+        let batch = "\(dir)/province.yaml", out = "\(dir)/out"
+
+        let (ps, plan, _) = try runProcess(cli, ["batch", batch, "--out", out, "--plan-only"])
+        #expect(ps == 0)
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(plan.utf8)) as? [String: Any])
+        #expect(doc["province"] as? String == "测试省")
+        let cities = try #require(doc["cities"] as? [[String: Any]])
+        #expect(cities.map { $0["name"] as? String } == ["a", "b"])
+        #expect(cities[0]["out"] as? String == URL(fileURLWithPath: "\(out)/a").standardizedFileURL.path)
+        #expect(cities[0]["buildings"] as? Int == 300)
+        let est = try #require(cities[0]["estimate"] as? [String: Any])
+        #expect(est["memory_bytes"] as? Int == 400 * 1_048_576 + 6_000 * 300)
+        #expect(!FileManager.default.fileExists(atPath: out + "/a"))   // nothing ran
+
+        let (s1, o1, _) = try runProcess(cli, ["batch", batch, "--out", out, "--city", "a"])
+        #expect(s1 == 0 && o1.contains("batch       a done") && o1.contains("1 of 1 cities finished"))
+        #expect(FileManager.default.fileExists(atPath: out + "/a/indicators.csv"))
+        #expect(!FileManager.default.fileExists(atPath: out + "/b") && !FileManager.default.fileExists(atPath: out + "/score.csv"))
+
+        let (s2, o2, _) = try runProcess(cli, ["batch", batch, "--out", out, "--score-only"])
+        #expect(s2 == 0 && o2.contains("b not scored: not finished") && o2.contains("score       1 cities"))
+        let (s3, _, e3) = try runProcess(cli, ["batch", batch, "--out", out, "--score-only", "--city", "b"])
+        #expect(s3 == 1 && e3.contains("city b") && e3.contains("missing"))
+        let (s4, _, e4) = try runProcess(cli, ["batch", batch, "--out", out, "--city", "z"])
+        #expect(s4 == 1 && e4.contains("no city named z (cities: a, b)"))
+
+        let (s5, _, _) = try runProcess(cli, ["batch", batch, "--out", out, "--city", "b"])
+        let (s6, o6, _) = try runProcess(cli, ["batch", batch, "--out", out, "--score-only", "--city", "a", "--city", "b"])
+        #expect(s5 == 0 && s6 == 0 && o6.contains("score       2 cities"))
+        let (s7, _, _) = try runProcess(cli, ["batch", batch, "--out", "\(dir)/whole"])
+        #expect(s7 == 0)
+        // Equal but for the output folder's path (score.csv's `source`) and `inputs_hash` (it names the run's files).
+        for f in ["score.csv", "ranking.csv"] {
+            let a = try String(contentsOfFile: "\(out)/\(f)", encoding: .utf8).replacingOccurrences(of: out, with: "OUT")
+            let b = try String(contentsOfFile: "\(dir)/whole/\(f)", encoding: .utf8).replacingOccurrences(of: "\(dir)/whole", with: "OUT")
+            #expect(a == b, "\(f)")
+        }
+        func values(_ path: String) throws -> [String] {
+            try String(contentsOfFile: path, encoding: .utf8).split(whereSeparator: \.isNewline).map { line in
+                line.split(separator: ",", omittingEmptySubsequences: false).dropLast().joined(separator: ",")
+            }
+        }
+        for c in ["a", "b"] {
+            let a = try values("\(out)/\(c)/indicators.csv"), b = try values("\(dir)/whole/\(c)/indicators.csv")
+            #expect(a.count > 10 && a == b)
+        }
+    }
+
     @Test func batchFileErrors() throws {
         let dir = tempDir()
         try "province: x\ncities: [a]\ncolour: red\n".write(toFile: "\(dir)/p.yaml", atomically: true, encoding: .utf8)
