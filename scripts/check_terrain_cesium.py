@@ -156,16 +156,10 @@ httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quie
 threading.Thread(target=httpd.serve_forever, daemon=True).start()
 url = f"http://127.0.0.1:{httpd.server_address[1]}/index.html"
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from headless_chromium import chrome
 
-o = webdriver.ChromeOptions()
-o.binary_location = "/usr/bin/chromium"
-for f in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-          "--ignore-gpu-blocklist", "--window-size=800,600", "--no-proxy-server"]:
-    o.add_argument(f)
-drv = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
-drv.set_script_timeout(a.timeout)
+drv = chrome(800, 600, a.timeout)
 try:
     drv.get(url)
     drv.execute_async_script("const done = arguments[0]; window.ready.then(() => done(true), e => done(String(e)));")

@@ -41,21 +41,14 @@ if not m:
 port = int(m.group(1))
 origin = f"http://127.0.0.1:{port}/"
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-o = webdriver.ChromeOptions()
-o.binary_location = "/usr/bin/chromium"
-for f in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-          "--ignore-gpu-blocklist", "--window-size=1500,800", "--no-proxy-server"]:
-    o.add_argument(f)
-o.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-drv = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
-# Software WebGL (SwiftShader) on a loaded machine can hold the page's thread for long frames.
-drv.set_script_timeout(a.timeout)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from headless_chromium import chrome
+
+drv = chrome(1500, 800, a.timeout, logs=True)
 
 # Share of canvas pixels that differ from the canvas' most common colour (its background), and a small signature.
 PIXELS = r"""

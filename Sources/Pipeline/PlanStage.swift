@@ -30,6 +30,9 @@ public enum PlanStage {
         public var spacingM = 0.0
         /// Weight one new facility serves at most (`capacity`, in the weighting's unit; nil: unlimited).
         public var capacity: Double?
+        /// Where `capacity` comes from: `config`, `none` (`capacity: none`), the standard's rule (``standardCapacity``),
+        /// or nil (not from a config: unlimited unless `capacity` is set).
+        public var capacityBasis: String?
         /// `residents` (default), `floor_area` or `buildings`, as the coverage indicator's weightings.
         public var weighting = "residents"
         /// Walking threshold (m); default the category's own (`threshold_m`, must be one the walk stage reports).
@@ -177,6 +180,10 @@ public enum PlanStage {
             var s = String(format: "plan        %@ %.0f m: %d sites (of %d candidates): coverage %.1f %% → %.1f %%", r.plan.category, r.thresholdM,
                            r.sites.count, r.candidates, r.basePct, last)
             if let tp = r.plan.targetPct { s += String(format: " (target %.0f %%%@)", tp, r.reachedTarget ? "" : ", not reached") }
+            if let cap = r.plan.capacity {
+                s += " · capacity \(Int(cap.rounded()).grouped) per site"
+                if let b = r.plan.capacityBasis, b != "config" { s += " (\(b))" }
+            }
             progress.say(s)
         }
         if let t = treatments {
@@ -337,13 +344,16 @@ public enum PlanStage {
                 FieldDef("newly_covered", .real, "weight newly within the threshold, given the sites ranked before"),
                 FieldDef("served", .real, "weight served (capacity-limited)"),
                 FieldDef("coverage_pct", .real, "coverage (%) of the category after this site"),
-                FieldDef("buildings", .integer, "residential buildings newly covered")])
+                FieldDef("buildings", .integer, "residential buildings newly covered"),
+                FieldDef("capacity", .real, "weight one new site serves at most (null: unlimited)"),
+                FieldDef("capacity_basis", .string, "config, or the standard the default capacity comes from")])
             var areas = FeatureTable(name: "newly_covered", geometryType: "MultiPolygon", fields: [
                 FieldDef("category", .string, ""), FieldDef("rank", .integer, ""), FieldDef("buildings", .integer, ""), FieldDef("residents", .real, "")])
             for r in results {
                 for s in r.sites {
                     sites.append(.point(s.point), [.string(s.category), .int(Int64(s.rank)), .real(r.thresholdM), .string(r.plan.weighting),
-                                                   .real(s.newlyCovered), .real(s.served), .real(s.coveragePct), .int(Int64(s.buildings.count))])
+                                                   .real(s.newlyCovered), .real(s.served), .real(s.coveragePct), .int(Int64(s.buildings.count)),
+                                                   r.plan.capacity.map { .real($0) } ?? .null, r.plan.capacityBasis.map { .string($0) } ?? .null])
                     let mp = MultiPolygon(s.buildings.flatMap { base.buildings[$0].footprint.polygons })
                     areas.append(.multiPolygon(mp), [.string(s.category), .int(Int64(s.rank)), .int(Int64(s.buildings.count)),
                                                      .real(s.buildings.reduce(0) { $0 + (base.buildings[$1].residents ?? 0) })])
@@ -359,13 +369,15 @@ public enum PlanStage {
         }
     }
 
-    /// DIR/plan.csv: category, threshold, weighting, sites (0 = today), coverage_pct, newly_covered, target_pct.
+    /// DIR/plan.csv: category, threshold, weighting, sites (0 = today), coverage_pct, newly_covered, served, target_pct,
+    /// capacity (empty: unlimited).
     static func writeCSV(_ results: [CategoryResult], fire: FireSite?, path: String) throws {
-        var s = "category,threshold_m,weighting,sites,coverage_pct,newly_covered,served,target_pct\n"
+        var s = "category,threshold_m,weighting,sites,coverage_pct,newly_covered,served,target_pct,capacity\n"
         for r in results {
             let tp = r.plan.targetPct.map { String($0) } ?? ""
-            s += "\(r.plan.category),\(r.thresholdM),\(r.plan.weighting),0,\(r.basePct),0,0,\(tp)\n"
-            for x in r.sites { s += "\(r.plan.category),\(r.thresholdM),\(r.plan.weighting),\(x.rank),\(x.coveragePct),\(x.newlyCovered),\(x.served),\(tp)\n" }
+            let cap = r.plan.capacity.map { String($0) } ?? ""
+            s += "\(r.plan.category),\(r.thresholdM),\(r.plan.weighting),0,\(r.basePct),0,0,\(tp),\(cap)\n"
+            for x in r.sites { s += "\(r.plan.category),\(r.thresholdM),\(r.plan.weighting),\(x.rank),\(x.coveragePct),\(x.newlyCovered),\(x.served),\(tp),\(cap)\n" }
         }
         if let fire { s += fireCSVRows(fire) }
         do { try AtomicFile.write(s, to: URL(fileURLWithPath: path)) } catch { throw PipelineError.output(path: path, message: "\(error)") }

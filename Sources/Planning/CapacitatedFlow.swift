@@ -24,6 +24,12 @@ public struct CapacitatedFlow: Sendable {
     var covering: [[(slot: Int32, pos: Int32)]]
     /// Total weight served.
     public private(set) var served = 0.0
+    /// Search workspace, reused by every augmentation (a point is visited in the current search when its mark is
+    /// `mark`), so one search costs the entries it visits, not the number of demand points.
+    var pointFrom: [Int32], pointPos: [Int32], pointMark: [UInt32]
+    var mark: UInt32 = 0
+    /// Row entries visited so far (the searches' and the additions'): the cost callers budget by.
+    public private(set) var work = 0
 
     /// An empty site set for `p` with sites of `capacity`.
     public init(_ p: CoverageProblem, capacity: Double) {
@@ -31,13 +37,22 @@ public struct CapacitatedFlow: Sendable {
         eps = 1e-12 * max(1, p.weights.reduce(0, +))
         used = [Double](repeating: 0, count: p.weights.count)
         covering = [[(slot: Int32, pos: Int32)]](repeating: [], count: p.weights.count)
+        pointFrom = [Int32](repeating: -1, count: p.weights.count)
+        pointPos = [Int32](repeating: -1, count: p.weights.count)
+        pointMark = [UInt32](repeating: 0, count: p.weights.count)
     }
 
     /// The weight `sites` serve, by a fresh flow.
     public static func served(_ p: CoverageProblem, _ sites: [Int], capacity: Double) -> Double {
+        evaluate(p, sites, capacity: capacity).served
+    }
+
+    /// The weight `sites` serve and the work it took (row entries visited plus the demand points, which a fresh flow
+    /// allocates state for).
+    public static func evaluate(_ p: CoverageProblem, _ sites: [Int], capacity: Double) -> (served: Double, work: Int) {
         var f = CapacitatedFlow(p, capacity: capacity)
         for s in sites { f.add(s) }
-        return f.served
+        return (f.served, f.work + p.weights.count)
     }
 
     /// Adds candidate `c` and augments to a maximum flow; returns the increase of the served weight.
@@ -47,44 +62,63 @@ public struct CapacitatedFlow: Sendable {
         sites.append(c); load.append(0)
         let row = p.row(c)
         share.append([Double](repeating: 0, count: row.count))
+        work += row.count
         for (k, i) in row.enumerated() { covering[Int(i)].append((Int32(slot), Int32(k))) }
         let before = served
+        // Paths of one edge first (point → the new site), without a search: the unserved weight in its row, up to the
+        // capacity. They are augmenting paths like any other, so the maximum below is the same; when the capacity
+        // does not bind this is all, and the one search that follows finds nothing.
+        for (k, i32) in row.enumerated() {
+            let spare = capacity - load[slot]
+            guard spare > eps else { break }
+            let i = Int(i32)
+            let d = min(p.weights[i] - used[i], spare)
+            guard d > eps else { continue }
+            used[i] += d; share[slot][k] += d; load[slot] += d; served += d
+        }
         while augment() {}
         return served - before
     }
 
-    /// One augmenting path, if any (breadth-first, backwards from the sites with spare capacity).
+    /// One breadth-first search backwards from the sites with spare capacity, then an augmentation along the tree path
+    /// of every point with unserved weight it reached (each path's bottleneck taken anew, so paths that share an edge
+    /// stay feasible; a path left without residual is skipped). Returns whether anything was pushed; repeated until
+    /// not, this is a maximum flow (no augmenting path is left when a full search reaches no unserved point).
     mutating func augment() -> Bool {
-        let n = p.weights.count, m = sites.count
+        let m = sites.count
         // Parents: a point is reached from a site (the forward edge point → site); a site from a point (the point's
         // share at that site can move back, freeing the site).
-        var pointFrom = [Int32](repeating: -1, count: n), pointPos = [Int32](repeating: -1, count: n)
+        mark &+= 1
+        if mark == 0 { for i in pointMark.indices { pointMark[i] = 0 }; mark = 1 }
         var siteFrom = [Int32](repeating: -1, count: m)
         var siteSeen = [Bool](repeating: false, count: m)
         var queue: [Int] = []
+        var ends: [Int] = []
         for j in 0 ..< m where capacity - load[j] > eps { siteSeen[j] = true; queue.append(j) }
         var head = 0
         while head < queue.count {
             let j = queue[head]; head += 1
-            let c = sites[j]
-            for (k, i32) in p.row(c).enumerated() {
+            let row = p.row(sites[j])
+            work += row.count
+            for (k, i32) in row.enumerated() {
                 let i = Int(i32)
-                guard pointFrom[i] < 0 else { continue }
+                guard pointMark[i] != mark else { continue }
+                pointMark[i] = mark
                 pointFrom[i] = Int32(j); pointPos[i] = Int32(k)
-                if p.weights[i] - used[i] > eps {
-                    apply(from: i, pointFrom: pointFrom, pointPos: pointPos, siteFrom: siteFrom)
-                    return true
-                }
+                if p.weights[i] - used[i] > eps { ends.append(i); continue }
                 for (slot, pos) in covering[i] where !siteSeen[Int(slot)] && share[Int(slot)][Int(pos)] > eps {
                     siteSeen[Int(slot)] = true; siteFrom[Int(slot)] = Int32(i); queue.append(Int(slot))
                 }
             }
         }
-        return false
+        var pushed = false
+        for i in ends where apply(from: i, siteFrom: siteFrom) { pushed = true }
+        return pushed
     }
 
-    /// Pushes the bottleneck along the path ending (in search order) at point `i0` with unserved weight.
-    mutating func apply(from i0: Int, pointFrom: [Int32], pointPos: [Int32], siteFrom: [Int32]) {
+    /// Pushes the bottleneck along the search-tree path ending at point `i0` with unserved weight; false when the path
+    /// has no residual left (an earlier path of the same search used it).
+    mutating func apply(from i0: Int, siteFrom: [Int32]) -> Bool {
         // Walk the path: i0 → j0 (forward), j0 ← i1 means i1's share at j0 moves … until a site with spare capacity.
         var delta = p.weights[i0] - used[i0]
         var i = i0
@@ -98,6 +132,7 @@ public struct CapacitatedFlow: Sendable {
             delta = min(delta, share[j][Int(pos)])
             i = i2
         }
+        guard delta > eps else { return false }
         i = i0
         used[i0] += delta
         while true {
@@ -111,5 +146,6 @@ public struct CapacitatedFlow: Sendable {
             i = i2
         }
         served += delta
+        return true
     }
 }

@@ -213,6 +213,11 @@ public enum MaximalCovering {
         /// Demand point → candidates covering it (compressed rows).
         let invStart: [Int]
         let inv: [Int32]
+        /// With a capacity: flow work (row entries visited) left for the whole search, every swap pass and
+        /// perturbation round of it together (about 2·10⁸ per pass, 10⁹ in all), so the search stays bounded however
+        /// often the capacity binds.
+        final class Work { var left = 1e9 }
+        let capWork = Work()
 
         init(_ p: CoverageProblem, _ o: PlanOptions) {
             self.p = p; self.o = o
@@ -318,19 +323,25 @@ public enum MaximalCovering {
             var inSet = [Bool](repeating: false, count: nc)
             for s in sites { inSet[s] = true }
             var current = CapacitatedFlow.served(p, sites, capacity: cap)
-            let k = sites.count
-            let rowAvg = Double(p.items.count) / Double(max(1, nc)) + 1
-            var budget = 2e8 / (Double(k * k) * rowAvg)   // evaluations left (each about k augmentations over k rows)
+            // Work left, in row entries visited by the flows (``CapacitatedFlow/evaluate``). Checked inside the pass
+            // too, so a pass over k × C exchanges on a large instance stops at the budget with the best one seen.
+            let start = min(2e8, capWork.left)
+            var budget = start
+            defer { capWork.left -= start - budget }
             var swaps = 0
-            while swaps < o.maxSwaps && budget > 0 {
+            pass: while swaps < o.maxSwaps && budget > 0 {
                 var best = (v: current + eps, out: -1, inn: -1)
                 for (j, _) in sites.enumerated() {
                     for c in 0 ..< nc where !inSet[c] && p.start[c + 1] > p.start[c] {
+                        if budget <= 0 {
+                            guard best.out >= 0 else { break pass }
+                            break
+                        }
                         if o.spacing > 0 && sites.enumerated().contains(where: { $0.offset != j && dist2(p.positions[$0.element], p.positions[c]) < o.spacing * o.spacing }) { continue }
                         var trial = sites
                         trial[j] = c
-                        budget -= 1
-                        let v = CapacitatedFlow.served(p, trial, capacity: cap)
+                        let (v, w) = CapacitatedFlow.evaluate(p, trial, capacity: cap)
+                        budget -= Double(w)
                         if v > best.v { best = (v, j, c) }
                     }
                 }

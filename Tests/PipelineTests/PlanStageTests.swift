@@ -54,7 +54,7 @@ import Testing
         #expect(plan.categories[0].sites.last!.coveragePct > 30)
         // The outputs.
         let csv = try String(contentsOfFile: dir + "/plan.csv", encoding: .utf8)
-        #expect(csv.hasPrefix("category,threshold_m,weighting,sites,coverage_pct,newly_covered,served,target_pct\nkindergarten,300.0,residents,0,"))
+        #expect(csv.hasPrefix("category,threshold_m,weighting,sites,coverage_pct,newly_covered,served,target_pct,capacity\nkindergarten,300.0,residents,0,"))
         #expect(FileManager.default.fileExists(atPath: dir + "/plan.gpkg"))
         #expect(FileManager.default.fileExists(atPath: dir + "/plan/report.html"))
         #expect(FileManager.default.fileExists(atPath: dir + "/plan/indicators.csv"))
@@ -130,6 +130,20 @@ import Testing
         #expect(c.plan.categories[0].sites == 5 && c.plan.categories[0].spacingM == 300)
         #expect(c.plan.categories[1].targetPct == 80 && c.plan.categories[1].capacity == 2000 && c.plan.categories[1].weighting == "buildings")
         #expect(c.plan.candidates?.source == "sites.gpkg" && c.plan.candidates?.layer == "sites")
+        // Default capacity (GB 50180-2018 table 3.0.4, the upper population of the facility's life circle) for the
+        // residents weighting; the configured one otherwise; none for buildings weighting, parks, `capacity: none`.
+        #expect(c.plan.categories[0].capacity == nil && c.plan.categories[0].capacityBasis == nil)
+        #expect(c.plan.categories[1].capacityBasis == "config")
+        let g = try CityConfig.parse(Self.head + "plan:\n  default_capacity: gb50180\n  kindergarten: {sites: 5}\n", file: "city.yaml")
+        #expect(g.plan.categories[0].capacity == 12_000 && g.plan.categories[0].capacityBasis!.hasPrefix("GB 50180-2018 5-minute"))
+        let d = try CityConfig.parse(Self.head + "plan:\n  default_capacity: gb50180\n  primary_school: {sites: 2}\n  middle_school: {sites: 2}\n  park: {sites: 1}\n  clinic: {sites: 1, capacity: none}\n  pharmacy: {sites: 1, weighting: floor_area}\n  hospital: {sites: 1}\n", file: "city.yaml")
+        #expect(d.plan.categories.map(\.capacity) == [25_000, 100_000, nil, nil, nil, nil])
+        #expect(d.plan.categories.map(\.capacityBasis) == [PlanStage.standardCapacity("primary_school", weighting: "residents")!.basis,
+                                                          PlanStage.standardCapacity("middle_school", weighting: "residents")!.basis, nil, "none", nil, nil])
+        let e = try CityConfig.parse(Self.head + "plan:\n  default_capacity: none\n  kindergarten: {sites: 2}\n  culture: {sites: 1, capacity: 30000}\n", file: "city.yaml")
+        #expect(e.plan.categories[0].capacity == nil && e.plan.categories[1].capacity == 30_000)
+        #expect(error("plan:\n  default_capacity: yes\n  kindergarten: {sites: 1}").contains("city.yaml:6: plan.default_capacity: must be gb50180"))
+        #expect(error("plan:\n  kindergarten: {sites: 1, capacity: nil}").contains("plan.kindergarten.capacity"))
         #expect(error("plan:\n  kindergarten: {sitez: 5}").contains("city.yaml:6: plan.kindergarten.sitez: unknown key 'sitez'"))
         #expect(error("plan:\n  kindergarten: {sites: 0}") == "city.yaml:6: plan.kindergarten.sites: must be between 1 and 10000, not 0")
         #expect(error("plan:\n  kindergarten: {target_pct: 120}").contains("plan.kindergarten.target_pct: must be"))
