@@ -35,9 +35,11 @@ let package = Package(
         .systemLibrary(name: "CMeshopt", providers: [.apt(["libmeshoptimizer-dev"])]),
         // libdeflate (a dependency of libgdal-dev): GeoBridge compresses GeoTIFF tiles itself, on all cores.
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
+        // SQLite (libsqlite3-dev, a dependency of libgdal-dev): GeoPackageWriter inserts rows with prepared statements.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // GeoBridge also hosts the GEOS adapter behind Indicators' GeometryOps protocol (Indicators itself stays pure Swift)
         // and the meshoptimizer adapter behind Tiles' MeshCodec protocol (Tiles stays pure Swift).
-        .target(name: "GeoBridge", dependencies: ["CGDAL", "CGEOS", "CPROJ", "CMeshopt", "CDeflate", "CityModel", "GridCore", "Indicators", "Tiles"]),
+        .target(name: "GeoBridge", dependencies: ["CGDAL", "CGEOS", "CPROJ", "CMeshopt", "CDeflate", "CSQLite", "CityModel", "GridCore", "Indicators", "Tiles"]),
 
         // Pure Swift: no C imports (libm is linked for sqrt and friends, which Glibc declares but does not link).
         .target(name: "CityModel", linkerSettings: libm),

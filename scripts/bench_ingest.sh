@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 pbf="${1:-../shared/data/monaco_osm/monaco.osm.pbf}"
 shift || true
 [ -f "$pbf" ] || { echo "bench_ingest: $pbf not found (../shared absent?)"; exit 0; }
-bin=$(scripts/release-build cimbase)
+# CIMBASE_BIN_DIR=DIR times DIR/cimbase instead (e.g. main's release binary as the "before" anchor).
+bin=${CIMBASE_BIN_DIR:-$(scripts/release-build cimbase)}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 # Runs alternate (ours, ogr2ogr, ours, …) so that both see the same machine load.
 bestpair() {

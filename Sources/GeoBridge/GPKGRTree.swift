@@ -223,4 +223,31 @@ enum GPKGRTree {
         try exec(ds, "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT,column_name TEXT,extension_name TEXT NOT NULL,definition TEXT NOT NULL,scope TEXT NOT NULL,CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))")
         try exec(ds, "INSERT INTO gpkg_extensions (table_name,column_name,extension_name,definition,scope) VALUES (\(quoteText(table)), \(quoteText(column)), 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')")
     }
+
+    /// As `build(_:table:column:fid:entries:)`, on a direct SQLite connection (GeoPackageWriter's direct path):
+    /// the same tables, rows, triggers and extension row, with node blobs and id pairs bound to prepared statements.
+    static func build(_ db: SQLiteConnection, table: String, column: String, fid: String, entries: [Entry]) throws {
+        let rn = "rtree_\(table)_\(column)"
+        try db.exec("CREATE VIRTUAL TABLE \(quoteName(rn)) USING rtree(id, minx, maxx, miny, maxy)")
+        let sizeText = try db.rows("SELECT length(data) FROM \(quoteName(rn + "_node")) WHERE nodeno = 1").first?.first ?? nil
+        let nodeSize = sizeText.flatMap { Int($0) } ?? 1228
+        let packed = pack(entries, nodeSize: nodeSize)
+        let node = try db.prepare("INSERT OR REPLACE INTO \(quoteName(rn + "_node")) VALUES (?, ?)")
+        for (no, blob) in packed.nodes {
+            node.bind(1, int: no)
+            node.bind(2, blob: blob)
+            try node.step()
+        }
+        for (name, pairs) in [(rn + "_rowid", packed.rowids), (rn + "_parent", packed.parents)] {
+            let st = try db.prepare("INSERT INTO \(quoteName(name)) VALUES (?, ?)")
+            for (id, no) in pairs {
+                st.bind(1, int: id)
+                st.bind(2, int: no)
+                try st.step()
+            }
+        }
+        for t in triggerSQL(table: table, column: column, fid: fid) { try db.exec(t) }
+        try db.exec("CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT,column_name TEXT,extension_name TEXT NOT NULL,definition TEXT NOT NULL,scope TEXT NOT NULL,CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))")
+        try db.exec("INSERT INTO gpkg_extensions (table_name,column_name,extension_name,definition,scope) VALUES (\(quoteText(table)), \(quoteText(column)), 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')")
+    }
 }

@@ -1,4 +1,5 @@
 import CGDAL
+import CSQLite
 import CityModel
 import Foundation
 
@@ -6,6 +7,12 @@ import Foundation
 /// by `commit()`. A crash or an error leaves no file at `path` that looks complete (and `abort()` removes the temp file).
 ///
 /// Implements `FeatureSink` so generators and stages can stream into it; each layer is written in one transaction.
+///
+/// Direct path (GPKG, the default): GDAL creates the file, each layer and its schema (gpkg_contents,
+/// gpkg_geometry_columns, srs, feature-count triggers) and is closed; the rows are then inserted through one SQLite
+/// connection with a prepared statement (GeoPackage geometry blob = GP header with envelope + the WKB), then the
+/// spatial index (GPKGRTree), the feature count and the extent, as GDAL 3.6 writes them. GDAL's handle and the SQLite
+/// connection are never open on the file at the same time. `direct: false` keeps the one-OGR-feature-per-row path.
 public final class GeoPackageWriter: FeatureSink {
     public let path: String
     let tmpPath: String
@@ -21,21 +28,31 @@ public final class GeoPackageWriter: FeatureSink {
     private var bulkIndex = false
     private var indexEntries: [GPKGRTree.Entry] = []
     public private(set) var rowsWritten = 0
+    /// True when rows go through SQLite directly (see the type's documentation).
+    public let direct: Bool
+    private var db: SQLiteConnection?
+    private var current: DirectLayer?
+    private var committed = false
 
     /// - Parameters:
     ///   - crs: CRS of every layer (`EPSG:…` or WKT), nil for none.
     ///   - reproducible: fixes GeoPackage timestamps so the same content gives the same bytes.
     private let driver: String
     private let layerOptions: [String: String]
+    private let reproducible: Bool
 
     /// - Parameters:
     ///   - driver: OGR driver short name; `GPKG` by default. Other drivers (e.g. `ESRI Shapefile` for test fixtures)
     ///     are written directly to `path`, without the temp-and-rename step, since they span several files.
     ///   - layerOptions: layer creation options (e.g. `ENCODING=GBK` for shapefiles).
-    public init(path: String, crs: String?, reproducible: Bool = false, driver: String = "GPKG", layerOptions: [String: String] = [:]) throws {
+    ///   - direct: insert GPKG rows with SQLite prepared statements (default); false writes one OGR feature per row.
+    ///     Layer options that change the table GDAL writes (`SPATIAL_INDEX`) select the OGR path.
+    public init(path: String, crs: String?, reproducible: Bool = false, driver: String = "GPKG", layerOptions: [String: String] = [:], direct: Bool = true) throws {
         GDALEnvironment.ensure()
         self.path = path
         self.driver = driver
+        self.direct = direct && driver == "GPKG" && layerOptions["SPATIAL_INDEX"] == nil
+        self.reproducible = reproducible
         self.layerOptions = layerOptions
         self.tmpPath = driver == "GPKG" ? path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)" : path
         self.srs = try crs.map { try SpatialReference($0) }
@@ -67,8 +84,9 @@ public final class GeoPackageWriter: FeatureSink {
     }
 
     public func begin(_ schema: FeatureTable) throws {
-        guard let ds else { throw GeoBridgeError.gdal(function: "GDALDatasetCreateLayer", code: 0, message: "writer is closed") }
         try end()
+        if direct { try reopenGDAL() }
+        guard let ds else { throw GeoBridgeError.gdal(function: "GDALDatasetCreateLayer", code: 0, message: "writer is closed") }
         // The spatial index is packed and written by `end()` (GPKGRTree), not filled one feature at a time by GDAL.
         let gtype = Self.ogrType(schema.geometryType)
         bulkIndex = driver == "GPKG" && gtype != wkbNone && layerOptions["SPATIAL_INDEX"] == nil
@@ -85,6 +103,10 @@ public final class GeoPackageWriter: FeatureSink {
         pending.reserveCapacity(Self.batchSize)
         layerName = schema.name
         fieldTypes = schema.fields.map(\.type)
+        if direct {
+            try beginDirect(l)
+            return
+        }
         if GDALDatasetTestCapability(ds, "Transactions") != 0 {
             guard GDALDatasetStartTransaction(ds, 0) == OGRERR_NONE else { throw GDALEnvironment.lastError("GDALDatasetStartTransaction") }
             inTransaction = true
@@ -94,7 +116,7 @@ public final class GeoPackageWriter: FeatureSink {
     /// Queues one row; rows are converted to OGR features on all cores and inserted in file order in batches
     /// (`batchSize`), so the single SQLite writer thread only inserts.
     public func write(_ row: FeatureRow) throws {
-        guard layer != nil else { throw GeoBridgeError.gdal(function: "OGR_L_CreateFeature", code: 0, message: "no layer begun") }
+        guard layer != nil || current != nil else { throw GeoBridgeError.gdal(function: "OGR_L_CreateFeature", code: 0, message: "no layer begun") }
         pending.append(row)
         if pending.count >= Self.batchSize { try flush() }
     }
@@ -104,6 +126,7 @@ public final class GeoPackageWriter: FeatureSink {
 
     /// Converts the queued rows to OGR features (fields and geometry) on all cores, then inserts them in order.
     private func flush() throws {
+        if current != nil { return try flushDirect() }
         guard let layer, !pending.isEmpty else { return }
         let rows = pending
         pending.removeAll(keepingCapacity: true)
@@ -180,6 +203,7 @@ public final class GeoPackageWriter: FeatureSink {
     }
 
     public func end() throws {
+        if current != nil { return try endDirect() }
         if let layer {
             try flush()
             if bulkIndex, let ds {
@@ -201,15 +225,21 @@ public final class GeoPackageWriter: FeatureSink {
     /// Closes the file and renames it into place.
     public func commit() throws {
         try end()
-        guard let d = ds else { return }
-        ds = nil
-        GDALEnvironment.resetError()
-        GDALClose(d)
-        if CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal {
-            let e = GDALEnvironment.lastError("GDALClose")
-            try? FileManager.default.removeItem(atPath: tmpPath)
-            throw e
+        if let c = db {
+            db = nil
+            c.close()
+        } else {
+            guard let d = ds else { return }
+            ds = nil
+            GDALEnvironment.resetError()
+            GDALClose(d)
+            if CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal {
+                let e = GDALEnvironment.lastError("GDALClose")
+                try? FileManager.default.removeItem(atPath: tmpPath)
+                throw e
+            }
         }
+        committed = true
         if tmpPath != path {
             // One fsync, so that the file renamed into place is whole on disk (the writes themselves did not sync).
             let fd = open(tmpPath, O_RDONLY)
@@ -226,10 +256,284 @@ public final class GeoPackageWriter: FeatureSink {
     public func abort() {
         pending = []
         indexEntries = []
+        current = nil
+        if let c = db { db = nil; c.close() }
+        if let d = ds { ds = nil; GDALClose(d) }
+        if !committed { try? FileManager.default.removeItem(atPath: tmpPath) }
+    }
+
+    // MARK: - Direct path (SQLite prepared statements)
+
+    /// The layer being written on the direct path: its columns as GDAL created them and the prepared INSERT.
+    private final class DirectLayer {
+        let table: String
+        /// Geometry column, nil for an attribute table.
+        let geomColumn: String?
+        let fid: String
+        let gtype: OGRwkbGeometryType
+        let fieldTypes: [OGRFieldType]
+        let srsID: Int32
+        let insert: SQLiteStatement
+        /// GDAL's feature-count triggers (dropped while inserting, re-created with the same SQL at the end).
+        let countTriggers: [String]
+        /// A feature of the same field types, for the value conversions OGR does (e.g. text into an integer field).
+        let scratchDefn: OGRFeatureDefnH
+        let scratch: OGRFeatureH
+        /// Union of the non-empty geometries' envelopes (minx, maxx, miny, maxy), as GDAL keeps the layer extent.
+        var extent: (Double, Double, Double, Double)?
+        var count: Int64 = 0
+
+        init(table: String, geomColumn: String?, fid: String, gtype: OGRwkbGeometryType, fieldTypes: [OGRFieldType], srsID: Int32,
+             insert: SQLiteStatement, countTriggers: [String]) {
+            self.table = table; self.geomColumn = geomColumn; self.fid = fid; self.gtype = gtype; self.fieldTypes = fieldTypes
+            self.srsID = srsID; self.insert = insert; self.countTriggers = countTriggers
+            scratchDefn = OGR_FD_Create("scratch")
+            OGR_FD_Reference(scratchDefn)
+            for (i, t) in fieldTypes.enumerated() {
+                let fd = OGR_Fld_Create("f\(i)", t)
+                OGR_FD_AddFieldDefn(scratchDefn, fd)
+                OGR_Fld_Destroy(fd)
+            }
+            scratch = OGR_F_Create(scratchDefn)
+        }
+        deinit {
+            OGR_F_Destroy(scratch)
+            OGR_FD_Release(scratchDefn)
+        }
+    }
+
+    /// Closes the SQLite connection of the previous layer and reopens the file with GDAL (to create the next layer).
+    private func reopenGDAL() throws {
+        if let c = db { db = nil; c.close() }
+        guard ds == nil else { return }
+        CPLSetThreadLocalConfigOption("OGR_SQLITE_SYNCHRONOUS", "OFF")
+        defer { CPLSetThreadLocalConfigOption("OGR_SQLITE_SYNCHRONOUS", nil) }
+        GDALEnvironment.resetError()
+        guard let d = GDALOpenEx(tmpPath, UInt32(GDAL_OF_VECTOR | GDAL_OF_UPDATE), nil, nil, nil) else {
+            throw GDALEnvironment.lastError("GDALOpenEx", fallback: "cannot reopen \(tmpPath)")
+        }
+        ds = d
+    }
+
+    /// Hands the file over from GDAL (which has created layer `l`) to a SQLite connection and prepares the INSERT.
+    private func beginDirect(_ l: OGRLayerH) throws {
         guard let d = ds else { return }
+        let defn = OGR_L_GetLayerDefn(l)
+        var names: [String] = [], types: [OGRFieldType] = []
+        for i in 0..<OGR_FD_GetFieldCount(defn) {
+            let fd = OGR_FD_GetFieldDefn(defn, i)
+            names.append(String(cString: OGR_Fld_GetNameRef(fd)))
+            types.append(OGR_Fld_GetType(fd))
+        }
+        let gtype = OGR_FD_GetGeomType(defn)
+        let gcol = String(cString: OGR_L_GetGeometryColumn(l)), fidc = String(cString: OGR_L_GetFIDColumn(l))
+        layer = nil
+        bulkIndex = false
         ds = nil
+        // GDAL creates the table (deferred until now), its gpkg_contents / gpkg_geometry_columns / gpkg_ogr_contents
+        // rows and triggers when the dataset is closed.
+        GDALEnvironment.resetError()
         GDALClose(d)
-        try? FileManager.default.removeItem(atPath: tmpPath)
+        if CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal {
+            throw GDALEnvironment.lastError("GDALClose", fallback: "cannot create layer \(layerName) in \(path)")
+        }
+        let c = try SQLiteConnection(path: tmpPath)
+        db = c
+        // The temp file becomes visible only by rename after one fsync (commit).
+        try c.exec("PRAGMA synchronous = OFF")
+        try c.exec("BEGIN")
+        let hasGeom = gtype != wkbNone
+        let geomColumn = hasGeom ? (gcol.isEmpty ? "geom" : gcol) : nil
+        var srsID: Int32 = 0
+        if hasGeom, let v = try c.rows("SELECT srs_id FROM gpkg_geometry_columns WHERE lower(table_name) = lower(?)", [layerName]).first?.first, let v, let i = Int32(v) {
+            srsID = i
+        }
+        var triggers: [String] = []
+        for r in try c.rows("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND lower(tbl_name) = lower(?) AND name LIKE 'trigger_%_feature_count_%' ORDER BY name", [layerName]) {
+            guard let name = r[0], let sql = r[1] else { continue }
+            triggers.append(sql)
+            try c.exec("DROP TRIGGER \(GPKGRTree.quoteName(name))")
+        }
+        let cols = (geomColumn.map { [$0] } ?? []) + names
+        let sql = "INSERT INTO \(GPKGRTree.quoteName(layerName)) (" + cols.map(GPKGRTree.quoteName).joined(separator: ", ") + ") VALUES ("
+            + Array(repeating: "?", count: cols.count).joined(separator: ", ") + ")"
+        let insert = try c.prepare(sql)
+        current = DirectLayer(table: layerName, geomColumn: geomColumn, fid: fidc.isEmpty ? "fid" : fidc, gtype: gtype, fieldTypes: types,
+                              srsID: srsID, insert: insert, countTriggers: triggers)
+        indexEntries = []
+    }
+
+    /// Makes the GeoPackage geometry blobs of the queued rows on all cores, then inserts the rows in order.
+    private func flushDirect() throws {
+        guard let cur = current, let c = db, !pending.isEmpty else { return }
+        let rows = pending
+        pending.removeAll(keepingCapacity: true)
+        let n = rows.count
+        var blobs = [[UInt8]?](repeating: nil, count: n)
+        var envs = [(Double, Double, Double, Double)?](repeating: nil, count: n)
+        if cur.geomColumn != nil {
+            let workers = n < 512 ? 1 : max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+            let gtype = cur.gtype, srs = cur.srsID
+            blobs.withUnsafeMutableBufferPointer { bb in
+                envs.withUnsafeMutableBufferPointer { eb in
+                    nonisolated(unsafe) let outBlob = bb, outEnv = eb
+                    DispatchQueue.concurrentPerform(iterations: workers) { w in
+                        for i in (n * w / workers)..<(n * (w + 1) / workers) {
+                            guard let g = rows[i].geometry else { continue }
+                            (outBlob[i], outEnv[i]) = Self.gpkgGeometry(Self.coerce(g, to: gtype), srsID: srs)
+                        }
+                    }
+                }
+            }
+        }
+        let st = cur.insert
+        let first: Int32 = cur.geomColumn != nil ? 2 : 1
+        for i in 0..<n {
+            let values = rows[i].values
+            for k in cur.fieldTypes.indices {
+                bind(st, first + Int32(k), k < values.count ? values[k] : .null, k, cur)
+            }
+            do {
+                if cur.geomColumn != nil, let b = blobs[i] {
+                    try b.withUnsafeBytes { p in
+                        st.bind(1, staticBlob: p)
+                        try st.step()
+                    }
+                } else {
+                    if cur.geomColumn != nil { st.bindNull(1) }
+                    try st.step()
+                }
+            } catch {
+                throw GeoBridgeError.gdal(function: "sqlite3_step", code: 0, message: "cannot write feature \(rowsWritten + 1) to \(layerName): \(error)")
+            }
+            if let e = envs[i] {
+                indexEntries.append(GPKGRTree.Entry(id: c.lastInsertRowID, box: (GPKGRTree.down(e.0), GPKGRTree.up(e.1), GPKGRTree.down(e.2), GPKGRTree.up(e.3))))
+                if let x = cur.extent { cur.extent = (min(x.0, e.0), max(x.1, e.1), min(x.2, e.2), max(x.3, e.3)) } else { cur.extent = e }
+            }
+            cur.count += 1
+            rowsWritten += 1
+        }
+    }
+
+    /// Binds one field value as GDAL's GPKG driver binds it after OGR's conversion to the field's type.
+    private func bind(_ st: SQLiteStatement, _ col: Int32, _ v: FieldValue, _ k: Int, _ cur: DirectLayer) {
+        let t = cur.fieldTypes[k]
+        switch v {
+        case .null: st.bindNull(col); return
+        case .int(let x) where t == OFTInteger64 || (t == OFTInteger && x >= Int64(Int32.min) && x <= Int64(Int32.max)):
+            st.bind(col, int: x); return
+        case .real(let x) where !x.isFinite: st.bindNull(col); return
+        case .real(let x) where t == OFTReal: st.bind(col, double: x); return
+        case .string(let s) where t == OFTString: st.bind(col, text: s); return
+        default: break
+        }
+        // Any other combination is converted by OGR itself (the same setter as the OGR path) and bound from the result.
+        let f = cur.scratch, i = Int32(k)
+        OGR_F_UnsetField(f, i)
+        switch v {
+        case .int(let x): OGR_F_SetFieldInteger64(f, i, GIntBig(x))
+        case .real(let x): OGR_F_SetFieldDouble(f, i, x)
+        case .string(let s): OGR_F_SetFieldString(f, i, s)
+        case .null: break
+        }
+        guard OGR_F_IsFieldSetAndNotNull(f, i) != 0 else { st.bindNull(col); return }
+        switch t {
+        case OFTInteger, OFTInteger64: st.bind(col, int: Int64(OGR_F_GetFieldAsInteger64(f, i)))
+        case OFTReal: st.bind(col, double: OGR_F_GetFieldAsDouble(f, i))
+        default: st.bind(col, cText: OGR_F_GetFieldAsString(f, i))
+        }
+    }
+
+    /// Finishes the layer on the direct path: spatial index, feature-count triggers and count, extent, last change,
+    /// as GDAL's layer sync writes them; then commits the layer's transaction.
+    private func endDirect() throws {
+        guard let cur = current, let c = db else { return }
+        try flushDirect()
+        current = nil
+        if let column = cur.geomColumn {
+            let entries = indexEntries
+            indexEntries = []
+            try GPKGRTree.build(c, table: cur.table, column: column, fid: cur.fid, entries: entries)
+        }
+        for sql in cur.countTriggers { try c.exec(sql) }
+        let name = GPKGRTree.quoteText(cur.table)
+        // GDAL leaves the count of a layer it wrote no feature to as created (NULL).
+        if cur.count > 0, try !c.rows("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'gpkg_ogr_contents'").isEmpty {
+            try c.exec("UPDATE gpkg_ogr_contents SET feature_count = \(cur.count) WHERE lower(table_name) = lower(\(name))")
+        }
+        if let e = cur.extent {
+            // GDAL formats the bounds with SQLite's printf("%.18g") into the statement, and SQLite's parse of that text
+            // is not always the double it came from: the same round trip here gives the same stored values.
+            let st = try c.prepare("UPDATE gpkg_contents SET min_x = CAST(printf('%.18g', ?) AS REAL), min_y = CAST(printf('%.18g', ?) AS REAL), max_x = CAST(printf('%.18g', ?) AS REAL), max_y = CAST(printf('%.18g', ?) AS REAL) WHERE lower(table_name) = lower(?) AND lower(data_type) = 'features'")
+            st.bind(1, double: e.0); st.bind(2, double: e.2); st.bind(3, double: e.1); st.bind(4, double: e.3)
+            st.bind(5, text: cur.table)
+            try st.step()
+        }
+        if cur.count > 0 {
+            if let date = CPLGetConfigOption("OGR_CURRENT_DATE", nil) {
+                try c.exec("UPDATE gpkg_contents SET last_change = \(GPKGRTree.quoteText(String(cString: date))) WHERE lower(table_name) = lower(\(name))")
+            } else {
+                try c.exec("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE lower(table_name) = lower(\(name))")
+            }
+        }
+        try c.exec("COMMIT")
+    }
+
+    /// True when OGR sees `g` as empty (every part without coordinates; a point is empty when both are NaN).
+    static func ogrIsEmpty(_ g: Geometry) -> Bool {
+        switch g {
+        case .point(let p): return p.x.isNaN && p.y.isNaN
+        case .multiPoint(let ps): return ps.allSatisfy { $0.x.isNaN && $0.y.isNaN }
+        case .lineString(let l): return l.points.isEmpty
+        case .multiLineString(let ls): return ls.allSatisfy { $0.points.isEmpty }
+        case .polygon(let p): return p.rings.allSatisfy(\.isEmpty)
+        case .multiPolygon(let m): return m.polygons.allSatisfy { $0.rings.allSatisfy(\.isEmpty) }
+        }
+    }
+
+    /// The GeoPackage binary of `g` as GDAL 3.6 writes it (GPKGGeometryFromOGR): "GP", version 0, flags (little
+    /// endian; XY envelope unless a point or empty; the empty bit), srs_id, envelope (minx, maxx, miny, maxy), then
+    /// ISO WKB. Also returns the envelope (nil when empty). Thread-safe.
+    static func gpkgGeometry(_ g: Geometry, srsID: Int32) -> ([UInt8], (Double, Double, Double, Double)?) {
+        let empty = ogrIsEmpty(g)
+        var isPoint = false
+        if case .point = g { isPoint = true }
+        var env: (Double, Double, Double, Double)? = nil
+        if !empty {
+            var e = (Double.infinity, -Double.infinity, Double.infinity, -Double.infinity)
+            func add(_ p: Vec2) {
+                if p.x < e.0 { e.0 = p.x }; if p.x > e.1 { e.1 = p.x }
+                if p.y < e.2 { e.2 = p.y }; if p.y > e.3 { e.3 = p.y }
+            }
+            switch g {
+            case .point(let p): add(p)
+            case .multiPoint(let ps): for p in ps { add(p) }
+            case .lineString(let l): for p in l.points { add(p) }
+            case .multiLineString(let ls): for l in ls { for p in l.points { add(p) } }
+            case .polygon(let p): for r in p.rings { for q in r { add(q) } }
+            case .multiPolygon(let m): for p in m.polygons { for r in p.rings { for q in r { add(q) } } }
+            }
+            env = e
+        }
+        let withEnv = !empty && !isPoint
+        let wkb: [UInt8]
+        if empty && isPoint {
+            // OGR writes POINT EMPTY with its quiet NaN, whatever NaN the point held.
+            var w: [UInt8] = [1, 1, 0, 0, 0]
+            for _ in 0..<2 { withUnsafeBytes(of: Double.nan.bitPattern.littleEndian) { w.append(contentsOf: $0) } }
+            wkb = w
+        } else {
+            wkb = WKB.encode(g)
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(8 + (withEnv ? 32 : 0) + wkb.count)
+        out.append(contentsOf: [0x47, 0x50, 0, UInt8(0x01 | (withEnv ? 0x02 : 0) | (empty ? 0x10 : 0))])
+        withUnsafeBytes(of: srsID.littleEndian) { out.append(contentsOf: $0) }
+        if withEnv, let e = env {
+            for v in [e.0, e.1, e.2, e.3] { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+        }
+        out.append(contentsOf: wkb)
+        return (out, env)
     }
 
     private var fieldGeometryType: OGRwkbGeometryType {

@@ -328,59 +328,55 @@ public enum Gzip {
 public final class MBTilesWriter {
     public let path: String
     private let tmp: String
-    private var ds: GDALDatasetH?
+    /// The file is written through SQLite directly (prepared INSERT, tile bytes bound as blobs), not through GDAL's
+    /// SQL parser with hex literals.
+    private var db: SQLiteConnection?
+    private var insert: SQLiteStatement?
     private var pending = 0
 
     public init(path: String) throws {
-        GDALEnvironment.ensure()
         self.path = path
         tmp = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier).sqlite"
         try? FileManager.default.removeItem(atPath: tmp)
-        guard let drv = GDALGetDriverByName("SQLite") else { throw GDALEnvironment.lastError("GDALGetDriverByName", fallback: "GDAL has no SQLite driver") }
-        GDALEnvironment.resetError()
-        guard let d = CStringList([("METADATA", "NO")]).with({ GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, $0) }) else {
-            throw GDALEnvironment.lastError("GDALCreate", fallback: "cannot create \(tmp)")
-        }
-        ds = d
-        try exec("CREATE TABLE metadata (name text, value text)")
-        try exec("CREATE TABLE tiles (zoom_level integer, tile_column integer, tile_row integer, tile_data blob)")
-        try exec("BEGIN")
+        let c = try SQLiteConnection(path: tmp, create: true)
+        db = c
+        // The temp file becomes visible only by rename after one fsync (commit).
+        try c.exec("PRAGMA synchronous = OFF")
+        try c.exec("CREATE TABLE metadata (name text, value text)")
+        try c.exec("CREATE TABLE tiles (zoom_level integer, tile_column integer, tile_row integer, tile_data blob)")
+        insert = try c.prepare("INSERT INTO tiles VALUES (?, ?, ?, ?)")
+        try c.exec("BEGIN")
     }
 
     deinit { abort() }
 
     private func exec(_ sql: String) throws {
-        guard let ds else { throw GeoBridgeError.gdal(function: "MBTiles", code: 0, message: "\(path): already closed") }
-        GDALEnvironment.resetError()
-        let r = GDALDatasetExecuteSQL(ds, sql, nil, nil)
-        if let r { GDALDatasetReleaseResultSet(ds, r) }
-        if CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal {
-            throw GDALEnvironment.lastError("GDALDatasetExecuteSQL", fallback: "\(path): \(sql.prefix(80))")
-        }
+        guard let db else { throw GeoBridgeError.gdal(function: "MBTiles", code: 0, message: "\(path): already closed") }
+        try db.exec(sql)
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Adds one tile (XYZ row `y`; stored as the TMS row).
     public func add(z: Int, x: Int, y: Int, data: [UInt8]) throws {
-        let head = Array("INSERT INTO tiles VALUES (\(z),\(x),\((1 << z) - 1 - y),X'".utf8)
-        let sql = String(unsafeUninitializedCapacity: head.count + data.count * 2 + 2) { buf in
-            var k = 0
-            for c in head { buf[k] = c; k += 1 }
-            for b in data { buf[k] = Self.hexDigits[Int(b >> 4)]; buf[k + 1] = Self.hexDigits[Int(b & 15)]; k += 2 }
-            buf[k] = UInt8(ascii: "'"); buf[k + 1] = UInt8(ascii: ")")
-            return k + 2
+        guard let insert else { throw GeoBridgeError.gdal(function: "MBTiles", code: 0, message: "\(path): already closed") }
+        insert.bind(1, int: Int64(z))
+        insert.bind(2, int: Int64(x))
+        insert.bind(3, int: Int64((1 << z) - 1 - y))
+        try data.withUnsafeBytes { p in
+            insert.bind(4, staticBlob: p)
+            try insert.step()
         }
-        try exec(sql)
         pending += 1
         if pending >= 2000 { try exec("COMMIT"); try exec("BEGIN"); pending = 0 }
     }
 
     /// Sets the metadata rows (in order).
     public func setMetadata(_ rows: [(String, String)]) throws {
+        guard let db else { throw GeoBridgeError.gdal(function: "MBTiles", code: 0, message: "\(path): already closed") }
+        let st = try db.prepare("INSERT INTO metadata VALUES (?, ?)")
         for (k, v) in rows {
-            func lit(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
-            try exec("INSERT INTO metadata VALUES (\(lit(k)), \(lit(v)))")
+            st.bind(1, text: k)
+            st.bind(2, text: v)
+            try st.step()
         }
     }
 
@@ -389,8 +385,11 @@ public final class MBTilesWriter {
         try exec("COMMIT")
         try exec("CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row)")
         try exec("CREATE UNIQUE INDEX name ON metadata (name)")
-        if let d = ds { GDALClose(d) }
-        ds = nil
+        insert = nil
+        db?.close()
+        db = nil
+        let fd = open(tmp, O_RDONLY)
+        if fd >= 0 { _ = fsync(fd); _ = Foundation.close(fd) }
         guard rename(tmp, path) == 0 else {
             let msg = String(cString: strerror(errno)); try? FileManager.default.removeItem(atPath: tmp)
             throw GeoBridgeError.gdal(function: "rename", code: errno, message: "cannot move \(tmp) to \(path): \(msg)")
@@ -399,8 +398,10 @@ public final class MBTilesWriter {
 
     /// Drops the file being written.
     public func abort() {
-        if let d = ds { GDALClose(d) }
-        ds = nil
+        insert = nil
+        guard let c = db else { return }
+        db = nil
+        c.close()
         try? FileManager.default.removeItem(atPath: tmp)
     }
 }

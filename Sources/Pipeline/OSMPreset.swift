@@ -7,24 +7,33 @@ import GeoBridge
 enum OSMPreset {
     /// Parses GDAL's `other_tags` hstore text: `"k"=>"v","k2"=>"v2"` (with `\"` escapes).
     static func parseOtherTags(_ s: String) -> [(String, String)] {
+        // On UTF-8 bytes: '"' and '\\' are ASCII and never part of a multi-byte scalar, so this splits exactly as a
+        // scan over Unicode scalars does (an escaped multi-byte scalar is copied byte by byte), without an array of
+        // scalars per feature.
         var out: [(String, String)] = []
-        var chars = Array(s.unicodeScalars)[...]
-        func quoted() -> String? {
-            while let c = chars.first, c != "\"" { chars = chars.dropFirst() }
-            guard !chars.isEmpty else { return nil }
-            chars = chars.dropFirst()
-            var str = String.UnicodeScalarView()
-            while let c = chars.first {
-                chars = chars.dropFirst()
-                if c == "\\", let n = chars.first { str.append(n); chars = chars.dropFirst(); continue }
-                if c == "\"" { return String(str) }
-                str.append(c)
+        var s = s
+        s.withUTF8 { b in
+            var i = 0
+            let n = b.count
+            var buf: [UInt8] = []
+            func quoted() -> String? {
+                while i < n, b[i] != 0x22 { i += 1 }
+                guard i < n else { return nil }
+                i += 1
+                buf.removeAll(keepingCapacity: true)
+                while i < n {
+                    let c = b[i]
+                    i += 1
+                    if c == 0x5C, i < n { buf.append(b[i]); i += 1; continue }
+                    if c == 0x22 { return String(decoding: buf, as: UTF8.self) }
+                    buf.append(c)
+                }
+                return String(decoding: buf, as: UTF8.self)
             }
-            return String(str)
-        }
-        while let k = quoted() {
-            guard let v = quoted() else { break }
-            out.append((k, v))
+            while let k = quoted() {
+                guard let v = quoted() else { break }
+                out.append((k, v))
+            }
         }
         return out
     }
