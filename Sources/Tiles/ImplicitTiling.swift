@@ -153,7 +153,10 @@ struct ImplicitPlan {
             marginLon.append(m / (WGS84.b * cos(maxAbsLat)))
             marginLat.append(m / (WGS84.a * (1 - WGS84.e2)))
         }
-        let needLon = hi.x - lo.x + 2 * marginLon[0], needLat = hi.y - lo.y + 2 * marginLat[0]
+        // The root margin plus 5 cm, so that a building at the root's border still fits the deeper levels' cells
+        // (whose margins are at most the root's) despite rounding.
+        let extraLon = 0.05 / (WGS84.b * cos(maxAbsLat)), extraLat = 0.05 / (WGS84.a * (1 - WGS84.e2))
+        let needLon = hi.x - lo.x + 2 * (marginLon[0] + extraLon), needLat = hi.y - lo.y + 2 * (marginLat[0] + extraLat)
         let side = max(needLon * rParallel, needLat * rMeridian, 1)
         sideM = side
         dLon = max(side / rParallel, needLon); dLat = max(side / rMeridian, needLat)
