@@ -7,7 +7,8 @@ import Foundation
 /// Layout of DIR: `tileset.json` has one tile, the implicit root: a `region` (the root cell of `ImplicitPlan`: the
 /// buildings' longitude/latitude box plus a margin, grown to a near-square in metres; heights from the contents), a
 /// `transform` (the ENU frame at its centre), `refine: ADD`, content template `content/{level}/{x}/{y}.glb` and
-/// `implicitTiling` {QUADTREE, `subtreeLevels`, `availableLevels`, subtrees `subtrees/{level}/{x}/{y}.subtree`}.
+/// `implicitTiling` {QUADTREE, `subtreeLevels` (`TilesetOptions.subtreeLevels`; automatic: one file up to 8 levels),
+/// `availableLevels`, subtrees `subtrees/{level}/{x}/{y}.subtree`}.
 /// A tile's bounding volume is its quadrant of the root region and its geometric error the root's halved per level
 /// (the clients derive both); the root's error is `lodErrorPerSide` × the root side, so a level-L tile has the cap
 /// c · s_L of the explicit writer, and the triangle bound argued in `TilesetWriter` holds as it is.
@@ -33,7 +34,7 @@ extension TilesetWriter {
 
     func writeImplicit(buildings: [Building], ids: [Int32], extents: [Float], triangleEstimates: [Int32], metadata: BuildingMetadata,
                        projector: any ECEFProjector, to directory: URL) throws -> TilesetSummary {
-        guard (1...10).contains(options.subtreeLevels) else { throw TilesError.options("subtreeLevels \(options.subtreeLevels) is not in 1…10") }
+        guard (0...10).contains(options.subtreeLevels) else { throw TilesError.options("subtreeLevels \(options.subtreeLevels) is not in 0…10") }
         let fm = FileManager.default
         let contentDir = directory.appendingPathComponent("content"), subtreeDir = directory.appendingPathComponent("subtrees")
         do { try fm.createDirectory(at: contentDir, withIntermediateDirectories: true) } catch { throw TilesError.io("\(error)") }
@@ -86,7 +87,8 @@ extension TilesetWriter {
         planOptions.lod = .largest
         let plan = ImplicitPlan(boxes: boxes, extents: extents, triangleEstimates: triangleEstimates, ids: ids,
                                 heightRangeM: ids.isEmpty ? 0 : hHi - hLo, options: planOptions)
-        let sl = options.subtreeLevels
+        let al = max(plan.availableLevels, 1)
+        let sl = options.subtreeLevels > 0 ? options.subtreeLevels : (al + (al + 7) / 8 - 1) / ((al + 7) / 8)
         var summary = TilesetSummary(tiles: plan.tiles.count, contentTiles: 0, buildings: 0, skippedBuildings: buildings.count - ids.count,
                                      triangles: 0, vertices: 0, bytes: 0, depth: plan.availableLevels, rootRegion: [])
         guard !plan.tiles.isEmpty else {

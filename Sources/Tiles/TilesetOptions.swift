@@ -53,8 +53,9 @@ public struct TilesetOptions: Sendable {
     /// `.subtree` availability files, template content names) instead of an explicit tile tree (default false). Implicit
     /// tiles refine ADD with the `.largest` level of detail whatever `lod` says (see `ImplicitTilesetWriter` for why).
     public var implicit: Bool = false
-    /// Levels per subtree file of an implicit tileset, 1…10 (default 4: 85 tiles, 256 child subtrees per file).
-    public var subtreeLevels: Int = 4
+    /// Levels per subtree file of an implicit tileset, 1…10, or 0 (default) for automatic: all levels in one file up to
+    /// 8 levels (≤ 2.7 KB of tile bits and 8 KB of child bits), otherwise the levels split into equal parts of ≤ 8.
+    public var subtreeLevels: Int = 0
 
     public init() {}
 

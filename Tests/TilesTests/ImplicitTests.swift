@@ -72,6 +72,13 @@ import Testing
             #expect(Array(st.suffix(16)) == [0x0F, 0, 0, 0, 0, 0, 0, 0, 0x0F, 0, 0, 0, 0, 0, 0, 0])
             #expect(twin.worstOutsideM < 0.05)
         }
+        // Automatic subtree levels (0): the whole depth (2 levels) in one subtree.
+        o.subtreeLevels = 0
+        try withTempDir { dir in
+            let s = try TilesetWriter(o).write(buildings: b, projector: p, to: dir)
+            let root = (try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("tileset.json"))) as! [String: Any])["root"] as! [String: Any]
+            #expect((root["implicitTiling"] as! [String: Any])["subtreeLevels"] as? Int == 2 && s.subtrees == 1)
+        }
     }
 
     /// A 1,500-building city written with 2-level subtrees: the twin reads every subtree from the root down, lists every
