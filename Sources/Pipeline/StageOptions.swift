@@ -32,7 +32,7 @@ extension CityConfig {
     static let walkKeys: Set<String> = ["thresholds_m", "max_snap_m", "stairs_penalty", "node_crossings", "entrance_spacing_m", "k_nearest",
                                         "grid_cell_m", "fire_speed_kmh", "fire_minutes", "service_areas", "export_graph"]
     static let indicatorKeys: Set<String> = ["params", "grid_cell_m"]
-    static let tilesKeys: Set<String> = ["max_buildings_per_tile", "ground_height_m", "color_by_use", "geometric_error_scale", "attributes", "compression", "lod"]
+    static let tilesKeys: Set<String> = ["max_buildings_per_tile", "ground_height_m", "color_by_use", "geometric_error_scale", "attributes", "compression", "lod", "implicit"]
     static let scoreKeys: Set<String> = ["definition", "previous", "non_spatial"]
     static let categoryKeys: Set<String> = ["name_zh", "name_en", "life_circle", "threshold_m", "required_for_15"]
 
@@ -173,8 +173,10 @@ extension CityConfig {
 
     /// `tiles:`; `attributes` (kept building attributes to put into the tiles' metadata) goes to `attributes`.
     static func readTiles(_ n: Node, _ r: ConfigReader, into o: inout TilesetOptions, attributes: inout [String]) throws(ConfigError) {
+        var lodEntry: (path: String, node: Node)? = nil, implicitEntry: (path: String, node: Node)? = nil
         for e in try r.entries(n, "tiles", allowed: tilesKeys) {
             switch e.name {
+            case "implicit": o.implicit = try r.bool(e.value, e.path); implicitEntry = (e.path, e.value)
             case "attributes": attributes = try r.texts(e.value, e.path)
             case "max_buildings_per_tile": o.maxBuildingsPerTile = try r.integer(e.value, e.path, 1...1_000_000)
             case "ground_height_m": o.defaultGroundHeightM = try r.number(e.value, e.path, groundRange)
@@ -190,10 +192,15 @@ extension CityConfig {
                 guard let l = TileLOD(rawValue: t) else {
                     throw r.fail(e.path, e.value, "'\(t)' is not one of \(TileLOD.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
-                o.lod = l
+                o.lod = l; lodEntry = (e.path, e.value)
             default: o.geometricErrorScale = try r.number(e.value, e.path, .positive(max: 1000))
             }
         }
+        // Implicit tiles refine ADD with the `largest` level of detail (TilesetWriter.writeImplicit says why).
+        if o.implicit, let l = lodEntry, o.lod == .blocks, let i = implicitEntry {
+            throw r.fail(l.path, l.node, "'blocks' cannot be written with \(i.path): true (implicit tiles refine ADD: use lod: largest or leave lod out)")
+        }
+        if o.implicit { o.lod = .largest }
     }
 
     /// `web:` of city.yaml: a boolean, or a mapping `{enabled: bool}`; whether `cimbase run` runs the web step.

@@ -60,7 +60,7 @@ public enum TilesStage {
         let reuse = summary.contentsReused > 0 || summary.staleFilesRemoved > 0
             ? " (\(summary.contentsWritten.grouped) written, \(summary.contentsReused.grouped) unchanged, \(summary.staleFilesRemoved.grouped) stale removed)" : ""
         progress.say(String(format: "tiles       %@ buildings%@ · %@ tiles%@ · %@ triangles · %.1f MB %@  %.1f s → %@", summary.buildings.grouped,
-                   summary.blocks > 0 ? " + \(summary.blocks.grouped) LOD blocks" : "", summary.contentTiles.grouped, reuse, summary.triangles.grouped, mb, config.tiles.compression.rawValue,
+                   summary.blocks > 0 ? " + \(summary.blocks.grouped) LOD blocks" : "", summary.contentTiles.grouped, reuse + (summary.subtrees > 0 ? " (implicit, \(summary.subtrees.grouped) subtrees)" : ""), summary.triangles.grouped, mb, config.tiles.compression.rawValue,
                    Date().timeIntervalSince(t0), dir.appendingPathComponent("tileset.json").path))
         return summary
     }

@@ -16,6 +16,9 @@ struct TileContentBuilder {
     var codec: (any MeshCodec)? = nil
     /// Writes the schema and property table instead of `metadata` (the `block` class of `TileLOD.blocks` parents).
     var table: (any PropertyTableEncoder)? = nil
+    /// Implicit tiling (`ImplicitTilesetWriter`): tiles have no transform of their own, so the content carries its ENU
+    /// frame relative to this frame (the implicit root's `transform`) as the matrix of a glTF root node.
+    var rootFrame: RigidTransform? = nil
 
     /// A local ENU point as the glTF y-up Float32 position the mesh stores, in Double.
     @inline(__always) static func yUp(_ p: SIMD3<Double>) -> SIMD3<Double> {
@@ -121,13 +124,22 @@ struct TileContentBuilder {
             }
         }
         mesh.endPrimitive()
-        let glb = encodeGLB(mesh: mesh, grid: grid, rows: rows, grounds: grounds)
+        let glb = encodeGLB(mesh: mesh, grid: grid, rows: rows, grounds: grounds,
+                            nodeMatrix: rootFrame.map { Self.yUpMatrix($0.inverse.composed(with: frame)) })
         return Result(glb: glb, region: region.padded(metres: options.boundsMarginM), frame: frame,
                       triangles: mesh.triangleCount, vertices: mesh.vertexCount, features: rows.count)
     }
 
     /// Assembles the glTF JSON and BIN chunk.
-    func encodeGLB(mesh: ExtrudedMesh, grid: PositionGrid?, rows: [Int], grounds: [Double]) -> [UInt8] {
+    /// `r` (a z-up rigid transform between two ENU-like frames) as the column-major matrix of a glTF node: glTF is
+    /// y-up and 3D Tiles rotates content by Y→Z (x, y, z) ↦ (x, −z, y) after the node transforms, so the node needs
+    /// Z→Y · r · Y→Z, which makes `tile transform · Y→Z · node` equal `tile transform · r · Y→Z`.
+    static func yUpMatrix(_ r: RigidTransform) -> [Double] {
+        let y2z = RigidTransform(x: SIMD3(1, 0, 0), y: SIMD3(0, 0, 1), z: SIMD3(0, -1, 0), origin: .zero)
+        return y2z.inverse.composed(with: r.composed(with: y2z)).columnMajor
+    }
+
+    func encodeGLB(mesh: ExtrudedMesh, grid: PositionGrid?, rows: [Int], grounds: [Double], nodeMatrix: [Double]? = nil) -> [UInt8] {
         var bin = BinaryBuffer()
         var accessors: [String] = []
         var attrs: [String] = []   // per primitive: the attributes + indices JSON
@@ -223,7 +235,13 @@ struct TileContentBuilder {
         // A tile whose buildings all had unusable footprints keeps a valid glTF: a node without a mesh. Quantized
         // content: the node's translation and uniform scale are the dequantization (KHR_mesh_quantization).
         let node = prims.isEmpty ? "{}" : (grid.map { "{\"mesh\":0,\($0.nodeJSON)}" } ?? "{\"mesh\":0}")
-        j.raw(",\"scene\":0,\"scenes\":[{\"nodes\":[0]}],\"nodes\":[" + node + "]")
+        if let nodeMatrix {
+            // Node 0 places the tile's frame in the implicit root's; node 1 is the mesh node above.
+            var m = JSONText(); m.numbers(nodeMatrix)
+            j.raw(",\"scene\":0,\"scenes\":[{\"nodes\":[0]}],\"nodes\":[{\"matrix\":" + m.s + ",\"children\":[1]}," + node + "]")
+        } else {
+            j.raw(",\"scene\":0,\"scenes\":[{\"nodes\":[0]}],\"nodes\":[" + node + "]")
+        }
         if !prims.isEmpty {
             j.raw(",\"meshes\":[{\"primitives\":[" + prims.joined(separator: ",") + "]}]")
             j.raw(",\"materials\":[" + materials.joined(separator: ",") + "]")

@@ -49,6 +49,13 @@ public struct TilesetOptions: Sendable {
     /// Bits per axis of quantized positions, 8…16 (default 14, as gltfpack): the step is the tile's largest extent /
     /// (2^bits − 1), e.g. 3 cm for a 500 m leaf tile, 6 cm for 1 km (stored as UINT16 whatever the bits).
     public var positionBits: Int = 14
+    /// Writes 3D Tiles 1.1 implicit tiling (`ImplicitTilesetWriter`: a uniform quadtree of the root region, binary
+    /// `.subtree` availability files, template content names) instead of an explicit tile tree (default false). Implicit
+    /// tiles refine ADD with the `.largest` level of detail whatever `lod` says (see `ImplicitTilesetWriter` for why).
+    public var implicit: Bool = false
+    /// Levels per subtree file of an implicit tileset, 1…10, or 0 (default) for automatic: all levels in one file up to
+    /// 8 levels (≤ 2.7 KB of tile bits and 8 KB of child bits), otherwise the levels split into equal parts of ≤ 8.
+    public var subtreeLevels: Int = 0
 
     public init() {}
 
@@ -90,8 +97,10 @@ public struct TilesetSummary: Sendable, Equatable {
     public var contentsWritten: Int = 0
     /// Content files of an earlier run reused unchanged (same content hash).
     public var contentsReused: Int = 0
-    /// Files of earlier runs under `content/` removed because this tileset no longer references them.
+    /// Files of earlier runs under `content/` (and `subtrees/`) removed because this tileset no longer references them.
     public var staleFilesRemoved: Int = 0
+    /// Subtree files written (implicit tiling; 0 for an explicit tileset).
+    public var subtrees: Int = 0
 }
 
 /// Errors of the Tiles module.

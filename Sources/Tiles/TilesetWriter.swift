@@ -89,6 +89,10 @@ public struct TilesetWriter: Sendable {
             triEst[i] = Int32(clamping: t)
             ids.append(Int32(i))
         }
+        if options.implicit {
+            return try writeImplicit(buildings: buildings, ids: ids, extents: extents, triangleEstimates: triEst, metadata: metadata,
+                                     projector: projector, to: directory)
+        }
         var planOptions = options
         if options.lod == .blocks { planOptions.coarseBuildingsPerParent = 0 }
         let plan = QuadtreePlan(anchors: anchors, extents: extents, triangleEstimates: triEst, ids: ids, options: planOptions)
@@ -172,6 +176,8 @@ public struct TilesetWriter: Sendable {
         catch { throw TilesError.io("tileset.json: \(error)") }
         summary.bytes += data.count
         summary.staleFilesRemoved = removeStale(contentDir, keep: Set(contentTiles.map { results.info[$0]!.uri }))
+            + removeStaleSubtrees(directory.appendingPathComponent("subtrees"), keep: [])
+        try? fm.removeItem(at: contentDir.appendingPathComponent(Self.implicitIndexName))
         return summary
     }
 
@@ -195,7 +201,7 @@ public struct TilesetWriter: Sendable {
 
     /// Removes what earlier runs wrote under `content/` that this tileset does not reference: `.glb` files (also the
     /// `content/<level>/<x>_<y>.glb` layout of versions before hashing, whose then-empty folders go too) and leftover
-    /// temporary files. Anything else is left alone. Returns the number of files removed.
+    /// temporary files; also the `content/<level>/<x>/<y>.glb` files of an implicit tileset. Anything else is left alone. Returns the number of files removed.
     func removeStale(_ contentDir: URL, keep: Set<String>) -> Int {
         let fm = FileManager.default
         var removed = 0
@@ -206,7 +212,7 @@ public struct TilesetWriter: Sendable {
                 var isDir: ObjCBool = false
                 guard fm.fileExists(atPath: url.path, isDirectory: &isDir) else { continue }
                 if isDir.boolValue {
-                    if prefix == "content/" && !n.isEmpty && n.allSatisfy(\.isNumber) {
+                    if !n.isEmpty && n.allSatisfy(\.isNumber) {
                         sweep(url, prefix: prefix + n + "/")
                         if (try? fm.contentsOfDirectory(atPath: url.path))?.isEmpty == true { try? fm.removeItem(at: url) }
                     }
