@@ -108,7 +108,7 @@ if [ -f "$SYNTH" ]; then
     run_case synth100k --derive-builtup 50 -- "$SYNTH"
     # the same city without its boundary layer: the built-up area is derived (tiled closing), the reference closes
     # the footprints in one piece
-    sed -e '/^  boundary:/d' -e "s|source: city.gpkg|source: $(dirname "$SYNTH")/city.gpkg|" "$SYNTH" > "$WORK/synth100k_derived.yaml"
+    sed -e '/^  boundary:/d' -e "s|source: city.gpkg|source: $(dirname "$SYNTH")/city.gpkg|" -e "s|source: dem.tif|source: $(dirname "$SYNTH")/dem.tif|" "$SYNTH" > "$WORK/synth100k_derived.yaml"
     run_case synth100k_derived --derive-builtup 50 -- "$WORK/synth100k_derived.yaml"
 else
     echo "## synth100k: skipped ($SYNTH absent; make it with cimbase synth --buildings 100000 --seed 11 --out DIR)"; echo

@@ -98,6 +98,34 @@ struct CoveredCells {
         return out
     }
 
+    /// True when some marked cell meets `b` (the part of `b` on the grid).
+    func meets(_ b: BBox) -> Bool {
+        if sat.isEmpty || b.isEmpty { return false }
+        let c = Self.cell
+        let c0 = Swift.max(0, Int(((b.minX - x0) / c).rounded(.down))), c1 = Swift.min(cols - 1, Int(((b.maxX - x0) / c).rounded(.down)))
+        let r0 = Swift.max(0, Int(((b.minY - y0) / c).rounded(.down))), r1 = Swift.min(rows - 1, Int(((b.maxY - y0) / c).rounded(.down)))
+        if c0 > c1 || r0 > r1 { return false }
+        let w = cols + 1
+        return sat[(r1 + 1) * w + c1 + 1] - sat[r0 * w + c1 + 1] - sat[(r1 + 1) * w + c0] + sat[r0 * w + c0] > 0
+    }
+
+    /// The union of the buffers `u` of the features not left out, with the marked cells added, inside the box `w`:
+    /// `(u ∪ cells) ∩ w`, without the cells' rectangles. Every point of the marked cells' boundary inside `w` lies
+    /// strictly inside the buffer of a feature that was kept (a left-out feature's buffer lies in the cells), so a
+    /// connected part of `w − u` never crosses that boundary: it lies in the cells, and is filled, or keeps ≥ 1 cm
+    /// (the buffers' margin in `reach`) away from them, and stays empty. One point of each part tells which.
+    /// `u` must lie in `w`; the cells must be exact inside `w` (made from every feature within reach of it).
+    func filled(_ u: MultiPolygon, in w: BBox, _ ops: GeometryOps) throws -> MultiPolygon {
+        if sat.isEmpty { return u }
+        let rest = try ops.difference(TileLattice.rectangle(w), u)
+        let outside = rest.polygons.filter { p in
+            guard let v = p.rings.first?.first else { return true }
+            return !meets(BBox(minX: v.x - 1e-3, minY: v.y - 1e-3, maxX: v.x + 1e-3, maxY: v.y + 1e-3))
+        }
+        if outside.count == rest.polygons.count { return u }
+        return try ops.difference(TileLattice.rectangle(w), MultiPolygon(outside))
+    }
+
     /// True when every cell meeting `b` is marked (false when `b` leaves the grid or is empty).
     func covers(_ b: BBox) -> Bool {
         if sat.isEmpty || b.isEmpty { return false }

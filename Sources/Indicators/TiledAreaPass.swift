@@ -125,9 +125,8 @@ enum TiledAreaPass {
                 let core = CoveredCells(extent: q.expanded(by: d + 1), reach: d - CoveredCells.sag(d),
                                         points: near.lazy.flatMap { CoveredCells.samples(drains[Int($0)], step: CoveredCells.cell / 2) })
                 let kept = near.filter { !core.covers(clipBox(drains[Int($0)].bbox.expanded(by: d), q)) }
-                let rects = core.rectangles.map { clipBox($0, q) }.filter { $0.maxX > $0.minX && $0.maxY > $0.minY }
-                var buf = kept.isEmpty ? MultiPolygon([]) : try ops.bufferUnion(kept.map { .lineString(drains[Int($0)]) }, distance: d, clippedTo: q)
-                if !rects.isEmpty { buf = try ops.union([buf] + rects.map { TileLattice.rectangle($0) }) }
+                let u = try ops.bufferUnion(kept.map { .lineString(drains[Int($0)]) }, distance: d, clippedTo: q, adding: [])
+                let buf = try core.filled(u, in: q, ops)
                 for s in 0..<scopeB.count { out.areas[scopeB[s].0].pipeCovered[d] = 0; out.areas[scopeB[s].0].pipeGap[d] = scopeB[s].1.area }
                 if !buf.polygons.isEmpty {
                     let cov = try ops.intersection(buf, b)

@@ -60,7 +60,8 @@ public enum WebStage {
         }
         // Extent of the data (working CRS) → Web Mercator and WGS 84.
         var ext = BBox.empty
-        for l in ["buildings", "roads", "zones", "facilities", "green"] where base.layerNames.contains(l) {
+        // Every mapped layer counts (a sewer-only city — pipes and a built-up layer, no buildings — still gets a map).
+        for l in ["buildings", "roads", "zones", "facilities", "green", "water", "pipes", "built_up", "boundary"] where base.layerNames.contains(l) {
             let layer = try base.layer(l)
             if layer.featureCount > 0, let e = try? layer.extent() { ext = ext.union(e) }
         }
