@@ -14,8 +14,8 @@ import CityModel
 /// far piece of the same line without a cut between them shares its answer).
 ///
 /// Not thread-safe (it keeps scratch arrays); use one per worker.
-struct LineLengths {
-    static let band = 0.01
+public struct LineLengths {
+    public static let band = 0.01
 
     private let ax: [Double], ay: [Double], bx: [Double], by: [Double]
     private let ox: Double, oy: Double, cell: Double, inv: Double, cols: Int, rows: Int
@@ -26,7 +26,7 @@ struct LineLengths {
     private var cand: [Int32] = []
     private var events: [(t: Double, d: Int)] = []
 
-    init(_ area: MultiPolygon) {
+    public init(_ area: MultiPolygon) {
         var ax: [Double] = [], ay: [Double] = [], bx: [Double] = [], by: [Double] = []
         var box = BBox.empty
         for p in area.polygons {
@@ -157,7 +157,7 @@ struct LineLengths {
     }
 
     /// Length of `lines` inside the area (each line on its own: two lines on one centreline count twice).
-    mutating func length(_ lines: [LineString]) -> Double {
+    public mutating func length(_ lines: [LineString]) -> Double {
         if ax.isEmpty { return 0 }
         var total = 0.0
         let r = Self.band
@@ -226,7 +226,7 @@ struct LineLengths {
     }
 
     /// `length(sets[k])` inside each of `areas`, as [area][set] (the shape of `GeometryOps.lengthsInside`).
-    static func lengthsInside(_ sets: [[LineString]], _ areas: [MultiPolygon]) -> [[Double]] {
+    public static func lengthsInside(_ sets: [[LineString]], _ areas: [MultiPolygon]) -> [[Double]] {
         areas.map { a in
             if a.polygons.isEmpty { return [Double](repeating: 0, count: sets.count) }
             var ll = LineLengths(a)

@@ -141,13 +141,13 @@ enum TiledAreaPass {
                 }
                 lap("pipe_cov, pipe_gap_area")
             }
-            // Road and pipe lengths in pure Swift (`LineLengths`: the GEOS reference's 1 cm edge-band rule on an edge grid),
-            // one grid per scope serving both sets.
+            // Road and pipe lengths (with GEOS: `LineLengths`, the 1 cm edge-band rule on an edge grid in pure Swift, one
+            // grid per scope serving both sets).
             let roadLs = roadBins[t].map { roads[Int($0)] }
             let pipeLs = drains.isEmpty ? [] : drainBins[t].filter { drains[Int($0)].bbox.intersects(q) }.map { drains[Int($0)] }
             if !roadLs.isEmpty || !pipeLs.isEmpty {
                 let own = scopeB.filter { $0.0 == 0 || !whole.contains($0.0) }
-                let lens = LineLengths.lengthsInside([roadLs, pipeLs], own.map(\.1))
+                let lens = try ops.lengthsInside([roadLs, pipeLs], own.map(\.1))
                 for (s, _) in scopeB {
                     let k = own.firstIndex { $0.0 == s } ?? 0      // a zone holding the tile's whole built-up: the city's
                     out.areas[s].roadLength = lens[k][0]
