@@ -123,6 +123,9 @@ enum WalkAreas {
                 try Polygonizer.polygons(mask: $0, width: geo.cols, height: geo.rows, geoTransform: geo.geoTransform, tolerance: tol)
             }
             let vertices = polys.reduce(0) { $0 + $1.rings.reduce(0) { $0 + $1.count } }
+            if ProcessInfo.processInfo.environment["CIMBASE_TIMINGS"] != nil {
+                FileHandle.standardError.write("timing walk trace tolerance \(tol) m: \(polys.count) polygons, \(vertices) vertices\n".data(using: .utf8)!)
+            }
             if vertices <= o.maxVertices || tol >= 64 * o.cellM { return (MultiPolygon(polys), tol) }
             tol *= 2
         }
