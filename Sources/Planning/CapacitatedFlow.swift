@@ -212,6 +212,26 @@ public struct CapacitatedFlow: Sendable {
         sites.append(c)
         work += hi - lo
         for e in lo ..< hi { link(e) }
+        augment(into: c)
+        return served - before
+    }
+
+    /// The increase of the served weight if candidate `c` (not in the set) were added: the addition's augmentation,
+    /// rolled back. Cheaper than ``add(_:)`` + ``rollback(to:)``: c's entries are not linked into the points' lists (no
+    /// search of this augmentation passes through c's lists: c is its root), so only flow changes are logged.
+    public mutating func gain(_ c: Int) -> Double {
+        precondition(!chosen[c], "candidate \(c) is in the set already")
+        let cp = checkpoint()
+        work += p.start[c + 1] - p.start[c]
+        augment(into: c)
+        let g = served - cp.served
+        rollback(to: cp)
+        return g
+    }
+
+    /// Augments to a maximum after c's edge to the sink opened: one-edge paths, then searches backwards from c.
+    mutating func augment(into c: Int) {
+        let lo = p.start[c], hi = p.start[c + 1]
         // Paths of one edge first (point → c), without a search: the unserved weight in its row, nearest first.
         var l = load[c]
         for e in lo ..< hi {
@@ -224,7 +244,6 @@ public struct CapacitatedFlow: Sendable {
         }
         setLoad(c, l)
         while capacity - load[c] > eps && augmentInto(c) {}
-        return served - before
     }
 
     /// One breadth-first search backwards from `c` through saturated sites, then an augmentation along the tree path of

@@ -98,7 +98,7 @@ public enum MaximalCovering {
                 let cheap = p.items.count <= 200_000
                 while g.count > 1 {
                     var shorter = Array(g.dropLast())
-                    swaps += cheap ? ls.run(&shorter) : ls.improve(&shorter)
+                    swaps += cheap ? ls.run(&shorter, stopAt: targetW) : ls.improve(&shorter, stopAt: targetW)
                     guard achieved(shorter) >= targetW else { break }
                     g = shorter
                 }
@@ -141,9 +141,7 @@ public enum MaximalCovering {
             let c = Int(top.candidate)
             if o.spacing > 0 && chosen.contains(where: { dist2(p.positions[$0], p.positions[c]) < o.spacing * o.spacing }) { continue }
             if top.round != round {
-                let cp = flow.checkpoint()
-                let g = flow.add(c)
-                flow.rollback(to: cp)
+                let g = flow.gain(c)
                 if g > eps { heap.push(GainEntry(gain: g, candidate: top.candidate, round: round)) }
                 continue
             }
@@ -170,9 +168,7 @@ public enum MaximalCovering {
         while !left.isEmpty {
             var bi = 0, bg = -1.0
             for (k, c) in left.enumerated() {
-                let cp = flow.checkpoint()
-                let g = flow.add(c)
-                flow.rollback(to: cp)
+                let g = flow.gain(c)
                 if g > bg + tol || (abs(g - bg) <= tol && c < left[bi]) { bg = g; bi = k }
             }
             let c = left.remove(at: bi)
@@ -237,9 +233,9 @@ public enum MaximalCovering {
         let invStart: [Int]
         let inv: [Int32]
         /// With a capacity: flow work (row entries visited) left for the whole search, every swap pass and
-        /// perturbation round of it together (about 2·10⁸ per pass, 10⁹ in all), so the search stays bounded however
+        /// perturbation round of it together (5·10⁷ per pass, 2.5·10⁸ in all), so the search stays bounded however
         /// often the capacity binds.
-        final class Work { var left = 1e9 }
+        final class Work { var left = 2.5e8 }
         let capWork = Work()
 
         init(_ p: CoverageProblem, _ o: PlanOptions) {
@@ -255,10 +251,14 @@ public enum MaximalCovering {
         }
 
         /// Swaps to a local optimum, then up to `o.perturbations` rounds of drop / randomised refill / swap, keeping the
-        /// best set found. Returns the number of improving swaps made on the way to the kept set.
-        func run(_ sites: inout [Int]) -> Int {
-            var swaps = improve(&sites)
+        /// best set found. Returns the number of improving swaps made on the way to the kept set. With a capacity and
+        /// `stopAt` (a covered weight, existing facilities included: the target while shrinking), the search ends as
+        /// soon as a set reaches it.
+        func run(_ sites: inout [Int], stopAt: Double? = nil) -> Int {
+            let stop = o.capacity == nil ? nil : stopAt
+            var swaps = improve(&sites, stopAt: stop)
             var best = MaximalCovering.value(p, sites, o)
+            if let stop, p.baseCovered + best >= stop { return swaps }
             let k = sites.count
             guard k >= 1, k < p.candidateCount, o.perturbations > 0 else { return swaps }
             var rng = RandomInstances.Generator(seed: 0x5EED_0017 &+ UInt64(k))
@@ -276,18 +276,20 @@ public enum MaximalCovering {
                 var removed: [Int] = []
                 for _ in 0 ..< drop { removed.append(keep.remove(at: Int(rng.next() % UInt64(keep.count)))) }
                 var trial = MaximalCovering.refill(p, keep, excluded: removed, k: k, o, rng: &rng)
-                let s = improve(&trial)
+                let s = improve(&trial, stopAt: stop)
                 let v = MaximalCovering.value(p, trial, o)
                 // Plateau moves are accepted (the walk goes on from equal sets); the best set is kept.
                 if v >= currentV - eps { current = trial; currentV = v }
                 if v > best + eps { best = v; sites = trial; swaps += s }
+                if let stop, p.baseCovered + best >= stop { break }
             }
             return swaps
         }
 
-        /// Applies the best improving exchange until none improves; returns the number of swaps.
-        func improve(_ sites: inout [Int]) -> Int {
-            if let cap = o.capacity { return improveCapacitated(&sites, capacity: cap) }
+        /// Applies the best improving exchange until none improves; returns the number of swaps. `stopAt`: see ``run``
+        /// (used with a capacity only).
+        func improve(_ sites: inout [Int], stopAt: Double? = nil) -> Int {
+            if let cap = o.capacity { return improveCapacitated(&sites, capacity: cap, stopAt: stopAt) }
             let nc = p.candidateCount, n = p.weights.count
             guard !sites.isEmpty, sites.count < nc else { return 0 }
             var count = [Int32](repeating: 0, count: n)
@@ -343,8 +345,8 @@ public enum MaximalCovering {
         /// (submodularity), so each pass first takes those gains (trial additions), keeps the candidates with a positive
         /// one, and tries them in falling order per removed site until the gain bound drops below the best exchange
         /// found; also skipped: c when its gain alone, min(capacity, weight in its row), minus r's loss cannot beat it.
-        /// Bounded by work (row entries the flow visits): about 2·10⁸ per call, 10⁹ for the whole search.
-        func improveCapacitated(_ sites: inout [Int], capacity cap: Double) -> Int {
+        /// Bounded by work (row entries the flow visits): 5·10⁷ per call, 2.5·10⁸ for the whole search.
+        func improveCapacitated(_ sites: inout [Int], capacity cap: Double, stopAt: Double? = nil) -> Int {
             let nc = p.candidateCount
             guard !sites.isEmpty, sites.count < nc else { return 0 }
             let eps = 1e-9 * max(1, p.totalWeight)
@@ -356,23 +358,36 @@ public enum MaximalCovering {
                 for i in p.row(c) { w += p.weights[Int(i)] }
                 alone[c] = min(cap, w)
             }
-            let budget = Int(min(2e8, capWork.left)), workStart = flow.work
+            let budget = Int(min(5e7, capWork.left)), workStart = flow.work
             defer { capWork.left -= Double(flow.work - workStart) }
             var swaps = 0
             var gains: [(g: Double, c: Int)] = []
             pass: while swaps < o.maxSwaps && flow.work - workStart < budget {
+                if let stopAt, p.baseCovered + flow.served >= stopAt { break }
                 let current = flow.served
                 gains.removeAll(keepingCapacity: true)
                 for c in 0 ..< nc where !flow.contains(c) && alone[c] > eps {
-                    let cp = flow.checkpoint()
-                    let g = flow.add(c)
-                    flow.rollback(to: cp)
+                    let g = flow.gain(c)
                     if g > eps { gains.append((g, c)) }
                 }
                 // Largest gain first, lower index on ties (the order exchanges are tried in, so ties stay deterministic).
                 gains.sort { $0.g != $1.g ? $0.g > $1.g : $0.c < $1.c }
                 var best = (delta: eps, out: -1, inn: -1)
-                for (j, r) in sites.enumerated() {
+                // While shrinking to a target (`stopAt`): sites with the smallest loss first, and the first site with an
+                // improving exchange takes its best one (the next pass starts from the improved set).
+                var order = Array(sites.indices)
+                if stopAt != nil {
+                    var loss = [Double](repeating: 0, count: sites.count)
+                    for (j, r) in sites.enumerated() {
+                        let cp = flow.checkpoint()
+                        loss[j] = flow.remove(r)
+                        flow.rollback(to: cp)
+                    }
+                    order.sort { loss[$0] != loss[$1] ? loss[$0] < loss[$1] : $0 < $1 }
+                }
+                for j in order {
+                    let r = sites[j]
+                    if stopAt != nil && best.out >= 0 { break }
                     guard let top = gains.first, top.g > best.delta else { break }
                     if flow.work - workStart >= budget { if best.out >= 0 { break } else { break pass } }
                     let cpOut = flow.checkpoint()
@@ -381,10 +396,7 @@ public enum MaximalCovering {
                         guard g > best.delta else { break }
                         if alone[c] - loss <= best.delta { continue }
                         if o.spacing > 0 && sites.enumerated().contains(where: { $0.offset != j && dist2(p.positions[$0.element], p.positions[c]) < o.spacing * o.spacing }) { continue }
-                        let cp = flow.checkpoint()
-                        flow.add(c)
-                        let delta = flow.served - current
-                        flow.rollback(to: cp)
+                        let delta = flow.served + flow.gain(c) - current
                         if delta > best.delta { best = (delta, j, c) }
                         if flow.work - workStart >= budget { break }
                     }

@@ -77,7 +77,7 @@ func denseInstance(_ rng: inout SplitMix64, points: Int, candidates: Int) -> Cov
         #expect(abs(f.used.reduce(0, +) - f.served) <= tol)
     }
 
-    /// The incremental flow (additions, removals with repair, nested trial changes rolled back) against Edmonds–Karp
+    /// The incremental flow (trial gains, additions, removals with repair, nested trial changes rolled back) against Edmonds–Karp
     /// on the same site set after every step, on seeded random instances with capacities from a fifth of a site's
     /// reach to more than all of it.
     @Test func incrementalFlowMatchesEdmondsKarp() {
@@ -106,8 +106,12 @@ func denseInstance(_ rng: inout SplitMix64, points: Int, candidates: Int) -> Cov
                     check("remove \(r)")
                 } else if let c = out.isEmpty ? nil : out[Int(rng.next() % UInt64(out.count))] {
                     let before = f.served
+                    // The trial gain (no linking, rolled back) first: it must leave the flow as it was.
+                    let trial = f.gain(c)
+                    #expect(f.served == before && !f.contains(c))
                     let gain = f.add(c)
                     #expect(gain >= -tol && abs(before + gain - f.served) <= tol)
+                    #expect(abs(trial - gain) <= tol, "instance \(instance): gain(\(c)) \(trial) vs add \(gain)")
                     check("add \(c)")
                 }
             }
