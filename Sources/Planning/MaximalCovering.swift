@@ -62,16 +62,18 @@ public struct PlanSolution: Sendable, Equatable {
 /// `spacing` to a chosen site is never taken.
 ///
 /// When the greedy stops because no candidate adds any weight (the target cannot be reached, or every coverable point
-/// is covered), its sites cover every demand point that any candidate covers: without capacity or spacing no set
-/// covers more, so the local search is skipped (it could not improve; on a large city this is most of the time).
+/// is covered), no set of any size does better (monotone and submodular objective, with or without capacity): without
+/// spacing the local search is skipped (it could not improve; on a large city this is most of the time).
 ///
 /// Capacity (the capacitated MCLP of Current & Storbeck 1988): a site serves at most `capacity` weight, and the served
 /// weight of a site set is that of the best assignment of demand to the chosen sites within reach (a point may be split
-/// between sites), computed as a maximum flow (``CapacitatedFlow``) — the same assignment as the integer program of
-/// scripts/check_plan_optimum.py. The greedy chooses with the gain min(capacity, uncovered weight in reach) after each
-/// taken site has served its nearest uncovered weight (non-increasing, so lazy evaluation stays exact for that rule);
-/// the 1-swap and perturbation search then value every set by its flow, and each rank's `served` is the increase of
-/// the flow when its site joins those ranked before (sets of up to 40 sites are ranked by that increase).
+/// between sites), computed as a maximum flow (``CapacitatedFlow``, kept incrementally with an undo log) — the same
+/// assignment as the integer program of scripts/check_plan_optimum.py. The served weight is monotone and submodular
+/// (proof at ``CapacitatedFlow``), so the greedy is the exact lazy greedy by the increase of the flow, and an exhausted
+/// greedy is optimal as without capacity; the 1-swap search values every set by its flow (trial changes rolled back,
+/// exchanges bounded by the entering candidate's gain), the perturbation rounds likewise, and each rank's `served` is
+/// the increase of the flow when its site joins those ranked before (sets of up to 40 sites are ranked by that
+/// increase).
 /// Ties go to the lower candidate index, so results are deterministic.
 public enum MaximalCovering {
     /// Solves `problem` with `options`. Complexity: O(Σ row sizes · (1 + re-evaluations) + C log C) for the greedy,
