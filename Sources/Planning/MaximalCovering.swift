@@ -62,16 +62,18 @@ public struct PlanSolution: Sendable, Equatable {
 /// `spacing` to a chosen site is never taken.
 ///
 /// When the greedy stops because no candidate adds any weight (the target cannot be reached, or every coverable point
-/// is covered), its sites cover every demand point that any candidate covers: without capacity or spacing no set
-/// covers more, so the local search is skipped (it could not improve; on a large city this is most of the time).
+/// is covered), no set of any size does better (monotone and submodular objective, with or without capacity): without
+/// spacing the local search is skipped (it could not improve; on a large city this is most of the time).
 ///
 /// Capacity (the capacitated MCLP of Current & Storbeck 1988): a site serves at most `capacity` weight, and the served
 /// weight of a site set is that of the best assignment of demand to the chosen sites within reach (a point may be split
-/// between sites), computed as a maximum flow (``CapacitatedFlow``) — the same assignment as the integer program of
-/// scripts/check_plan_optimum.py. The greedy chooses with the gain min(capacity, uncovered weight in reach) after each
-/// taken site has served its nearest uncovered weight (non-increasing, so lazy evaluation stays exact for that rule);
-/// the 1-swap and perturbation search then value every set by its flow, and each rank's `served` is the increase of
-/// the flow when its site joins those ranked before (sets of up to 40 sites are ranked by that increase).
+/// between sites), computed as a maximum flow (``CapacitatedFlow``, kept incrementally with an undo log) — the same
+/// assignment as the integer program of scripts/check_plan_optimum.py. The served weight is monotone and submodular
+/// (proof at ``CapacitatedFlow``), so the greedy is the exact lazy greedy by the increase of the flow, and an exhausted
+/// greedy is optimal as without capacity; the 1-swap search values every set by its flow (trial changes rolled back,
+/// exchanges bounded by the entering candidate's gain), the perturbation rounds likewise, and each rank's `served` is
+/// the increase of the flow when its site joins those ranked before (sets of up to 40 sites are ranked by that
+/// increase).
 /// Ties go to the lower candidate index, so results are deterministic.
 public enum MaximalCovering {
     /// Solves `problem` with `options`. Complexity: O(Σ row sizes · (1 + re-evaluations) + C log C) for the greedy,
@@ -80,13 +82,14 @@ public enum MaximalCovering {
         let nc = p.candidateCount
         let kMax = min(nc, o.maxSites ?? nc)
         let targetW = o.targetShare.map { $0 * p.totalWeight }
-        var (g, exhausted) = greedy(p, o, kMax: kMax, targetW: targetW)
+        var (g, exhausted) = o.capacity.map { greedyCapacitated(p, o, capacity: $0, kMax: kMax, targetW: targetW) }
+            ?? greedy(p, o, kMax: kMax, targetW: targetW)
         var swaps = 0
         let achieved: ([Int]) -> Double = { s in p.baseCovered + value(p, s, o) }
-        if let cap = o.capacity { fillCapacitated(p, &g, o, capacity: cap, kMax: kMax, targetW: targetW) }
-        // The greedy stopped because no candidate adds anything: without capacity and spacing its sites then cover every
-        // demand point any candidate covers, so no set of that size covers more (swaps cannot improve it).
-        let provablyOptimal = exhausted && o.capacity == nil && o.spacing == 0
+        // The greedy stopped because no candidate adds anything: without spacing no set of any size does better (its
+        // value is monotone and submodular, with or without capacity: F(T) ≤ F(S ∪ T) ≤ F(S) + Σ gains = F(S)), so
+        // swaps cannot improve it.
+        let provablyOptimal = exhausted && o.spacing == 0
         let reached = targetW.map { achieved(g) >= $0 } ?? false
         let searched = o.localSearch && !g.isEmpty && !(provablyOptimal && !reached)
         if searched {
@@ -97,7 +100,7 @@ public enum MaximalCovering {
                 let cheap = p.items.count <= 200_000
                 while g.count > 1 {
                     var shorter = Array(g.dropLast())
-                    swaps += cheap ? ls.run(&shorter) : ls.improve(&shorter)
+                    swaps += cheap ? ls.run(&shorter, stopAt: targetW) : ls.improve(&shorter, stopAt: targetW)
                     guard achieved(shorter) >= targetW else { break }
                     g = shorter
                 }
@@ -110,28 +113,45 @@ public enum MaximalCovering {
         return summarise(p, g, o, swaps: swaps, targetW: targetW)
     }
 
-    /// With a capacity the greedy's rule (nearest uncovered first) may see no gain where the optimal assignment has
-    /// one (a site reaching only points another site serves, which could serve others): add the candidate with the
-    /// largest increase of the flow while one increases it, up to `kMax` sites or the target. Skipped when a step would
-    /// cost more than about 2·10⁸ row entries.
-    static func fillCapacitated(_ p: CoverageProblem, _ g: inout [Int], _ o: PlanOptions, capacity cap: Double, kMax: Int, targetW: Double?) {
-        guard g.count < kMax, Double(p.candidateCount) * Double(p.items.count + p.weights.count) <= 2e8 else { return }
-        var flow = CapacitatedFlow(p, capacity: cap)
-        for s in g { flow.add(s) }
-        var inSet = [Bool](repeating: false, count: p.candidateCount)
-        for s in g { inSet[s] = true }
-        let eps = 1e-9 * max(1, p.totalWeight)
-        while g.count < kMax, targetW.map({ p.baseCovered + flow.served < $0 }) ?? true {
-            var best = (gain: eps, c: -1), bestFlow = flow
-            for c in 0 ..< p.candidateCount where !inSet[c] && p.start[c + 1] > p.start[c] {
-                if o.spacing > 0 && g.contains(where: { dist2(p.positions[$0], p.positions[c]) < o.spacing * o.spacing }) { continue }
-                var f = flow
-                let gain = f.add(c)
-                if gain > best.gain { best = (gain, c); bestFlow = f }
-            }
-            guard best.c >= 0 else { break }
-            g.append(best.c); inSet[best.c] = true; flow = bestFlow
+    /// The lazy greedy with a capacity, by the exact increase of the served weight (``CapacitatedFlow``): a candidate's
+    /// gain only falls as sites are added (the flow value is submodular), so a gain from an earlier round is an upper
+    /// bound; the heap's top is re-evaluated exactly (a trial addition to the one flow, rolled back) until its gain is
+    /// current, and then taken. Initial gains (no site yet) are exact: min(capacity, weight in the row). Stops at `kMax`
+    /// sites, at the target, or when nothing adds weight — at once when the flow serves all demand any candidate reaches
+    /// (the upper bound); that is reported as exhausted, like an empty heap. Zero gains are never taken.
+    static func greedyCapacitated(_ p: CoverageProblem, _ o: PlanOptions, capacity cap: Double, kMax: Int,
+                                  targetW: Double?) -> (sites: [Int], exhausted: Bool) {
+        let nc = p.candidateCount
+        var heap = GainHeap()
+        var reach = [Bool](repeating: false, count: p.weights.count)
+        for c in 0 ..< nc {
+            var s = 0.0
+            for i in p.row(c) { s += p.weights[Int(i)]; reach[Int(i)] = true }
+            s = min(s, cap)
+            if s > 0 { heap.push(GainEntry(gain: s, candidate: Int32(c), round: 0)) }
         }
+        var bound = 0.0
+        for (i, r) in reach.enumerated() where r { bound += p.weights[i] }
+        let eps = 1e-9 * max(1, p.totalWeight)
+        var flow = CapacitatedFlow(p, capacity: cap)
+        var chosen: [Int] = []
+        var round: Int32 = 0
+        var exhausted = true
+        while let top = heap.pop() {
+            if chosen.count >= kMax || targetW.map({ p.baseCovered + flow.served >= $0 }) == true { exhausted = false; break }
+            if flow.served >= bound - eps { break }
+            let c = Int(top.candidate)
+            if o.spacing > 0 && chosen.contains(where: { dist2(p.positions[$0], p.positions[c]) < o.spacing * o.spacing }) { continue }
+            if top.round != round {
+                let g = flow.gain(c)
+                if g > eps { heap.push(GainEntry(gain: g, candidate: top.candidate, round: round)) }
+                continue
+            }
+            flow.add(c)
+            chosen.append(c)
+            round += 1
+        }
+        return (chosen, exhausted)
     }
 
     /// The objective of a site set: the newly covered weight without capacity, the weight served with one.
@@ -145,16 +165,17 @@ public enum MaximalCovering {
     static func rankCapacitated(_ p: CoverageProblem, _ sites: [Int], capacity cap: Double) -> [Int] {
         guard sites.count <= 40 else { return sites }
         var flow = CapacitatedFlow(p, capacity: cap)
+        let tol = 1e-12 * max(1, p.totalWeight)
         var left = sites, order: [Int] = []
         while !left.isEmpty {
-            var bi = 0, bg = -1.0, bf = flow
+            var bi = 0, bg = -1.0
             for (k, c) in left.enumerated() {
-                var f = flow
-                let g = f.add(c)
-                if g > bg + 1e-12 * max(1, p.totalWeight) || (abs(g - bg) <= 1e-12 * max(1, p.totalWeight) && c < left[bi]) { bg = g; bi = k; bf = f }
+                let g = flow.gain(c)
+                if g > bg + tol || (abs(g - bg) <= tol && c < left[bi]) { bg = g; bi = k }
             }
-            order.append(left.remove(at: bi))
-            flow = bf
+            let c = left.remove(at: bi)
+            flow.add(c)
+            order.append(c)
         }
         return order
     }
@@ -214,9 +235,9 @@ public enum MaximalCovering {
         let invStart: [Int]
         let inv: [Int32]
         /// With a capacity: flow work (row entries visited) left for the whole search, every swap pass and
-        /// perturbation round of it together (about 2·10⁸ per pass, 10⁹ in all), so the search stays bounded however
+        /// perturbation round of it together (5·10⁷ per pass, 2.5·10⁸ in all), so the search stays bounded however
         /// often the capacity binds.
-        final class Work { var left = 1e9 }
+        final class Work { var left = 2.5e8 }
         let capWork = Work()
 
         init(_ p: CoverageProblem, _ o: PlanOptions) {
@@ -232,10 +253,14 @@ public enum MaximalCovering {
         }
 
         /// Swaps to a local optimum, then up to `o.perturbations` rounds of drop / randomised refill / swap, keeping the
-        /// best set found. Returns the number of improving swaps made on the way to the kept set.
-        func run(_ sites: inout [Int]) -> Int {
-            var swaps = improve(&sites)
+        /// best set found. Returns the number of improving swaps made on the way to the kept set. With a capacity and
+        /// `stopAt` (a covered weight, existing facilities included: the target while shrinking), the search ends as
+        /// soon as a set reaches it.
+        func run(_ sites: inout [Int], stopAt: Double? = nil) -> Int {
+            let stop = o.capacity == nil ? nil : stopAt
+            var swaps = improve(&sites, stopAt: stop)
             var best = MaximalCovering.value(p, sites, o)
+            if let stop, p.baseCovered + best >= stop { return swaps }
             let k = sites.count
             guard k >= 1, k < p.candidateCount, o.perturbations > 0 else { return swaps }
             var rng = RandomInstances.Generator(seed: 0x5EED_0017 &+ UInt64(k))
@@ -253,18 +278,20 @@ public enum MaximalCovering {
                 var removed: [Int] = []
                 for _ in 0 ..< drop { removed.append(keep.remove(at: Int(rng.next() % UInt64(keep.count)))) }
                 var trial = MaximalCovering.refill(p, keep, excluded: removed, k: k, o, rng: &rng)
-                let s = improve(&trial)
+                let s = improve(&trial, stopAt: stop)
                 let v = MaximalCovering.value(p, trial, o)
                 // Plateau moves are accepted (the walk goes on from equal sets); the best set is kept.
                 if v >= currentV - eps { current = trial; currentV = v }
                 if v > best + eps { best = v; sites = trial; swaps += s }
+                if let stop, p.baseCovered + best >= stop { break }
             }
             return swaps
         }
 
-        /// Applies the best improving exchange until none improves; returns the number of swaps.
-        func improve(_ sites: inout [Int]) -> Int {
-            if let cap = o.capacity { return improveCapacitated(&sites, capacity: cap) }
+        /// Applies the best improving exchange until none improves; returns the number of swaps. `stopAt`: see ``run``
+        /// (used with a capacity only).
+        func improve(_ sites: inout [Int], stopAt: Double? = nil) -> Int {
+            if let cap = o.capacity { return improveCapacitated(&sites, capacity: cap, stopAt: stopAt) }
             let nc = p.candidateCount, n = p.weights.count
             guard !sites.isEmpty, sites.count < nc else { return 0 }
             var count = [Int32](repeating: 0, count: n)
@@ -314,41 +341,73 @@ public enum MaximalCovering {
             return swaps
         }
 
-        /// Capacity swaps: the best exchange of one chosen site for one unchosen one, each set valued by its served weight
-        /// (``CapacitatedFlow``), until none improves; at most about 2·10⁸ row entries are visited in all.
-        func improveCapacitated(_ sites: inout [Int], capacity cap: Double) -> Int {
+        /// Capacity swaps: the best exchange of one chosen site for one unchosen one, each set valued by its served weight,
+        /// until none improves. One flow (``CapacitatedFlow``) holds the current set; an exchange is a trial removal and
+        /// addition on it, rolled back. An exchange r → c gains at most c's gain to the whole set, F(S ∪ {c}) − F(S)
+        /// (submodularity), so each pass first takes those gains (trial additions), keeps the candidates with a positive
+        /// one, and tries them in falling order per removed site until the gain bound drops below the best exchange
+        /// found; also skipped: c when its gain alone, min(capacity, weight in its row), minus r's loss cannot beat it.
+        /// Bounded by work (row entries the flow visits): 5·10⁷ per call, 2.5·10⁸ for the whole search.
+        func improveCapacitated(_ sites: inout [Int], capacity cap: Double, stopAt: Double? = nil) -> Int {
             let nc = p.candidateCount
             guard !sites.isEmpty, sites.count < nc else { return 0 }
             let eps = 1e-9 * max(1, p.totalWeight)
-            var inSet = [Bool](repeating: false, count: nc)
-            for s in sites { inSet[s] = true }
-            var current = CapacitatedFlow.served(p, sites, capacity: cap)
-            // Work left, in row entries visited by the flows (``CapacitatedFlow/evaluate``). Checked inside the pass
-            // too, so a pass over k × C exchanges on a large instance stops at the budget with the best one seen.
-            let start = min(2e8, capWork.left)
-            var budget = start
-            defer { capWork.left -= start - budget }
+            var flow = CapacitatedFlow(p, capacity: cap)
+            for s in sites { flow.add(s) }
+            var alone = [Double](repeating: 0, count: nc)
+            for c in 0 ..< nc {
+                var w = 0.0
+                for i in p.row(c) { w += p.weights[Int(i)] }
+                alone[c] = min(cap, w)
+            }
+            let budget = Int(min(5e7, capWork.left)), workStart = flow.work
+            defer { capWork.left -= Double(flow.work - workStart) }
             var swaps = 0
-            pass: while swaps < o.maxSwaps && budget > 0 {
-                var best = (v: current + eps, out: -1, inn: -1)
-                for (j, _) in sites.enumerated() {
-                    for c in 0 ..< nc where !inSet[c] && p.start[c + 1] > p.start[c] {
-                        if budget <= 0 {
-                            guard best.out >= 0 else { break pass }
-                            break
-                        }
-                        if o.spacing > 0 && sites.enumerated().contains(where: { $0.offset != j && dist2(p.positions[$0.element], p.positions[c]) < o.spacing * o.spacing }) { continue }
-                        var trial = sites
-                        trial[j] = c
-                        let (v, w) = CapacitatedFlow.evaluate(p, trial, capacity: cap)
-                        budget -= Double(w)
-                        if v > best.v { best = (v, j, c) }
+            var gains: [(g: Double, c: Int)] = []
+            pass: while swaps < o.maxSwaps && flow.work - workStart < budget {
+                if let stopAt, p.baseCovered + flow.served >= stopAt { break }
+                let current = flow.served
+                gains.removeAll(keepingCapacity: true)
+                for c in 0 ..< nc where !flow.contains(c) && alone[c] > eps {
+                    let g = flow.gain(c)
+                    if g > eps { gains.append((g, c)) }
+                }
+                // Largest gain first, lower index on ties (the order exchanges are tried in, so ties stay deterministic).
+                gains.sort { $0.g != $1.g ? $0.g > $1.g : $0.c < $1.c }
+                var best = (delta: eps, out: -1, inn: -1)
+                // While shrinking to a target (`stopAt`): sites with the smallest loss first, and the first site with an
+                // improving exchange takes its best one (the next pass starts from the improved set).
+                var order = Array(sites.indices)
+                if stopAt != nil {
+                    var loss = [Double](repeating: 0, count: sites.count)
+                    for (j, r) in sites.enumerated() {
+                        let cp = flow.checkpoint()
+                        loss[j] = flow.remove(r)
+                        flow.rollback(to: cp)
                     }
+                    order.sort { loss[$0] != loss[$1] ? loss[$0] < loss[$1] : $0 < $1 }
+                }
+                for j in order {
+                    let r = sites[j]
+                    if stopAt != nil && best.out >= 0 { break }
+                    guard let top = gains.first, top.g > best.delta else { break }
+                    if flow.work - workStart >= budget { if best.out >= 0 { break } else { break pass } }
+                    let cpOut = flow.checkpoint()
+                    let loss = flow.remove(r)
+                    for (g, c) in gains {
+                        guard g > best.delta else { break }
+                        if alone[c] - loss <= best.delta { continue }
+                        if o.spacing > 0 && sites.enumerated().contains(where: { $0.offset != j && dist2(p.positions[$0.element], p.positions[c]) < o.spacing * o.spacing }) { continue }
+                        let delta = flow.served + flow.gain(c) - current
+                        if delta > best.delta { best = (delta, j, c) }
+                        if flow.work - workStart >= budget { break }
+                    }
+                    flow.rollback(to: cpOut)
                 }
                 guard best.out >= 0 else { break }
-                inSet[sites[best.out]] = false; inSet[best.inn] = true
+                flow.remove(sites[best.out])
+                flow.add(best.inn)
                 sites[best.out] = best.inn
-                current = best.v
                 swaps += 1
             }
             return swaps
