@@ -8,10 +8,11 @@ final class SQLiteConnection {
     private(set) var handle: OpaquePointer?
 
     /// Opens a file read-write; `create` also creates a missing file (GDAL creates GeoPackages, MBTilesWriter its own).
-    init(path: String, create: Bool = false) throws {
+    init(path: String, create: Bool = false, readOnly: Bool = false) throws {
         self.path = path
         var db: OpaquePointer?
-        let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0), nil)
+        let mode = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)
+        let rc = sqlite3_open_v2(path, &db, mode | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK, let db else {
             let msg = db.map { String(cString: sqlite3_errmsg($0)) } ?? "code \(rc)"
             if let db { sqlite3_close_v2(db) }

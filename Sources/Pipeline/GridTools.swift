@@ -315,7 +315,8 @@ public enum GridTools {
     /// OGR reads on this thread, parsing only the geometry and the burned attribute (unless a `where` filter, which
     /// OGR may evaluate on the feature's own fields, is given); the WKB is decoded into CityModel geometries on all
     /// cores, a batch at a time.
-    static func features(_ src: String, layer: String?, where_: String?, attribute: String?) throws -> ([(Geometry, Double)], String?) {
+    static func features(_ src: String, layer: String?, where_: String?, attribute: String?,
+                         direct allowDirect: Bool = ProcessInfo.processInfo.environment["CIMBASE_GRID_OGR_READ"] == nil) throws -> ([(Geometry, Double)], String?) {
         let ds: VectorDataset
         do { ds = try VectorDataset(path: src) } catch { throw PipelineError.input(file: src, layer: layer, message: "\(error)") }
         let l: VectorLayer
@@ -355,12 +356,23 @@ public enum GridTools {
             blobs.removeAll(keepingCapacity: true); vals.removeAll(keepingCapacity: true)
         }
         do {
-            try l.forEach { f in
-                guard let b = f.wkb() else { return }
-                blobs.append(b)
-                // A null attribute burns 0, as gdal_rasterize does (OGR_F_GetFieldAsDouble of a null field).
-                vals.append(ai.flatMap { f.value($0).real } ?? .nan)
-                if blobs.count == batch { try flush() }
+            // A GeoPackage without a -where: the blobs straight from SQLite (at 1M footprints 2.2 s through OGR's
+            // features); otherwise OGR.
+            var direct = false
+            if where_ == nil && allowDirect {
+                direct = try GeoPackageReader.forEach(path: src, table: l.name, attribute: attribute) { b, v in
+                    blobs.append(b); vals.append(v)
+                    if blobs.count == batch { try flush() }
+                }
+            }
+            if !direct {
+                try l.forEach { f in
+                    guard let b = f.wkb() else { return }
+                    blobs.append(b)
+                    // A null attribute burns 0, as gdal_rasterize does (OGR_F_GetFieldAsDouble of a null field).
+                    vals.append(ai.flatMap { f.value($0).real } ?? .nan)
+                    if blobs.count == batch { try flush() }
+                }
             }
             try flush()
         } catch { throw PipelineError.input(file: src, layer: l.name, message: "\(error)") }

@@ -246,3 +246,37 @@ private let hasGDALTools = FileManager.default.isExecutableFile(atPath: "/usr/bi
         #expect(try RasterIO.readBand(path: dir + "/a.tif").values.reduce(0, +) == expectA)
     }
 }
+
+/// `grid rasterize` reads GeoPackages straight from SQLite (`GeoPackageReader`): the same features, in the same order,
+/// with the same burn values as through OGR — NULL and empty geometries skipped, NULL values as NaN, holes and
+/// multipolygons kept — and OGR is used where the direct read does not apply (a text field, a -where).
+@Suite struct GeoPackageDirectReadTests {
+    @Test func directReadEqualsOGR() throws {
+        let dir = tempDir()
+        let path = dir + "/mix.gpkg"
+        let w = try GeoPackageWriter(path: path, crs: "EPSG:32635")
+        var t = FeatureTable(name: "mix", geometryType: "MultiPolygon",
+                             fields: [FieldDef("h", .real, ""), FieldDef("n", .integer, ""), FieldDef("s", .string, "")])
+        let sq: [Vec2] = [Vec2(0, 0), Vec2(10, 0), Vec2(10, 10), Vec2(0, 10)]
+        let hole: [Vec2] = [Vec2(2, 2), Vec2(4, 2), Vec2(4, 4), Vec2(2, 4)]
+        t.append(.multiPolygon(MultiPolygon([Polygon([sq, hole])])), [.real(2.5), .int(3), .string("7")])
+        t.append(nil, [.real(1), .int(1), .string("1")])
+        t.append(.multiPolygon(MultiPolygon([])), [.real(4), .int(4), .string("4")])
+        t.append(.multiPolygon(MultiPolygon([Polygon([sq.map { $0 + Vec2(20, 0) }]), Polygon([sq.map { $0 + Vec2(40, 0) }])])), [.null, .int(9), .null])
+        for i in 0..<40 { t.append(.multiPolygon(MultiPolygon([Polygon([sq.map { $0 + Vec2(Double(i) * 11, 30) }])])), [.real(Double(i) / 4), .null, .string("x")]) }
+        try w.write(table: t); try w.commit()
+        #expect(try GeoPackageReader.forEach(path: path, table: "mix", attribute: "h") { _, _ in })
+        #expect(!(try GeoPackageReader.forEach(path: path, table: "mix", attribute: "s") { _, _ in }))   // text: OGR
+        #expect(!(try GeoPackageReader.forEach(path: path, table: "nope", attribute: nil) { _, _ in }))
+        for attribute in [nil, "h", "n", "s"] as [String?] {
+            let (a, crsA) = try GridTools.features(path, layer: "mix", where_: nil, attribute: attribute, direct: true)
+            let (b, crsB) = try GridTools.features(path, layer: "mix", where_: nil, attribute: attribute, direct: false)
+            #expect(crsA == crsB)
+            #expect(a.count == 42 && b.count == 42, "\(attribute ?? "-"): \(a.count) / \(b.count)")
+            #expect(a.map(\.0) == b.map(\.0))
+            #expect(zip(a, b).allSatisfy { $0.1 == $1.1 || ($0.1.isNaN && $1.1.isNaN) }, "\(attribute ?? "-") values")
+        }
+        let (h, _) = try GridTools.features(path, layer: "mix", where_: nil, attribute: "h", direct: true)
+        #expect(h[0].1 == 2.5 && h[1].1.isNaN && h[2].1 == 0)
+    }
+}
