@@ -34,18 +34,6 @@ public final class GEOSGeometryOps: GeometryOps {
         return try back(try g.unaryUnion(parts))
     }
 
-    /// One cascaded union of the (clipped) buffers and the extra parts: the big dilation is not converted back and
-    /// forth between the two unions.
-    public func bufferUnion(_ geometries: [Geometry], distance: Double, clippedTo box: BBox?, adding extra: [MultiPolygon]) throws -> MultiPolygon {
-        var parts = try geometries.map { geom -> GEOSGeometry in
-            let b = try g.buffer(try g.read(geom), distance, quadrantSegments: 8)
-            return try box.map { try g.clipByRect(b, $0) } ?? b
-        }
-        for e in extra where !e.polygons.isEmpty { parts.append(try geos(e)) }
-        if parts.isEmpty { return MultiPolygon([]) }
-        return try back(try g.unaryUnion(parts))
-    }
-
     public func intersection(_ a: MultiPolygon, _ b: MultiPolygon) throws -> MultiPolygon {
         if a.polygons.isEmpty || b.polygons.isEmpty { return MultiPolygon([]) }
         return try back(try g.intersection(try geos(a), try geos(b)))

@@ -16,8 +16,32 @@ struct CoveredCells {
     let x0: Double, y0: Double, cols: Int, rows: Int
     /// Summed-area table of the marked cells, (rows + 1) × (cols + 1), rows counted from the bottom (y0 upwards).
     private var sat: [Int32] = []
-    /// Marked cells merged into rectangles (runs of a row, extended upwards over rows with the same run).
-    private(set) var rectangles: [BBox] = []
+    /// Marked cells merged into rectangles (runs of a row, extended upwards over rows with the same run). Computed on
+    /// demand from the summed-area table: the passes use `covers`, `meets` and `filled`, not the rectangles.
+    var rectangles: [BBox] {
+        if sat.isEmpty { return [] }
+        let c = Self.cell, w = cols + 1
+        func marked(_ r: Int, _ cc: Int) -> Bool { sat[(r + 1) * w + cc + 1] - sat[r * w + cc + 1] - sat[(r + 1) * w + cc] + sat[r * w + cc] != 0 }
+        var open: [SIMD2<Int>: Int] = [:]     // run (first, last column) → its rectangle, for the runs of the row below
+        var rects: [BBox] = []
+        for r in 0..<rows {
+            var next: [SIMD2<Int>: Int] = [:]
+            var k = 0
+            while k < cols {
+                if !marked(r, k) { k += 1; continue }
+                var j = k
+                while j + 1 < cols && marked(r, j + 1) { j += 1 }
+                let key = SIMD2(k, j), yTop = y0 + Double(r + 1) * c
+                if let i = open[key] { rects[i].maxY = yTop; next[key] = i } else {
+                    rects.append(BBox(minX: x0 + Double(k) * c, minY: y0 + Double(r) * c, maxX: x0 + Double(j + 1) * c, maxY: yTop))
+                    next[key] = rects.count - 1
+                }
+                k = j + 1
+            }
+            open = next
+        }
+        return rects
+    }
 
     /// How far inside the true distance a GEOS buffer with 8 segments per quadrant may lie: d × (1 − cos 5.625°)
     /// (0.24 m at 50 m), plus 1 cm.
@@ -55,8 +79,6 @@ struct CoveredCells {
         let m = DistanceTransform.within(sources: src, distance: within)
         let w = cols + 1
         var t = [Int32](repeating: 0, count: (rows + 1) * w)
-        var open: [SIMD2<Int>: Int] = [:]     // run (first, last column) → its rectangle, for the runs of the row below
-        var rects: [BBox] = []
         m.withUnsafeBufferPointer { mk in
             for r in 0..<rows {
                 let row = mk.baseAddress! + (rows - 1 - r) * cols
@@ -65,23 +87,9 @@ struct CoveredCells {
                     acc += row[cc] != 0 ? 1 : 0
                     t[(r + 1) * w + cc + 1] = t[r * w + cc + 1] + acc
                 }
-                var next: [SIMD2<Int>: Int] = [:]
-                var k = 0
-                while k < cols {
-                    if row[k] == 0 { k += 1; continue }
-                    var j = k
-                    while j + 1 < cols && row[j + 1] != 0 { j += 1 }
-                    let key = SIMD2(k, j), yTop = y0 + Double(r + 1) * c
-                    if let i = open[key] { rects[i].maxY = yTop; next[key] = i } else {
-                        rects.append(BBox(minX: x0 + Double(k) * c, minY: y0 + Double(r) * c, maxX: x0 + Double(j + 1) * c, maxY: yTop))
-                        next[key] = rects.count - 1
-                    }
-                    k = j + 1
-                }
-                open = next
             }
         }
-        sat = t; rectangles = rects
+        sat = t
     }
 
     /// Points every `step` along a line (its vertices included): points on the line, for `init`'s `points`.

@@ -229,7 +229,7 @@ public enum BuiltUpArea {
             // Only the dilation within `closing` + 1 m of the tile matters to the erosion inside the tile: the buffers
             // clipped to that box, their union, then the parts of the box outside it that lie in the covered cells.
             let w = q.expanded(by: closing + 1)
-            let u = try ops.bufferUnion(kept.map { .multiPolygon(fps[Int(mine[$0])]) }, distance: closing, clippedTo: w, adding: [])
+            let u = try ops.bufferUnion(kept.map { .multiPolygon(fps[Int(mine[$0])]) }, distance: closing, clippedTo: w)
             lap("buffer+union")
             let local = try core.filled(u, in: w, ops)
             lap("fill covered")

@@ -77,20 +77,11 @@ public protocol GeometryOps {
     /// `lengthInside(sets[k], areas[a])` for every area a and set k, as [a][k]. An implementation may share the work
     /// per area (the edge band's buffers) and per set (reading the lines) between them.
     func lengthsInside(_ sets: [[LineString]], _ areas: [MultiPolygon]) throws -> [[Double]]
-    /// `union([bufferUnion(geometries, distance, clippedTo: box)] + extra)` (no clipping when `box` is nil), in one
-    /// union: an implementation can then node the buffers and the extra parts together once.
-    func bufferUnion(_ geometries: [Geometry], distance: Double, clippedTo box: BBox?, adding extra: [MultiPolygon]) throws -> MultiPolygon
 }
 
 extension GeometryOps {
     public func lengthsInside(_ sets: [[LineString]], _ areas: [MultiPolygon]) throws -> [[Double]] {
         try areas.map { a in try sets.map { try lengthInside($0, a) } }
-    }
-
-    public func bufferUnion(_ geometries: [Geometry], distance: Double, clippedTo box: BBox?, adding extra: [MultiPolygon]) throws -> MultiPolygon {
-        let bufs = geometries.isEmpty ? MultiPolygon([]) : try box.map { try bufferUnion(geometries, distance: distance, clippedTo: $0) }
-            ?? bufferUnion(geometries, distance: distance)
-        return extra.isEmpty ? bufs : try union([bufs] + extra)
     }
 
     public func bufferUnion(_ geometries: [Geometry], distance: Double, clippedTo box: BBox) throws -> MultiPolygon {

@@ -125,7 +125,7 @@ enum TiledAreaPass {
                 let core = CoveredCells(extent: q.expanded(by: d + 1), reach: d - CoveredCells.sag(d),
                                         points: near.lazy.flatMap { CoveredCells.samples(drains[Int($0)], step: CoveredCells.cell / 2) })
                 let kept = near.filter { !core.covers(clipBox(drains[Int($0)].bbox.expanded(by: d), q)) }
-                let u = try ops.bufferUnion(kept.map { .lineString(drains[Int($0)]) }, distance: d, clippedTo: q, adding: [])
+                let u = try ops.bufferUnion(kept.map { .lineString(drains[Int($0)]) }, distance: d, clippedTo: q)
                 let buf = try core.filled(u, in: q, ops)
                 for s in 0..<scopeB.count { out.areas[scopeB[s].0].pipeCovered[d] = 0; out.areas[scopeB[s].0].pipeGap[d] = scopeB[s].1.area }
                 if !buf.polygons.isEmpty {
