@@ -112,22 +112,37 @@ public final class PreparedLayers {
     public let pipeDistances: Set<Double>
     public let denseParams: [String: Double]
 
-    /// Runs the tiled pass (throws when the geometry engine fails on a tile).
-    public init(_ inputs: IndicatorInputs) throws {
+    /// Runs the tiled pass (throws when the geometry engine fails on a tile); with `given` (the parts' shares of a
+    /// partitioned city, merged), sums their tiles instead of computing them.
+    public init(_ inputs: IndicatorInputs, given: TileShare? = nil) throws {
         self.inputs = inputs
         var idx: [String: Int] = ["": 0]
         for (k, z) in inputs.base.zones.enumerated() where idx[z.id] == nil { idx[z.id] = k + 1 }
         scopeIndex = idx
-        zoneBuildings = Self.buildingsByZone(inputs.base)
+        let p = Self.passParameters(inputs)
+        zoneBuildings = p.zoneBuildings
+        pipeDistances = p.pipeDistances
+        denseParams = p.dense
+        let pass: TiledAreaPass.Output
+        if let given {
+            guard given.scopes == 1 + inputs.base.zones.count else {
+                throw TileShareError("the parts' tiles hold \(given.scopes - 1) zones, the base layer \(inputs.base.zones.count)")
+            }
+            pass = TiledAreaPass.aggregate(given.overlays, scopes: given.scopes, pipeDistances: pipeDistances)
+        } else {
+            pass = try TiledAreaPass.run(inputs, zoneBuildings: zoneBuildings, pipeDistances: pipeDistances, dense: denseParams)
+        }
+        areas = pass.areas; builtUpPieces = pass.builtUp; zoneBuiltUp = pass.zoneBuiltUp; gapPieces = pass.gaps; greenPieces = pass.green; passTimings = pass.timings
+    }
+
+    /// What the tiled pass is computed for: buildings per zone, pipe buffer distances, the dense-land parameters.
+    static func passParameters(_ inputs: IndicatorInputs) -> (zoneBuildings: [[Int]], pipeDistances: Set<Double>, dense: [String: Double]) {
         var dists: Set<Double> = []
         if inputs.base.pipes.contains(where: { $0.kind.isDrainage }) {
             dists.insert(inputs.params(PipeCoverage().spec)["distance_m"]!)
             dists.insert(inputs.params(PipeGapArea().spec)["distance_m"]!)
         }
-        pipeDistances = dists
-        denseParams = inputs.params(DenseLandShare().spec)
-        let pass = try TiledAreaPass.run(inputs, zoneBuildings: zoneBuildings, pipeDistances: dists, dense: denseParams)
-        areas = pass.areas; builtUpPieces = pass.builtUp; zoneBuiltUp = pass.zoneBuiltUp; gapPieces = pass.gaps; greenPieces = pass.green; passTimings = pass.timings
+        return (buildingsByZone(inputs.base), dists, inputs.params(DenseLandShare().spec))
     }
 
     /// The areas of a scope.
@@ -199,15 +214,25 @@ public enum BuiltUpArea {
     public static let defaultClosing = 50.0
     public static func derive(buildings: [Building], ops: GeometryOps, closing: Double = defaultClosing,
                               lattice: TileLattice = TileLattice()) throws -> MultiPolygon {
+        MultiPolygon(try deriveTiles(buildings: buildings, ops: ops, closing: closing, lattice: lattice).flatMap(\.pieces))
+    }
+
+    /// As `derive`, per tile (in tile order, tiles without pieces left out), computing only the selected tiles: a part
+    /// of a partitioned city derives the tiles its core owns, from all the buildings, so each tile's pieces are the
+    /// single run's to the bit, and the parts' tiles sorted by key are `derive`'s pieces.
+    public static func deriveTiles(buildings: [Building], ops: GeometryOps, closing: Double = defaultClosing,
+                                   lattice: TileLattice = TileLattice(), only: TileSelection? = nil) throws -> [TilePieces] {
         let boxes = buildings.map(\.footprint.bbox)
         let extent = boxes.reduce(BBox.empty) { $0.union($1) }
-        if extent.isEmpty { return MultiPolygon([]) }
+        if extent.isEmpty { return [] }
         let tiles = TileBins(lattice: lattice, extent: extent.expanded(by: closing))
         let bins = tiles.bin(boxes, halo: 2 * closing + 1)
         let fps = buildings.map(\.footprint)
         // CPU seconds per part, summed over the tiles (CIMBASE_TIMINGS=1 prints them).
         let laps = Mutex<[String: Double]>([:])
-        let pieces = try forEachTile(tiles.count, ops: ops) { t, ops -> [Polygon] in
+        let todo = tiles.selected(only)
+        let pieces = try forEachTile(todo.count, ops: ops) { n, ops -> [Polygon] in
+            let t = todo[n]
             let mine = bins[t]
             if mine.isEmpty { return [] }
             let q = tiles.box(t)
@@ -236,15 +261,23 @@ public enum BuiltUpArea {
             let closed = try ops.bufferUnion([.multiPolygon(local)], distance: -closing)
             lap("erode")
             defer { lap("clip tile") }
-            return try ops.intersection(closed, tiles.square(t)).polygons
+            // Empty parts (GEOS may return an empty polygon for a tile the closing does not reach) are left out.
+            return try ops.intersection(closed, tiles.square(t)).polygons.filter { !$0.bbox.isEmpty }
         }
         if ProcessInfo.processInfo.environment["CIMBASE_TIMINGS"] != nil {
             for (k, v) in laps.withLock({ $0 }).sorted(by: { $0.value > $1.value }) {
                 FileHandle.standardError.write(String(format: "timing indicator (closing CPU s) %@   %.3f s\n", k, v).data(using: .utf8)!)
             }
         }
-        return MultiPolygon(pieces.flatMap { $0 })
+        return zip(todo, pieces).compactMap { $0.1.isEmpty ? nil : TilePieces(key: tiles.key($0.0), pieces: $0.1) }
     }
+}
+
+/// The pieces of an area inside one tile.
+public struct TilePieces: Sendable, Equatable {
+    public var key: TileKey
+    public var pieces: [Polygon]
+    public init(key: TileKey, pieces: [Polygon]) { self.key = key; self.pieces = pieces }
 }
 
 extension TileLattice {

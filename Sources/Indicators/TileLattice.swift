@@ -38,6 +38,29 @@ public struct TileLattice: Sendable, Equatable {
     }
 }
 
+/// A tile of the global lattice, by column and row. Ordered as the passes visit tiles (row by row, then column), so
+/// results gathered from several runs (the parts of a partitioned city) and sorted come back in a single run's order.
+public struct TileKey: Hashable, Sendable, Comparable {
+    public var col: Int32, row: Int32
+    public init(col: Int32, row: Int32) { self.col = col; self.row = row }
+    public static func < (a: TileKey, b: TileKey) -> Bool { (a.row, a.col) < (b.row, b.col) }
+}
+
+/// Which tiles of the lattice a run computes: all of them, or (a part of a partitioned city) the tiles whose centre its
+/// core owns. Every tile has exactly one owner, so the parts' tiles together are the single run's.
+public struct TileSelection: Sendable {
+    let owns: @Sendable (TileKey) -> Bool
+    public init(owns: @escaping @Sendable (TileKey) -> Bool) { self.owns = owns }
+    public func contains(_ k: TileKey) -> Bool { owns(k) }
+    /// The tiles whose centre `owner` assigns to `part`.
+    public static func owned(by part: Int, lattice: TileLattice = TileLattice(), owner: @escaping @Sendable (Vec2) -> Int) -> TileSelection {
+        TileSelection { k in
+            let b = lattice.box(Int(k.col), Int(k.row))
+            return owner(Vec2((b.minX + b.maxX) / 2, (b.minY + b.maxY) / 2)) == part
+        }
+    }
+}
+
 /// The tiles of a lattice that a set of boxes touches, with the features binned to every tile their box (grown by a
 /// halo) overlaps.
 public struct TileBins: Sendable {
@@ -54,6 +77,12 @@ public struct TileBins: Sendable {
     }
 
     public var count: Int { cols * rows }
+    public func key(_ t: Int) -> TileKey { TileKey(col: Int32(col0 + t % cols), row: Int32(row0 + t / cols)) }
+    /// The tiles to compute: all (`nil`), or those of the selection.
+    public func selected(_ s: TileSelection?) -> [Int] {
+        guard let s else { return Array(0..<count) }
+        return (0..<count).filter { s.contains(key($0)) }
+    }
     public func box(_ t: Int) -> BBox { lattice.box(col0 + t % cols, row0 + t / cols) }
     public func square(_ t: Int) -> MultiPolygon { lattice.square(col0 + t % cols, row0 + t / cols) }
     /// The tile holding point p, or nil outside.

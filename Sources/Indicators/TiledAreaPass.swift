@@ -31,6 +31,11 @@ enum TiledAreaPass {
         let qq = q.expanded(by: 1e-6)
         for i in idx {
             let b = boxes[Int(i)]
+            // A piece that only touches the tile (a neighbour tile's piece of the derived built-up area, along the
+            // shared edge) has nothing inside it: left out, so a tile's result never depends on its neighbours' pieces
+            // (a part of a partitioned city holds only its own tiles' pieces).
+            let o = clipBox(b, q)
+            if o.maxX - o.minX <= 1e-6 || o.maxY - o.minY <= 1e-6 { continue }
             if b.minX >= qq.minX && b.maxX <= qq.maxX && b.minY >= qq.minY && b.maxY <= qq.maxY { inside.append(polys[Int(i)]) } else { crossing.append(polys[Int(i)]) }
         }
         if !crossing.isEmpty { inside += try ops.intersection(MultiPolygon(crossing), square).polygons }
@@ -43,6 +48,13 @@ enum TiledAreaPass {
     }
 
     static func run(_ i: IndicatorInputs, zoneBuildings: [[Int]], pipeDistances: Set<Double>, dense: [String: Double]) throws -> Output {
+        aggregate(try tiles(i, zoneBuildings: zoneBuildings, pipeDistances: pipeDistances, dense: dense, only: nil),
+                  scopes: 1 + i.base.zones.count, pipeDistances: pipeDistances)
+    }
+
+    /// The pass's result per tile, in tile order, for the selected tiles (all: nil) of the built-up area's extent.
+    static func tiles(_ i: IndicatorInputs, zoneBuildings: [[Int]], pipeDistances: Set<Double>, dense: [String: Double],
+                      only: TileSelection?) throws -> [(TileKey, TileOut)] {
         let base = i.base
         let nScopes = 1 + base.zones.count
         let bu = i.builtUp.polygons
@@ -69,7 +81,9 @@ enum TiledAreaPass {
         let denseCells = denseCellBoxes(base, zoneBuildings: zoneBuildings, cell: cell, limit: limit)
         let denseBins = denseCells.map { tiles.bin($0, halo: 0) }
 
-        let results = try forEachTile(tiles.count, ops: i.ops) { t, ops -> TileOut in
+        let todo = tiles.selected(only)
+        let results = try forEachTile(todo.count, ops: i.ops) { n, ops -> TileOut in
+            let t = todo[n]
             var out = TileOut(areas: [ScopeAreas](repeating: ScopeAreas(), count: nScopes))
             if buBins[t].isEmpty { return out }
             var t0 = DispatchTime.now().uptimeNanoseconds
@@ -162,12 +176,17 @@ enum TiledAreaPass {
             lap("dense_land_share")
             return out
         }
+        return zip(todo, results).map { (tiles.key($0.0), $0.1) }
+    }
 
+    /// Sums the tiles' areas per scope and gathers their pieces, in the order given (tile order for a single run's).
+    static func aggregate(_ results: [(TileKey, TileOut)], scopes nScopes: Int, pipeDistances: Set<Double>) -> Output {
+        let zoneCount = nScopes - 1
         var areas = [ScopeAreas](repeating: ScopeAreas(), count: nScopes)
         for d in pipeDistances { for s in 0..<nScopes { areas[s].pipeCovered[d] = 0; areas[s].pipeGap[d] = 0 } }
         var timings: [String: Double] = [:]
-        var builtUp: [Polygon] = [], greenPieces: [Polygon] = [], zoneBU = [[Polygon]](repeating: [], count: base.zones.count), gaps: [Double: [Polygon]] = [:]
-        for r in results {
+        var builtUp: [Polygon] = [], greenPieces: [Polygon] = [], zoneBU = [[Polygon]](repeating: [], count: zoneCount), gaps: [Double: [Polygon]] = [:]
+        for (_, r) in results {
             for s in 0..<nScopes { areas[s].add(r.areas[s]) }
             builtUp += r.builtUp
             greenPieces += r.green

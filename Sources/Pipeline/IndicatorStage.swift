@@ -41,7 +41,7 @@ public enum IndicatorStage {
     /// Computes all indicators.
     public static func compute(config: CityConfig, base: BaseLayer, walk: NetworkAccess?, fireDrive: [Float]?,
                                overrides: [String: [String: Double]], progress: Progress, inputsHash: String,
-                               gridDir: String? = nil, gridCell: Double = 10) throws -> Output {
+                               gridDir: String? = nil, gridCell: Double = 10, given: TileShare? = nil) throws -> Output {
         let ops = GEOSGeometryOps()
         progress.begin("indicators: built-up area")
         let timed = ProcessInfo.processInfo.environment["CIMBASE_TIMINGS"] != nil
@@ -58,14 +58,22 @@ public enum IndicatorStage {
         if let b = base.builtUp, !b.polygons.isEmpty {
             builtUp = b; source = "built_up layer"
         } else {
-            builtUp = try clock("(built-up closing, tiled)") { try BuiltUpArea.derive(buildings: base.buildings, ops: ops) }
+            // A partitioned city's merge: the parts derived the tiles their cores own (`partShare`).
+            builtUp = try clock("(built-up closing, tiled)") { try given?.builtUpPieces ?? BuiltUpArea.derive(buildings: base.buildings, ops: ops) }
             source = "derived: building footprints closed by \(Int(BuiltUpArea.defaultClosing)) m"
+        }
+        if let given, given.derived != (source != "built_up layer") {
+            throw PipelineError.input(file: "parts", layer: "tiles_part.bin", message: "the parts \(given.derived ? "derived the built-up area" : "read a built_up layer"), the base layer \(given.derived ? "has a built_up layer" : "has none")")
         }
         let inputs = IndicatorInputs(base: base, year: config.year, builtUp: builtUp, builtUpSource: source, ops: ops, walk: walk,
                                      fireDrive: fireDrive, overrides: overrides, floorHeight: config.ingest.floorHeightM)
         progress.begin("indicators: tiled overlays")
         // Built once per run: the indicators, the gap polygons and the grids all read it.
-        let prepared = try clock("(area overlays, tiled)") { try PreparedLayers(inputs) }
+        let prepared = try clock("(area overlays, tiled)") {
+            do { return try PreparedLayers(inputs, given: given) } catch let e as TileShareError {
+                throw PipelineError.input(file: "parts", layer: "tiles_part.bin", message: e.description)
+            }
+        }
         for (k, v) in prepared.passTimings { timings["(tile CPU s) " + k] = v }
         progress.begin("indicators")
         let values = try IndicatorRunner.run(inputs, prepared: prepared, timings: &timings) { d, t in progress.update(d, of: t) }
@@ -100,6 +108,18 @@ public enum IndicatorStage {
             }
         }
         return Output(table: IndicatorTable(rows: rows, source: "indicators.csv"), values: values, builtUp: builtUpWhole, pipeGaps: gaps, grids: grids)
+    }
+
+    /// A part's share of the tiled work of `compute` (issue 18): the built-up closing and the area overlays of the
+    /// 1 km tiles whose centre core `k` owns, computed from the whole base layer as a single run computes them.
+    public static func partShare(config: CityConfig, base: BaseLayer, only: TileSelection) throws -> TileShare {
+        let ops = GEOSGeometryOps()
+        let given = base.builtUp.flatMap { $0.polygons.isEmpty ? nil : $0 }
+        let overrides = config.indicators.params
+        return try TileShare.compute({ bu in
+            IndicatorInputs(base: base, year: config.year, builtUp: bu, builtUpSource: "", ops: ops, overrides: overrides,
+                            floorHeight: config.ingest.floorHeightM)
+        }, buildings: base.buildings, builtUp: given, ops: ops, only: only)
     }
 
     /// Writes indicators.csv, indicators.json and indicators.gpkg (the table with zone geometries, the built-up area

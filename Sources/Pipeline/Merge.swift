@@ -1,5 +1,6 @@
 import CityModel
 import Foundation
+import Indicators
 
 /// `cimbase merge DIR`: joins DIR/parts/*/walk_part.json and writes the single run's outputs into DIR.
 ///
@@ -16,16 +17,25 @@ public enum Merge {
         let plan = try PartitionPlan.read(path: planPath)
         var missing: [Int] = []
         var parts: [PartitionRun.PartFile] = []
+        var shares: [(part: Int, share: TileShare)] = []
         for p in plan.partitions {
             let pd = d.appendingPathComponent("parts/\(p.id)")
             guard FileManager.default.fileExists(atPath: pd.appendingPathComponent("part.json").path),
                   let data = FileManager.default.contents(atPath: pd.appendingPathComponent("walk_part.json").path),
-                  let f = try? JSONDecoder().decode(PartitionRun.PartFile.self, from: data), f.id == p.id else { missing.append(p.id); continue }
+                  let f = try? JSONDecoder().decode(PartitionRun.PartFile.self, from: data), f.id == p.id,
+                  let tiles = FileManager.default.contents(atPath: pd.appendingPathComponent(PartitionRun.tilesFile).path) else { missing.append(p.id); continue }
             parts.append(f)
+            do { shares.append((p.id, try TileShare(bytes: [UInt8](tiles)))) } catch {
+                throw PipelineError.input(file: pd.appendingPathComponent(PartitionRun.tilesFile).path, layer: nil, message: "\(error)")
+            }
         }
         guard missing.isEmpty else {
             throw PipelineError.input(file: d.appendingPathComponent("parts").path, layer: nil, message:
-                "\(missing.count) of \(plan.partitions.count) parts missing or incomplete (no part.json or walk_part.json): \(missing.map(String.init).joined(separator: ", ")); run cimbase run \(plan.config) --partition K --out \(dir)/parts/K for each")
+                "\(missing.count) of \(plan.partitions.count) parts missing or incomplete (no part.json, walk_part.json or \(PartitionRun.tilesFile)): \(missing.map(String.init).joined(separator: ", ")); run cimbase run \(plan.config) --partition K --out \(dir)/parts/K for each")
+        }
+        let tiles: TileShare
+        do { tiles = try TileShare.merged(shares) } catch {
+            throw PipelineError.input(file: d.appendingPathComponent("parts").path, layer: PartitionRun.tilesFile, message: "\(error)")
         }
         let config = try CityConfig.load(path: plan.config)
         let base = try BaseLayerIO.read(path: d.appendingPathComponent("base.gpkg").path)
@@ -61,7 +71,7 @@ public enum Merge {
         if let g = seen.firstIndex(of: false) { throw bad(plan.owner(base.buildings[expected[g]].footprint.centroid), "no part holds walk origin \(expected[g]) (building id \(base.buildings[expected[g]].id))") }
         if let i = cellPos.firstIndex(of: false) { throw bad(plan.owner(base.population[i].area.centroid), "no part holds population cell \(i)") }
         let given = WalkGiven(origins: cols, cells: cellCols, originCount: expected.count, cellCount: base.population.count)
-        try Stages.runAfterIngest(config: config, base: base, outDir: dir, progress: progress, walkScope: WalkScope(ownsPoint: nil, partOnly: false, given: given))
+        try Stages.runAfterIngest(config: config, base: base, outDir: dir, progress: progress, walkScope: WalkScope(ownsPoint: nil, partOnly: false, given: given), tiles: tiles)
     }
 
     static func bad(_ k: Int, _ m: String) -> PipelineError {

@@ -1,5 +1,6 @@
 import CityModel
 import Foundation
+import Indicators
 import Scoring
 
 /// `cimbase run city.yaml --partition K --out DIR/parts/K`: the walk searches of core K.
@@ -24,6 +25,9 @@ public enum PartitionRun {
         var cellDistances: [String: [UInt32]]
         enum CodingKeys: String, CodingKey { case id, origins, cells, distances, cellDistances = "cell_distances" }
     }
+
+    /// The part's share of the indicators' tiled work (`TileShare`, binary).
+    static let tilesFile = "tiles_part.bin"
 
     struct Marker: Codable {
         var id: Int
@@ -84,6 +88,16 @@ public enum PartitionRun {
                          distances: (walk?.access.distances ?? [:]).mapValues { $0.map(\.bitPattern) },
                          cellDistances: scope.cells.mapValues { $0.map(\.bitPattern) })
         try PartitionStage.write(try JSONEncoder().encode(f), out.appendingPathComponent("walk_part.json"))
+        // The indicators' tiled work of the 1 km tiles whose centre the core owns, from the whole base layer (the
+        // overlays read green, water, pipes and roads near each tile; the closing reads the footprints near it).
+        let t1 = Date()
+        progress.begin("indicators: tiles of part \(k)")
+        let share = try IndicatorStage.partShare(config: config, base: full, only: TileSelection.owned(by: k, owner: { plan.owner($0) }))
+        progress.end()
+        let bytes = share.encoded()
+        try PartitionStage.write(Data(bytes), out.appendingPathComponent(Self.tilesFile))
+        progress.say(String(format: "indicators  part %d: %@ built-up tiles, %@ overlay tiles (%.1f MB)  %.1f s", k, share.closing.count.grouped,
+                            share.overlayTiles.count.grouped, Double(bytes.count) / 1e6, Date().timeIntervalSince(t1)))
         let m = Marker(id: k, config: plan.config, origins: origins.count, cells: cells.count, seconds: Date().timeIntervalSince(t0))
         try PartitionStage.write(try JSONEncoder().encode(m), marker)
         progress.say(String(format: "done        part %d: %@ origins, %@ cells  %.1f s → %@", k, origins.count.grouped, cells.count.grouped, m.seconds, outDir))

@@ -57,14 +57,14 @@ public enum Stages {
     /// Indicator stage on a base layer; writes the tables.
     @discardableResult
     public static func indicators(config: CityConfig, base: BaseLayer, walk: NetworkAccess?, fireDrive: [Float]?,
-                                  outDir: String, progress: Progress) throws -> IndicatorStage.Output {
+                                  outDir: String, progress: Progress, given: TileShare? = nil) throws -> IndicatorStage.Output {
         let t0 = Date()
         let hash = IndicatorStage.inputsHash(outDir: outDir, config: config)
         let cell = config.indicators.gridCellM
         try checkIndicatorGrids(config, base)
         let out = try IndicatorStage.compute(config: config, base: base, walk: walk, fireDrive: fireDrive,
                                              overrides: try indicatorOverrides(config), progress: progress, inputsHash: hash,
-                                             gridDir: outDir, gridCell: cell)
+                                             gridDir: outDir, gridCell: cell, given: given)
         try IndicatorStage.write(out, base: base, outDir: outDir)
         progress.say(IndicatorStage.summary(out, zones: base.zones.count, seconds: Date().timeIntervalSince(t0)))
         return out
@@ -85,9 +85,10 @@ public enum Stages {
     }
 
     /// Everything of `runAll` after the ingest; `cimbase merge` calls it with the parts' walk distances.
-    static func runAfterIngest(config: CityConfig, base: BaseLayer, outDir: String, progress: Progress, walkScope: WalkScope?, since t0: Date = Date()) throws {
+    static func runAfterIngest(config: CityConfig, base: BaseLayer, outDir: String, progress: Progress, walkScope: WalkScope?,
+                               tiles: TileShare? = nil, since t0: Date = Date()) throws {
         let walk = try WalkStage.run(config: config, base: base, outDir: outDir, progress: progress, scope: walkScope)
-        let ind = try indicators(config: config, base: base, walk: walk?.access, fireDrive: walk?.fireDrive, outDir: outDir, progress: progress)
+        let ind = try indicators(config: config, base: base, walk: walk?.access, fireDrive: walk?.fireDrive, outDir: outDir, progress: progress, given: tiles)
         try TilesStage.run(config: config, base: base, extraColumns: TilesStage.columns(walk), outDir: outDir, progress: progress)
         // `plan:` configured: where to build (issue 17); its map goes into the city's report.
         let plan = try PlanStage.run(config: config, base: base, walk: walk, pipeGaps: ind.pipeGaps, outDir: outDir, progress: progress)

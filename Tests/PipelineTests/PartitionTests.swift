@@ -1,5 +1,7 @@
 import CityModel
 import Foundation
+@testable import Indicators
+import GeoBridge
 import Scoring
 import Testing
 @testable import Pipeline
@@ -120,6 +122,46 @@ import Testing
         #expect(Double(sized.grid.nx) * 1000 >= plan.extent[2] - plan.extent[0])
     }
 
+    /// The parts' shares of the tiled indicator work (built-up closing, area overlays), merged, are the single run's:
+    /// the same closing pieces to the bit, in the same order, and the same per-scope sums; the binary form reads back
+    /// exactly, and bad bytes or a tile in two parts are errors.
+    @Test func partTileSharesMergeToTheSingleRunsTiles() throws {
+        let c = try Self.city.get()
+        let cfg = try CityConfig.load(path: c.config)
+        let base = try BaseLayerIO.read(path: c.single + "/base.gpkg")
+        let plan = try PartitionStage.run(config: cfg, cells: 4, sizeM: nil, outDir: c.dir + "/shares", k8s: false, image: "x", progress: Self.quiet)
+        let all = try IndicatorStage.partShare(config: cfg, base: base, only: TileSelection { _ in true })
+        var shares: [(part: Int, share: TileShare)] = []
+        for p in plan.partitions {
+            let s = try IndicatorStage.partShare(config: cfg, base: base, only: TileSelection.owned(by: p.id, owner: { plan.owner($0) }))
+            let back = try TileShare(bytes: s.encoded())
+            #expect(back.encoded() == s.encoded())
+            #expect(back.closing == s.closing)
+            shares.append((p.id, back))
+        }
+        #expect(shares.filter { !$0.share.closing.isEmpty }.count >= 2, "the city spans at least two parts' tiles")
+        let merged = try TileShare.merged(shares)
+        #expect(merged.derived && all.derived)
+        #expect(!all.closing.isEmpty)
+        #expect(merged.closing == all.closing)
+        #expect(merged.builtUpPieces == (try BuiltUpArea.derive(buildings: base.buildings, ops: GEOSGeometryOps())))
+        let d = Set(all.overlays.flatMap { $0.1.gaps.keys })
+        let sumAll = TiledAreaPass.aggregate(all.overlays, scopes: all.scopes, pipeDistances: d)
+        let sumParts = TiledAreaPass.aggregate(merged.overlays, scopes: merged.scopes, pipeDistances: d)
+        #expect(sumAll.areas == sumParts.areas)
+        #expect(sumAll.areas[0].builtUp > 1e5)
+        #expect(sumAll.builtUp == sumParts.builtUp && sumAll.gaps == sumParts.gaps && sumAll.green == sumParts.green)
+        // A tile in two parts, truncated bytes, another file.
+        let some = try #require(shares.first { !$0.share.closing.isEmpty })
+        #expect { try TileShare.merged(shares + [(7, some.share)]) } throws: { "\($0)".contains("is in parts \(some.part) and 7") }
+        let bytes = shares[0].share.encoded()
+        #expect { try TileShare(bytes: Array(bytes.dropLast(3))) } throws: { "\($0)".contains("truncated") || "\($0)".contains("exceeds") }
+        #expect { try TileShare(bytes: Array("{\"id\": 1}".utf8)) } throws: { "\($0)".contains("not a CIMBase tile share") }
+        var huge = bytes
+        huge.replaceSubrange(16..<20, with: [0xff, 0xff, 0xff, 0x7f])
+        #expect { try TileShare(bytes: huge) } throws: { "\($0)".contains("exceeds the data") }
+    }
+
     @Test func badInputsAreClearErrors() throws {
         let c = try Self.city.get()
         let cfg = try CityConfig.load(path: c.config)
@@ -143,5 +185,9 @@ import Testing
         try PartitionRun.run(config: cfg, k: 1, outDir: out + "/parts/1", planPath: out + "/partitions.json", progress: Self.quiet)
         #expect(plan.partitions.count == 4)
         #expect { try Merge.run(dir: out, progress: Self.quiet) } throws: { "\($0)".contains("3 of 4 parts missing") && "\($0)".contains(": 0, 2, 3;") }
+        // A corrupt tile share: merge names the file.
+        for k in [0, 2, 3] { try PartitionRun.run(config: cfg, k: k, outDir: out + "/parts/\(k)", planPath: out + "/partitions.json", progress: Self.quiet) }
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: out + "/parts/2/tiles_part.bin"))
+        #expect { try Merge.run(dir: out, progress: Self.quiet) } throws: { "\($0)".contains("parts/2/tiles_part.bin") && "\($0)".contains("truncated") }
     }
 }
