@@ -71,7 +71,8 @@ public enum Merge {
         if let g = seen.firstIndex(of: false) { throw bad(plan.owner(base.buildings[expected[g]].footprint.centroid), "no part holds walk origin \(expected[g]) (building id \(base.buildings[expected[g]].id))") }
         if let i = cellPos.firstIndex(of: false) { throw bad(plan.owner(base.population[i].area.centroid), "no part holds population cell \(i)") }
         let given = WalkGiven(origins: cols, cells: cellCols, originCount: expected.count, cellCount: base.population.count)
-        try Stages.runAfterIngest(config: config, base: base, outDir: dir, progress: progress, walkScope: WalkScope(ownsPoint: nil, partOnly: false, given: given), tiles: tiles)
+        try Stages.runAfterIngest(config: config, base: base, outDir: dir, progress: progress, walkScope: WalkScope(ownsPoint: nil, partOnly: false, given: given), tiles: tiles,
+                                  joinTiles: { try TilesStage.join(parts: plan.partitions.map { ($0.id, d.appendingPathComponent("parts/\($0.id)").path) }, outDir: dir, progress: progress) })
     }
 
     static func bad(_ k: Int, _ m: String) -> PipelineError {

@@ -2,6 +2,7 @@ import CityModel
 import Foundation
 import Indicators
 import Scoring
+import Tiles
 
 /// `cimbase run city.yaml --partition K --out DIR/parts/K`: the walk searches of core K.
 ///
@@ -98,6 +99,16 @@ public enum PartitionRun {
         try PartitionStage.write(Data(bytes), out.appendingPathComponent(Self.tilesFile))
         progress.say(String(format: "indicators  part %d: %@ built-up tiles, %@ overlay tiles (%.1f MB)  %.1f s", k, share.closing.count.grouped,
                             share.overlayTiles.count.grouped, Double(bytes.count) / 1e6, Date().timeIntervalSince(t1)))
+        // The 3D Tiles of the buildings the core owns (footprint centroid), with their walk distances; merge joins them.
+        let mine = full.buildings.indices.filter { plan.owner(full.buildings[$0].footprint.centroid) == k }
+        var access = walk?.access ?? NetworkAccess(origins: [], distances: [:], thresholds: [:], lifeCircle: [:])
+        for c in try WalkStage.columnCategories(config: config, base: full) where access.distances[c] == nil {
+            access.distances[c] = [Float](repeating: .infinity, count: access.origins.count)
+        }
+        let columns = WalkStage.extraColumns(access, buildings: full.buildings.count).map {
+            BuildingColumn(name: $0.name, description: TilesStage.walkColumnDescription, values: .float32($0.values, noData: -1))
+        }
+        try TilesStage.run(config: config, base: full, extraColumns: columns, outDir: outDir, progress: progress, only: mine)
         let m = Marker(id: k, config: plan.config, origins: origins.count, cells: cells.count, seconds: Date().timeIntervalSince(t0))
         try PartitionStage.write(try JSONEncoder().encode(m), marker)
         progress.say(String(format: "done        part %d: %@ origins, %@ cells  %.1f s → %@", k, origins.count.grouped, cells.count.grouped, m.seconds, outDir))

@@ -86,10 +86,13 @@ public enum Stages {
 
     /// Everything of `runAll` after the ingest; `cimbase merge` calls it with the parts' walk distances.
     static func runAfterIngest(config: CityConfig, base: BaseLayer, outDir: String, progress: Progress, walkScope: WalkScope?,
-                               tiles: TileShare? = nil, since t0: Date = Date()) throws {
+                               tiles: TileShare? = nil, joinTiles: (() throws -> Void)? = nil, since t0: Date = Date()) throws {
         let walk = try WalkStage.run(config: config, base: base, outDir: outDir, progress: progress, scope: walkScope)
         let ind = try indicators(config: config, base: base, walk: walk?.access, fireDrive: walk?.fireDrive, outDir: outDir, progress: progress, given: tiles)
-        try TilesStage.run(config: config, base: base, extraColumns: TilesStage.columns(walk), outDir: outDir, progress: progress)
+        // A partitioned city's merge joins the parts' tilesets instead.
+        if let joinTiles { try joinTiles() } else {
+            try TilesStage.run(config: config, base: base, extraColumns: TilesStage.columns(walk), outDir: outDir, progress: progress)
+        }
         // `plan:` configured: where to build (issue 17); its map goes into the city's report.
         let plan = try PlanStage.run(config: config, base: base, walk: walk, pipeGaps: ind.pipeGaps, outDir: outDir, progress: progress)
         let planMaps = plan.flatMap { $0.categories.isEmpty ? nil : [PlanStage.mapPanel($0.categories, base: base)] } ?? []

@@ -17,9 +17,9 @@ struct PROJECEFProjector: ECEFProjector {
 public enum TilesStage {
     /// Per-building walk distances `d_<category>` (m; −1 when not an origin or beyond reach) as tile metadata columns.
     public static func columns(_ walk: WalkStage.Output?) -> [BuildingColumn] {
-        (walk?.extraColumns ?? []).map { BuildingColumn(name: $0.name, description: "walking distance (m) to the nearest facility; -1: none within reach or not residential",
-                                                        values: .float32($0.values, noData: -1)) }
+        (walk?.extraColumns ?? []).map { BuildingColumn(name: $0.name, description: walkColumnDescription, values: .float32($0.values, noData: -1)) }
     }
+    static let walkColumnDescription = "walking distance (m) to the nearest facility; -1: none within reach or not residential"
 
     /// The tiles options, read and validated with the config (`CityConfig.tiles`).
     static func options(_ config: CityConfig) throws -> TilesetOptions { config.tiles }
@@ -39,19 +39,26 @@ public enum TilesStage {
     }
 
     @discardableResult
-    public static func run(config: CityConfig, base: BaseLayer, extraColumns extraColumns0: [BuildingColumn], outDir: String, progress: Progress) throws -> TilesetSummary {
-        let extraColumns = try attributeColumns(config, base) + extraColumns0
+    public static func run(config: CityConfig, base: BaseLayer, extraColumns extraColumns0: [BuildingColumn], outDir: String, progress: Progress,
+                           only: [Int]? = nil) throws -> TilesetSummary {
+        var extraColumns = try attributeColumns(config, base) + extraColumns0
+        // A part of a partitioned city: the buildings its core owns (`only`, indices into base.buildings) and their rows.
+        var buildings = base.buildings
+        if let only {
+            buildings = only.map { base.buildings[$0] }
+            extraColumns = extraColumns.map { BuildingColumn(name: $0.name, description: $0.description, values: $0.values.subset(only)) }
+        }
         let t0 = Date()
         let dir = URL(fileURLWithPath: outDir).appendingPathComponent("tiles/buildings")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        progress.begin("tiles: \(base.buildings.count.grouped) buildings")
+        progress.begin("tiles: \(buildings.count.grouped) buildings")
         let projector: PROJECEFProjector
         do { projector = try PROJECEFProjector(crs: base.crs) } catch {
             throw PipelineError.crs(message: "cannot transform \(base.crs) to ECEF (EPSG:4978): \(error)")
         }
         let summary: TilesetSummary
         do {
-            summary = try TilesetWriter(try options(config), codec: MeshoptCodec()).write(buildings: base.buildings, extraColumns: extraColumns, projector: projector, to: dir)
+            summary = try TilesetWriter(try options(config), codec: MeshoptCodec()).write(buildings: buildings, extraColumns: extraColumns, projector: projector, to: dir)
         } catch let e as PipelineError { throw e } catch {
             throw PipelineError.output(path: dir.path, message: "\(error)")
         }
@@ -63,5 +70,55 @@ public enum TilesStage {
                    summary.blocks > 0 ? " + \(summary.blocks.grouped) LOD blocks" : "", summary.contentTiles.grouped, reuse + (summary.subtrees > 0 ? " (implicit, \(summary.subtrees.grouped) subtrees)" : ""), summary.triangles.grouped, mb, config.tiles.compression.rawValue,
                    Date().timeIntervalSince(t0), dir.appendingPathComponent("tileset.json").path))
         return summary
+    }
+
+    /// `cimbase merge`: the parts' tilesets (parts/K/tiles/buildings, the buildings each core owns) joined under one
+    /// root (`TilesetJoin`) in DIR/tiles/buildings, each part's files hard-linked (copied across file systems) into
+    /// DIR/tiles/buildings/parts/K, so the joined folder is self-contained and the parts stay as they are. Built in a
+    /// temporary folder and renamed into place.
+    static func join(parts: [(id: Int, dir: String)], outDir: String, progress: Progress) throws {
+        let t0 = Date()
+        let fm = FileManager.default
+        let tiles = URL(fileURLWithPath: outDir).appendingPathComponent("tiles")
+        let final = tiles.appendingPathComponent("buildings")
+        let tmp = tiles.appendingPathComponent(".buildings-join-\(ProcessInfo.processInfo.processIdentifier)")
+        var joined: [TilesetJoin.Part] = []
+        var files = 0, linked = 0
+        do {
+            try? fm.removeItem(at: tmp)
+            try fm.createDirectory(at: tmp.appendingPathComponent("parts"), withIntermediateDirectories: true)
+            for p in parts {
+                let src = URL(fileURLWithPath: p.dir).appendingPathComponent("tiles/buildings")
+                guard let json = fm.contents(atPath: src.appendingPathComponent("tileset.json").path) else {
+                    throw PipelineError.input(file: src.appendingPathComponent("tileset.json").path, layer: nil, message: "missing: part \(p.id) has no tileset")
+                }
+                let dst = tmp.appendingPathComponent("parts/\(p.id)")
+                try fm.createDirectory(at: dst, withIntermediateDirectories: true)
+                guard let e = fm.enumerator(at: src, includingPropertiesForKeys: [.isDirectoryKey]) else { continue }
+                for case let f as URL in e {
+                    let rel = String(f.path.dropFirst(src.path.count + 1))
+                    if rel.hasPrefix(".") || rel.contains("/.") { continue }
+                    let to = dst.appendingPathComponent(rel)
+                    if (try? f.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true {
+                        try fm.createDirectory(at: to, withIntermediateDirectories: true)
+                    } else {
+                        files += 1
+                        if (try? fm.linkItem(at: f, to: to)) != nil { linked += 1 } else { try fm.copyItem(at: f, to: to) }
+                    }
+                }
+                joined.append(TilesetJoin.Part(uri: "parts/\(p.id)/tileset.json", json: json))
+            }
+            let text = try TilesetJoin.encode(joined)
+            try Data(text.utf8).write(to: tmp.appendingPathComponent("tileset.json"))
+            try? fm.removeItem(at: final)
+            try fm.moveItem(at: tmp, to: final)
+        } catch let e as PipelineError {
+            try? fm.removeItem(at: tmp); throw e
+        } catch {
+            try? fm.removeItem(at: tmp)
+            throw PipelineError.output(path: final.path, message: "\(error)")
+        }
+        progress.say(String(format: "tiles       %d part tilesets joined under one root (%@ files, %@ hard-linked)  %.1f s → %@", joined.count,
+                            files.grouped, linked.grouped, Date().timeIntervalSince(t0), final.appendingPathComponent("tileset.json").path))
     }
 }

@@ -224,6 +224,16 @@ public enum WalkStage {
                       nodes: graph.nodeCount, unsnapped: snapped.failed, islands: islands)
     }
 
+    /// The categories of a single run's `d_<category>` columns (its access distances): every walked category of the
+    /// base layer's facilities and parks, and the 15-minute life circle's required ones; none without walkable roads.
+    /// A part of a partitioned city gives its tiles the same columns (its halo may lack some categories).
+    static func columnCategories(config: CityConfig, base: BaseLayer) throws -> [String] {
+        if try WalkInputs.walkLines(base.roads, config.walk, drive: false).isEmpty { return [] }
+        var s = Set((base.facilities + WalkInputs.greenParks(base)).map(\.category)).subtracting(driveOnlyCategories)
+        for fc in config.categories.all where fc.requiredFor15 { s.insert(fc.id) }
+        return s.sorted()
+    }
+
     /// Per-building `d_<category>` columns for the tiles (−1 where the building is not an origin or nothing is in reach).
     static func extraColumns(_ access: NetworkAccess, buildings: Int) -> [(name: String, values: [Float])] {
         access.distances.keys.sorted().map { c in

@@ -19,6 +19,17 @@ public struct BuildingColumn: Sendable {
         /// STRING; nil is written as the empty string.
         case string([String?])
 
+        /// The values at `idx` (in that order): a column for a subset of the buildings.
+        public func subset(_ idx: [Int]) -> Values {
+            switch self {
+            case .float32(let v, let n): return .float32(idx.map { v[$0] }, noData: n)
+            case .float64(let v, let n): return .float64(idx.map { v[$0] }, noData: n)
+            case .int32(let v, let n): return .int32(idx.map { v[$0] }, noData: n)
+            case .uint8(let v, let n): return .uint8(idx.map { v[$0] }, noData: n)
+            case .string(let v): return .string(idx.map { v[$0] })
+            }
+        }
+
         public var count: Int {
             switch self {
             case .float32(let v, _): return v.count

@@ -77,15 +77,89 @@ import Testing
                 #expect(abs(u - v) <= 1e-9 * max(abs(u), abs(v), 1e-300), "\(x.indicator) zone '\(x.zoneID)': \(u) vs \(v)")
             } else { #expect(x.value == nil && y.value == nil, "\(x.indicator) zone '\(x.zoneID)'") }
         }
-        // Tiles: the same tileset.
-        let ja = try String(contentsOfFile: c.single + "/tiles/buildings/tileset.json", encoding: .utf8)
-        let jb = try String(contentsOfFile: out + "/tiles/buildings/tileset.json", encoding: .utf8)
+        // Tiles: the merged tileset joins the parts' tilesets (external tilesets under one root) and holds the single
+        // run's buildings, each once, with the same numeric properties (height, ground, d_<category>, …).
+        let ja = try Self.tilesetBuildings(c.single + "/tiles/buildings/tileset.json")
+        let jb = try Self.tilesetBuildings(out + "/tiles/buildings/tileset.json")
+        #expect(ja.count == base.buildings.count, "the single run's tileset holds every building of the base layer")
+        #expect(ja.count == jb.count)
         #expect(ja == jb)
+        #expect(ja.values.first?.keys.contains { $0.hasPrefix("d_") } == true && ja.values.first?["height_m"] != nil)
+        let joined = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/tiles/buildings/tileset.json"))) as? [String: Any]
+        let kids = ((joined?["root"] as? [String: Any])?["children"] as? [[String: Any]]) ?? []
+        #expect(kids.count == plan.partitions.filter { $0.buildings > 0 }.count)
+        #expect(kids.allSatisfy { (($0["content"] as? [String: Any])?["uri"] as? String)?.hasPrefix("parts/") == true })
         // The generated Kubernetes Job.
         let job = try String(contentsOfFile: out + "/k8s-job.yaml", encoding: .utf8)
         #expect(job.contains("completionMode: Indexed"))
         #expect(job.contains("completions: \(cells)\n"))
         #expect(job.contains("--partition $JOB_COMPLETION_INDEX --out \(PartitionStage.absolute(out))/parts/$JOB_COMPLETION_INDEX"))
+    }
+
+    /// Buildings of a tileset by id (every feature of class `building`, following external tilesets), with their
+    /// FLOAT32/FLOAT64 scalar properties; a building id twice is an error.
+    static func tilesetBuildings(_ path: String, depth: Int = 0) throws -> [Double: [String: Double]] {
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
+        let ts = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        var out: [Double: [String: Double]] = [:]
+        var stack = [try #require(ts["root"] as? [String: Any])]
+        while let t = stack.popLast() {
+            stack += (t["children"] as? [[String: Any]]) ?? []
+            guard let uri = (t["content"] as? [String: Any])?["uri"] as? String else { continue }
+            let f = dir.appendingPathComponent(uri).path
+            let got = uri.hasSuffix(".json") ? try tilesetBuildings(f, depth: depth + 1) : try glbBuildings(f)
+            for (k, v) in got {
+                #expect(out[k] == nil, "building \(k) twice")
+                out[k] = v
+            }
+        }
+        return out
+    }
+
+    static func glbBuildings(_ path: String) throws -> [Double: [String: Double]] {
+        let d = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        func u32(_ o: Int) -> Int { Int(d[o]) | Int(d[o + 1]) << 8 | Int(d[o + 2]) << 16 | Int(d[o + 3]) << 24 }
+        let jl = u32(12)
+        let j = try #require(try JSONSerialization.jsonObject(with: Data(d[20..<(20 + jl)])) as? [String: Any])
+        let bin = Array(d[(28 + jl)..<(28 + jl + u32(20 + jl))])
+        guard let meta = (j["extensions"] as? [String: Any])?["EXT_structural_metadata"] as? [String: Any] else { return [:] }
+        let views = try #require(j["bufferViews"] as? [[String: Any]])
+        let classes = try #require((meta["schema"] as? [String: Any])?["classes"] as? [String: Any])
+        // Parent tiles of merged blocks (tiles.lod: blocks) hold only the `block` class.
+        guard let props = (classes["building"] as? [String: Any])?["properties"] as? [String: [String: Any]] else { return [:] }
+        func view(_ i: Int) throws -> [UInt8] {
+            let v = views[i]
+            if let e = (v["extensions"] as? [String: Any])?["EXT_meshopt_compression"] as? [String: Any] {
+                let o = e["byteOffset"] as? Int ?? 0, l = try #require(e["byteLength"] as? Int)
+                let n = try #require(e["count"] as? Int), stride = try #require(e["byteStride"] as? Int)
+                return try #require(MeshoptCodec().decodeVertexBuffer(Array(bin[o..<(o + l)]), count: n, stride: stride))
+            }
+            let o = v["byteOffset"] as? Int ?? 0
+            let l = try #require(v["byteLength"] as? Int)
+            return Array(bin[o..<(o + l)])
+        }
+        var out: [Double: [String: Double]] = [:]
+        for t in (meta["propertyTables"] as? [[String: Any]]) ?? [] where t["class"] as? String == "building" {
+            let n = try #require(t["count"] as? Int)
+            var cols: [String: [Double]] = [:]
+            for (name, p) in try #require(t["properties"] as? [String: [String: Any]]) {
+                guard let ct = props[name]?["componentType"] as? String, ct == "FLOAT32" || ct == "FLOAT64", let vi = p["values"] as? Int else { continue }
+                let b = try view(vi)
+                cols[name] = (0..<n).map { i in
+                    if ct == "FLOAT64" {
+                        var u: UInt64 = 0
+                        for k in 0..<8 { u |= UInt64(b[8 * i + k]) << (8 * UInt64(k)) }
+                        return Double(bitPattern: u)
+                    }
+                    var u: UInt32 = 0
+                    for k in 0..<4 { u |= UInt32(b[4 * i + k]) << (8 * UInt32(k)) }
+                    return Double(Float(bitPattern: u))
+                }
+            }
+            let ids = try #require(cols["id"])
+            for i in 0..<n { out[ids[i]] = cols.mapValues { $0[i] } }
+        }
+        return out
     }
 
     @Test func planJSONHasTheContractFields() throws {
