@@ -292,6 +292,12 @@ public final class VectorLayer {
         }
     }
 
+    /// Reads only the features whose geometry's bounding box meets `box` (`OGR_L_SetSpatialFilterRect`; a GeoPackage
+    /// answers it from its R-tree), or all of them (nil). Features come in the driver's order, not always fid order.
+    public func setSpatialFilter(_ box: BBox?) {
+        if let b = box { OGR_L_SetSpatialFilterRect(handle, b.minX, b.minY, b.maxX, b.maxY) } else { OGR_L_SetSpatialFilter(handle, nil) }
+    }
+
     /// Iterates the features; read errors (truncated/corrupt files) throw.
     public func forEach(_ body: (Feature) throws -> Void) throws {
         let fields = self.fields

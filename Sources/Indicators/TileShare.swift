@@ -75,7 +75,7 @@ public struct TileShare: Sendable {
 
     /// The share as bytes (`init(bytes:)` reads them back).
     public func encoded() -> [UInt8] {
-        var w = ByteWriter()
+        var w = BinaryWriter()
         w.u32(Self.magic); w.u32(Self.version); w.u32(derived ? 1 : 0); w.u32(UInt32(scopes))
         w.u32(UInt32(closing.count))
         for c in closing { w.key(c.key); w.polygons(c.pieces) }
@@ -99,7 +99,11 @@ public struct TileShare: Sendable {
 
     /// Reads `encoded()` bytes; throws on anything else (truncated, another version, counts out of range).
     public init(bytes: [UInt8]) throws {
-        var r = ByteReader(bytes)
+        do { try self.init(reading: bytes) } catch let e as BinaryFormatError { throw TileShareError(e.description) }
+    }
+
+    private init(reading bytes: [UInt8]) throws {
+        var r = BinaryReader(bytes)
         guard try r.u32() == Self.magic else { throw TileShareError("not a CIMBase tile share") }
         let v = try r.u32()
         guard v == Self.version else { throw TileShareError("tile share version \(v), this build reads \(Self.version)") }
@@ -147,10 +151,7 @@ public struct TileShareError: Error, CustomStringConvertible {
     init(_ m: String) { description = m }
 }
 
-struct ByteWriter {
-    var bytes: [UInt8] = []
-    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func f64(_ v: Double) { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+extension BinaryWriter {
     mutating func key(_ k: TileKey) { u32(UInt32(bitPattern: k.col)); u32(UInt32(bitPattern: k.row)) }
     mutating func dict(_ d: [Double: Double]) {
         u32(UInt32(d.count))
@@ -168,31 +169,7 @@ struct ByteWriter {
     }
 }
 
-struct ByteReader {
-    let bytes: [UInt8]
-    var at = 0
-    init(_ b: [UInt8]) { bytes = b }
-    var atEnd: Bool { at == bytes.count }
-    mutating func u32() throws -> UInt32 {
-        guard at + 4 <= bytes.count else { throw TileShareError("truncated at byte \(at)") }
-        var v: UInt32 = 0
-        for i in 0..<4 { v |= UInt32(bytes[at + i]) << (8 * UInt32(i)) }
-        at += 4
-        return v
-    }
-    mutating func f64() throws -> Double {
-        guard at + 8 <= bytes.count else { throw TileShareError("truncated at byte \(at)") }
-        var v: UInt64 = 0
-        for i in 0..<8 { v |= UInt64(bytes[at + i]) << (8 * UInt64(i)) }
-        at += 8
-        return Double(bitPattern: v)
-    }
-    /// A count of items of at least `minBytes` each, checked against the bytes left (a corrupt count cannot allocate).
-    mutating func count(minBytes: Int) throws -> Int {
-        let n = Int(try u32())
-        guard n <= (bytes.count - at) / max(minBytes, 1) else { throw TileShareError("count \(n) at byte \(at - 4) exceeds the data") }
-        return n
-    }
+extension BinaryReader {
     mutating func key() throws -> TileKey {
         TileKey(col: Int32(bitPattern: try u32()), row: Int32(bitPattern: try u32()))
     }

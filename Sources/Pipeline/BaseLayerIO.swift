@@ -150,16 +150,66 @@ public enum BaseLayerIO {
     }
 
     /// Reads a base.gpkg written by `write`.
-    public static func read(path: String) throws -> BaseLayer {
+    public static func read(path: String) throws -> BaseLayer { try read(path: path, within: nil).base }
+
+    /// A base layer read within a box (`read(path:within:)`): per windowed layer, the index in the whole layer of each
+    /// feature read (ascending).
+    public struct Window {
+        public var box: BBox
+        public var buildings: [Int]
+        public var pipes: [Int]
+        public var population: [Int]
+    }
+
+    /// The layers `read(path:within:)` reads only near the box: the large ones. The others are read whole.
+    static let windowed: Set<CanonicalLayer> = [.buildings, .pipes, .population]
+
+    /// Reads base.gpkg; with `within`, only the buildings, pipes and population cells whose bounding box meets the box
+    /// (the GeoPackage R-tree answers it), in the whole layer's order, with their index in the whole layer (fid − 1:
+    /// `write` numbers the rows 1…n; a file whose fids are not 1…n is read whole, `Window` nil).
+    public static func read(path: String, within: BBox?) throws -> (base: BaseLayer, window: Window?) {
         guard FileManager.default.fileExists(atPath: path) else { throw PipelineError.input(file: path, layer: nil, message: "base layer not found: run `cimbase ingest` first") }
         let ds: VectorDataset
         do { ds = try VectorDataset(path: path) } catch { throw PipelineError.input(file: path, layer: nil, message: "\(error)") }
+        var box = within
+        // Per windowed layer, the SQL selecting the fids whose R-tree box meets the window (the R-tree holds each
+        // feature's box rounded outwards to 32-bit floats, so it is a superset; the exact box test follows). OGR's own
+        // spatial filter is not used: it also drops features whose box meets the window but whose geometry does not.
+        var rtreeFilter: [CanonicalLayer: String] = [:]
+        if let w = box {
+            func g(_ v: Double) -> String { "\(v)" }
+            for l in windowed {
+                let r = try? ds.query("SELECT MIN(fid), MAX(fid), COUNT(*) FROM \"\(l.rawValue)\"")
+                let v = r?.first.map { $0.map(\.int) } ?? []
+                let col = (try? ds.query("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = '\(l.rawValue)'"))?.first?.first?.string
+                let rtree = col.map { "rtree_\(l.rawValue)_\($0)" }
+                let hasTree = rtree.flatMap { t in (try? ds.query("SELECT COUNT(*) FROM sqlite_master WHERE name = '\(t)'"))?.first?.first?.int } == 1
+                if v.count != 3 || !(v[2] == 0 || (v[0] == 1 && v[1] == v[2])) || !hasTree { box = nil; break }
+                rtreeFilter[l] = "fid IN (SELECT id FROM \"\(rtree!)\" WHERE maxx >= \(g(w.minX)) AND minx <= \(g(w.maxX)) AND maxy >= \(g(w.minY)) AND miny <= \(g(w.maxY)))"
+            }
+        }
+        func meets(_ g: Geometry?) -> Bool {
+            guard let w = box, let bb = g?.bbox, !bb.isEmpty else { return false }
+            return bb.minX <= w.maxX && bb.maxX >= w.minX && bb.minY <= w.maxY && bb.maxY >= w.minY
+        }
         var b = BaseLayer()
+        var fids: [CanonicalLayer: [Int64]] = [:]
         func each(_ l: CanonicalLayer, _ body: (Feature, Geometry?) throws -> Void) throws {
             do {
                 let layer = try ds.layer(l.rawValue)
                 if l == .buildings { b.crs = layer.spatialReference?.authorityCode ?? "" }
-                try layer.forEach { f in try body(f, try f.geometry()) }
+                if box != nil, let filter = rtreeFilter[l] {
+                    try layer.setAttributeFilter(filter)
+                    var ids: [Int64] = []
+                    try layer.forEach { f in
+                        let g = try f.geometry()
+                        if meets(g) { ids.append(f.fid); try body(f, g) }
+                    }
+                    try layer.setAttributeFilter(nil)
+                    fids[l] = ids
+                } else {
+                    try layer.forEach { f in try body(f, try f.geometry()) }
+                }
             } catch let e as PipelineError { throw e } catch {
                 throw PipelineError.input(file: path, layer: l.rawValue, message: "\(error)")
             }
@@ -176,8 +226,28 @@ public enum BaseLayerIO {
                 let src = n.hasPrefix("src_") && reserved.contains(String(n.dropFirst(4)).lowercased()) ? String(n.dropFirst(4)) : n
                 return AttributeColumn(name: n, sourceName: src, type: layer.fields[i].type)
             }
-            try layer.forEach { f in for (k, i) in idx.enumerated() { cols[k].append(f.value(i)) } }
+            if box != nil, let filter = rtreeFilter[l] {
+                // The same features as the geometry pass, put in the same (fid) order below.
+                let keep = Set(fids[l] ?? [])
+                try layer.setAttributeFilter(filter)
+                var rows: [(Int64, [FieldValue])] = []
+                try layer.forEach { f in if keep.contains(f.fid) { rows.append((f.fid, idx.map { f.value($0) })) } }
+                try layer.setAttributeFilter(nil)
+                rows.sort { $0.0 < $1.0 }
+                guard rows.map(\.0) == (fids[l] ?? []).sorted() else {
+                    throw PipelineError.input(file: path, layer: l.rawValue, message: "the layer changed while it was read")
+                }
+                for r in rows { for k in cols.indices { cols[k].append(r.1[k]) } }
+            } else {
+                try layer.forEach { f in for (k, i) in idx.enumerated() { cols[k].append(f.value(i)) } }
+            }
             b.attributes[l.rawValue] = AttributeTable(columns: cols)
+        }
+        /// Features of a windowed layer in fid order (the R-tree query returns them in its own order).
+        func inFidOrder<T>(_ l: CanonicalLayer, _ xs: [T]) -> ([T], [Int]) {
+            guard let f = fids[l] else { return (xs, []) }
+            let order = f.indices.sorted { f[$0] < f[$1] }
+            return (order.map { xs[$0] }, order.map { Int(f[$0]) - 1 })
         }
         func s(_ f: Feature, _ k: String) -> String? { f.value(k).string }
         func d(_ f: Feature, _ k: String) -> Double? { f.value(k).real }
@@ -218,12 +288,18 @@ public enum BaseLayerIO {
             b.rejects.append(Reject(layer: s(f, "layer") ?? "", sourceFile: s(f, "source_file") ?? "", sourceLayer: s(f, "source_layer") ?? "",
                                     sourceId: s(f, "source_id") ?? "", reason: s(f, "reason") ?? "", geometry: g))
         }
+        var window: Window? = nil
+        if let box {
+            let (bs, bi) = inFidOrder(.buildings, b.buildings), (ps, pi) = inFidOrder(.pipes, b.pipes), (cs, ci) = inFidOrder(.population, b.population)
+            b.buildings = bs; b.pipes = ps; b.population = cs
+            window = Window(box: box, buildings: bi, pipes: pi, population: ci)
+        }
         do {
             for l in [CanonicalLayer.buildings, .roads, .facilities, .green, .water, .pipes, .population, .zones] { try readAttributes(l) }
-        } catch {
+        } catch let e as PipelineError { throw e } catch {
             throw PipelineError.input(file: path, layer: nil, message: "\(error)")
         }
         try? ds.close()
-        return b
+        return (b, window)
     }
 }

@@ -2,7 +2,7 @@ import CityModel
 import Foundation
 import Indicators
 
-/// `cimbase merge DIR`: joins DIR/parts/*/walk_part.json and writes the single run's outputs into DIR.
+/// `cimbase merge DIR`: joins DIR/parts/*/walk_part.bin and writes the single run's outputs into DIR.
 ///
 /// Each origin belongs to exactly one core (`PartitionPlan.owner`), so the merged access rows are the union of the
 /// parts' rows, checked to cover the base layer's origins exactly once. From them the walk stage writes walk.gpkg
@@ -21,9 +21,13 @@ public enum Merge {
         for p in plan.partitions {
             let pd = d.appendingPathComponent("parts/\(p.id)")
             guard FileManager.default.fileExists(atPath: pd.appendingPathComponent("part.json").path),
-                  let data = FileManager.default.contents(atPath: pd.appendingPathComponent("walk_part.json").path),
-                  let f = try? JSONDecoder().decode(PartitionRun.PartFile.self, from: data), f.id == p.id,
+                  let data = FileManager.default.contents(atPath: pd.appendingPathComponent(PartitionRun.walkFile).path),
                   let tiles = FileManager.default.contents(atPath: pd.appendingPathComponent(PartitionRun.tilesFile).path) else { missing.append(p.id); continue }
+            let f: PartitionRun.PartFile
+            do { f = try PartitionRun.PartFile(bytes: [UInt8](data)) } catch {
+                throw PipelineError.input(file: pd.appendingPathComponent(PartitionRun.walkFile).path, layer: nil, message: "\(error)")
+            }
+            guard f.id == p.id else { throw bad(p.id, "holds part \(f.id)") }
             parts.append(f)
             do { shares.append((p.id, try TileShare(bytes: [UInt8](tiles)))) } catch {
                 throw PipelineError.input(file: pd.appendingPathComponent(PartitionRun.tilesFile).path, layer: nil, message: "\(error)")
@@ -31,7 +35,7 @@ public enum Merge {
         }
         guard missing.isEmpty else {
             throw PipelineError.input(file: d.appendingPathComponent("parts").path, layer: nil, message:
-                "\(missing.count) of \(plan.partitions.count) parts missing or incomplete (no part.json, walk_part.json or \(PartitionRun.tilesFile)): \(missing.map(String.init).joined(separator: ", ")); run cimbase run \(plan.config) --partition K --out \(dir)/parts/K for each")
+                "\(missing.count) of \(plan.partitions.count) parts missing or incomplete (no part.json, \(PartitionRun.walkFile) or \(PartitionRun.tilesFile)): \(missing.map(String.init).joined(separator: ", ")); run cimbase run \(plan.config) --partition K --out \(dir)/parts/K for each")
         }
         let tiles: TileShare
         do { tiles = try TileShare.merged(shares) } catch {
@@ -76,6 +80,6 @@ public enum Merge {
     }
 
     static func bad(_ k: Int, _ m: String) -> PipelineError {
-        .input(file: "parts/\(k)/walk_part.json", layer: nil, message: m)
+        .input(file: "parts/\(k)/\(PartitionRun.walkFile)", layer: nil, message: m)
     }
 }

@@ -32,14 +32,14 @@ struct WalkGiven {
     /// A category no part had a facility of within its halo is beyond the cutoff everywhere (+∞).
     func column(_ c: String, count: Int) throws -> [Float] {
         guard count == originCount else {
-            throw PipelineError.input(file: "parts", layer: "walk_part.json", message: "the parts hold \(originCount) walk origins, the base layer has \(count)")
+            throw PipelineError.input(file: "parts", layer: "walk_part.bin", message: "the parts hold \(originCount) walk origins, the base layer has \(count)")
         }
         return origins[c] ?? [Float](repeating: .infinity, count: count)
     }
 
     func cellColumn(_ c: String, count: Int) throws -> [Float] {
         guard count == cellCount else {
-            throw PipelineError.input(file: "parts", layer: "walk_part.json", message: "the parts hold \(cellCount) population cells, the base layer has \(count)")
+            throw PipelineError.input(file: "parts", layer: "walk_part.bin", message: "the parts hold \(cellCount) population cells, the base layer has \(count)")
         }
         return cells[c] ?? [Float](repeating: .infinity, count: count)
     }

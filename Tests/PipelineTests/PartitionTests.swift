@@ -236,6 +236,33 @@ import Testing
         #expect { try TileShare(bytes: huge) } throws: { "\($0)".contains("exceeds the data") }
     }
 
+    /// A part reads the large layers near its core only: `BaseLayerIO.read(path:within:)` returns exactly the buildings,
+    /// pipes and population cells whose box meets the window, in the whole layer's order, each with its index there,
+    /// and their kept attributes on the same rows.
+    @Test func windowedReadIsTheWholeLayersSubset() throws {
+        let c = try Self.city.get()
+        let path = c.single + "/base.gpkg"
+        let whole = try BaseLayerIO.read(path: path)
+        let ext = whole.buildings.reduce(BBox.empty) { $0.union($1.footprint.bbox) }
+        let box = BBox(minX: ext.minX + 0.3 * ext.width, minY: ext.minY + 0.2 * ext.height, maxX: ext.minX + 0.6 * ext.width, maxY: ext.minY + 0.5 * ext.height)
+        let (part, window) = try BaseLayerIO.read(path: path, within: box)
+        let w = try #require(window)
+        func meets(_ b: BBox) -> Bool { !b.isEmpty && b.minX <= box.maxX && b.maxX >= box.minX && b.minY <= box.maxY && b.maxY >= box.minY }
+        #expect(w.buildings == whole.buildings.indices.filter { meets(whole.buildings[$0].footprint.bbox) })
+        #expect(w.buildings.count > 50 && w.buildings.count < whole.buildings.count / 2)
+        #expect(part.buildings == w.buildings.map { whole.buildings[$0] })
+        #expect(w.pipes == whole.pipes.indices.filter { meets(whole.pipes[$0].line.bbox) })
+        #expect(part.pipes == w.pipes.map { whole.pipes[$0] })
+        #expect(w.population == whole.population.indices.filter { meets(whole.population[$0].area.bbox) })
+        #expect(!w.population.isEmpty && part.population == w.population.map { whole.population[$0] })
+        #expect(part.roads == whole.roads && part.zones == whole.zones && part.facilities == whole.facilities)
+        for (name, t) in whole.attributes {
+            let pt = try #require(part.attributes[name])
+            let rows = name == "buildings" ? w.buildings : name == "pipes" ? w.pipes : name == "population" ? w.population : Array(0..<t.columns.first!.count)
+            for (a, b) in zip(t.columns, pt.columns) { #expect(rows.map { a.value($0) } == (0..<b.count).map { b.value($0) }, "\(name).\(a.name)") }
+        }
+    }
+
     @Test func badInputsAreClearErrors() throws {
         let c = try Self.city.get()
         let cfg = try CityConfig.load(path: c.config)
