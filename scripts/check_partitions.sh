@@ -71,6 +71,8 @@ for spec in $cities; do
     *) echo "unknown city $name"; exit 2 ;;
   esac
   echo "== $name"
+  # A fresh folder: a re-run would reuse the earlier run's tile contents (the tiles' content cache) and look faster.
+  rm -rf "$d/single"
   (cd "$root" && timed "$name-single" "$bin" run "$d/city.yaml" --out "$d/single" --quiet)
   for n in ${splits//,/ }; do
     p="$d/p$n"; rm -rf "$p"

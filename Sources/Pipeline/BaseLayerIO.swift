@@ -161,6 +161,10 @@ public enum BaseLayerIO {
         public var population: [Int]
     }
 
+    /// Whether `read` takes the rows straight from SQLite (`VectorLayer.forEachDirect`; at 1M buildings 2–3× faster
+    /// than OGR's features). Off (tests, or CIMBASE_BASE_OGR_READ=1) it reads through OGR, the twin it is tested against.
+    nonisolated(unsafe) static var directRead = ProcessInfo.processInfo.environment["CIMBASE_BASE_OGR_READ"] == nil
+
     /// The layers `read(path:within:)` reads only near the box: the large ones. The others are read whole.
     static let windowed: Set<CanonicalLayer> = [.buildings, .pipes, .population]
 
@@ -199,16 +203,22 @@ public enum BaseLayerIO {
                 let layer = try ds.layer(l.rawValue)
                 if l == .buildings { b.crs = layer.spatialReference?.authorityCode ?? "" }
                 if box != nil, let filter = rtreeFilter[l] {
-                    try layer.setAttributeFilter(filter)
                     var ids: [Int64] = []
-                    try layer.forEach { f in
+                    func keep(_ f: Feature) throws {
                         let g = try f.geometry()
                         if meets(g) { ids.append(f.fid); try body(f, g) }
                     }
-                    try layer.setAttributeFilter(nil)
+                    let done = directRead ? try layer.forEachDirect(where: filter, keep) : false
+                    if !done {
+                        try layer.setAttributeFilter(filter)
+                        try layer.forEach(keep)
+                        try layer.setAttributeFilter(nil)
+                    }
                     fids[l] = ids
                 } else {
-                    try layer.forEach { f in try body(f, try f.geometry()) }
+                    func all(_ f: Feature) throws { try body(f, try f.geometry()) }
+                    let done = directRead ? try layer.forEachDirect(all) : false
+                    if !done { try layer.forEach(all) }
                 }
             } catch let e as PipelineError { throw e } catch {
                 throw PipelineError.input(file: path, layer: l.rawValue, message: "\(error)")
@@ -229,17 +239,23 @@ public enum BaseLayerIO {
             if box != nil, let filter = rtreeFilter[l] {
                 // The same features as the geometry pass, put in the same (fid) order below.
                 let keep = Set(fids[l] ?? [])
-                try layer.setAttributeFilter(filter)
                 var rows: [(Int64, [FieldValue])] = []
-                try layer.forEach { f in if keep.contains(f.fid) { rows.append((f.fid, idx.map { f.value($0) })) } }
-                try layer.setAttributeFilter(nil)
+                func take(_ f: Feature) { if keep.contains(f.fid) { rows.append((f.fid, idx.map { f.value($0) })) } }
+                let done = directRead ? try layer.forEachDirect(where: filter, geometry: false, take) : false
+                if !done {
+                    try layer.setAttributeFilter(filter)
+                    try layer.forEach(take)
+                    try layer.setAttributeFilter(nil)
+                }
                 rows.sort { $0.0 < $1.0 }
                 guard rows.map(\.0) == (fids[l] ?? []).sorted() else {
                     throw PipelineError.input(file: path, layer: l.rawValue, message: "the layer changed while it was read")
                 }
                 for r in rows { for k in cols.indices { cols[k].append(r.1[k]) } }
             } else {
-                try layer.forEach { f in for (k, i) in idx.enumerated() { cols[k].append(f.value(i)) } }
+                func take(_ f: Feature) { for (k, i) in idx.enumerated() { cols[k].append(f.value(i)) } }
+                let done = directRead ? try layer.forEachDirect(geometry: false, take) : false
+                if !done { try layer.forEach(take) }
             }
             b.attributes[l.rawValue] = AttributeTable(columns: cols)
         }

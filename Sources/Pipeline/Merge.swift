@@ -15,6 +15,7 @@ public enum Merge {
         let d = URL(fileURLWithPath: dir)
         let planPath = d.appendingPathComponent("partitions.json").path
         let plan = try PartitionPlan.read(path: planPath)
+        var timer = StepTimer()
         var missing: [Int] = []
         var parts: [PartitionRun.PartFile] = []
         var shares: [(part: Int, share: TileShare)] = []
@@ -41,8 +42,10 @@ public enum Merge {
         do { tiles = try TileShare.merged(shares) } catch {
             throw PipelineError.input(file: d.appendingPathComponent("parts").path, layer: PartitionRun.tilesFile, message: "\(error)")
         }
+        timer.lap("read parts")
         let config = try CityConfig.load(path: plan.config)
         let base = try BaseLayerIO.read(path: d.appendingPathComponent("base.gpkg").path)
+        timer.lap("read base.gpkg")
         progress.say("merge       \(parts.count) parts → \(dir)")
 
         // Origins: every one exactly once.
@@ -55,25 +58,33 @@ public enum Merge {
         var cellCols: [String: [Float]] = [:]
         for f in parts {
             for (c, v) in f.distances where v.count != f.origins.count { throw bad(f.id, "category \(c) has \(v.count) values for \(f.origins.count) origins") }
-            for (n, i) in f.origins.enumerated() {
+            var slots: [Int] = []
+            slots.reserveCapacity(f.origins.count)
+            for i in f.origins {
                 guard i >= 0, i < pos.count, pos[i] >= 0, !seen[Int(pos[i])] else { throw bad(f.id, "origin \(i) is not a walk origin of base.gpkg or belongs to two parts") }
                 let g = Int(pos[i]); seen[g] = true
-                for (c, v) in f.distances {
-                    if cols[c] == nil { cols[c] = [Float](repeating: .infinity, count: expected.count) }
-                    cols[c]![g] = Float(bitPattern: v[n])
-                }
+                slots.append(g)
             }
-            for (n, i) in f.cells.enumerated() {
+            for (c, v) in f.distances {
+                var col = cols.removeValue(forKey: c) ?? [Float](repeating: .infinity, count: expected.count)
+                for (n, g) in slots.enumerated() { col[g] = Float(bitPattern: v[n]) }
+                cols[c] = col
+            }
+            for i in f.cells {
                 guard i >= 0, i < cellPos.count, !cellPos[i] else { throw bad(f.id, "population cell \(i) is out of range or belongs to two parts") }
                 cellPos[i] = true
-                for (c, v) in f.cellDistances {
-                    if cellCols[c] == nil { cellCols[c] = [Float](repeating: .infinity, count: base.population.count) }
-                    cellCols[c]![i] = Float(bitPattern: v[n])
-                }
+            }
+            for (c, v) in f.cellDistances {
+                guard v.count == f.cells.count else { throw bad(f.id, "category \(c) has \(v.count) values for \(f.cells.count) population cells") }
+                var col = cellCols.removeValue(forKey: c) ?? [Float](repeating: .infinity, count: base.population.count)
+                for (n, i) in f.cells.enumerated() { col[i] = Float(bitPattern: v[n]) }
+                cellCols[c] = col
             }
         }
         if let g = seen.firstIndex(of: false) { throw bad(plan.owner(base.buildings[expected[g]].footprint.centroid), "no part holds walk origin \(expected[g]) (building id \(base.buildings[expected[g]].id))") }
         if let i = cellPos.firstIndex(of: false) { throw bad(plan.owner(base.population[i].area.centroid), "no part holds population cell \(i)") }
+        timer.lap("join rows")
+        timer.report("merge")
         let given = WalkGiven(origins: cols, cells: cellCols, originCount: expected.count, cellCount: base.population.count)
         try Stages.runAfterIngest(config: config, base: base, outDir: dir, progress: progress, walkScope: WalkScope(ownsPoint: nil, partOnly: false, given: given), tiles: tiles,
                                   joinTiles: { try TilesStage.join(parts: plan.partitions.map { ($0.id, d.appendingPathComponent("parts/\($0.id)").path) }, outDir: dir, progress: progress) })

@@ -108,10 +108,13 @@ public enum PartitionStage {
         return bb
     }
 
-    /// Memory of one part: it reads the whole base layer (about 1.5 kB a building with its roads and layers, measured
-    /// in BENCHMARKS.md "Partitioned cities") and searches its own origins.
-    static func estimate(total: Int, core: Int) -> PartitionPlan.Estimate {
-        .init(memoryBytes: 256 << 20 + 1_500 * total + 2_000 * core, cpus: 1)
+    /// Memory of one part: it reads the buildings within its window (core + max(halo, tile reach), see
+    /// `PartitionRun.readMargin`) with the whole street, facility and green layers, searches its core's origins and
+    /// builds its tiles. Measured (BENCHMARKS.md "Partitioned cities", 2026-12-04): about 90 MiB + 0.9 kB per building
+    /// read (1M city in 4: 378k read, 416 MiB peak; 100k in 4: 56k read, 137 MiB); the estimate is 128 MiB + 1.5 kB per
+    /// building read, ~1.6× that, since a Kubernetes memory limit that is too low kills the pod.
+    static func estimate(window: Int) -> PartitionPlan.Estimate {
+        .init(memoryBytes: 128 << 20 + 1_500 * window, cpus: 1)
     }
 
     /// The plan for `config` over `base`: `cells` cores (rounded up to k × k) or cores of `sizeM`.
@@ -133,12 +136,21 @@ public enum PartitionStage {
                                  grid: .init(nx: nx, ny: ny, sizeM: size), partitions: [])
         var counts = [Int](repeating: 0, count: nx * ny)
         for b in base.buildings { counts[plan.owner(b.footprint.centroid)] += 1 }
+        // Buildings a part reads (for its estimate): those of every core within its window's reach, a summed-area
+        // table over the cores (whole cores, so at least the buildings read).
+        let reach = Int((max(halo, PartitionRun.readMargin(config)) / size).rounded(.up))
+        var sat = [Int](repeating: 0, count: (nx + 1) * (ny + 1))
+        for j in 0..<ny { for i in 0..<nx { sat[(j + 1) * (nx + 1) + i + 1] = counts[j * nx + i] + sat[j * (nx + 1) + i + 1] + sat[(j + 1) * (nx + 1) + i] - sat[j * (nx + 1) + i] } }
+        func window(_ i: Int, _ j: Int) -> Int {
+            let i0 = max(0, i - reach), i1 = min(nx, i + reach + 1), j0 = max(0, j - reach), j1 = min(ny, j + reach + 1)
+            return sat[j1 * (nx + 1) + i1] - sat[j0 * (nx + 1) + i1] - sat[j1 * (nx + 1) + i0] + sat[j0 * (nx + 1) + i0]
+        }
         for j in 0..<ny {
             for i in 0..<nx {
                 let id = j * nx + i
                 let c = [bb.minX + Double(i) * size, bb.minY + Double(j) * size, bb.minX + Double(i + 1) * size, bb.minY + Double(j + 1) * size]
                 plan.partitions.append(.init(id: id, core: c, haloExtent: [c[0] - halo, c[1] - halo, c[2] + halo, c[3] + halo], buildings: counts[id],
-                                             estimate: estimate(total: base.buildings.count, core: counts[id])))
+                                             estimate: estimate(window: window(i, j))))
             }
         }
         return plan

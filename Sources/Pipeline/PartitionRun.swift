@@ -135,6 +135,7 @@ public enum PartitionRun {
            !BBox(minX: plan.extent[0], minY: plan.extent[1], maxX: plan.extent[2], maxY: plan.extent[3]).expanded(by: BuiltUpArea.defaultClosing).containsBox(bu.bbox) {
             (full, window) = try BaseLayerIO.read(path: basePath, within: nil)
         }
+        StepTimer.report("part", "read base.gpkg", Date().timeIntervalSince(t0))
         let buildingIndex = window?.buildings, cellIndex = window?.population
         let base = cut(full, halo: plan.partitions[k].haloExtent)
         progress.say("part        \(k) of \(plan.partitions.count): \(plan.partitions[k].buildings.grouped) buildings in the core · halo \(Int(plan.haloM)) m · read \(window == nil ? "whole" : "within \(Int(max(plan.haloM, readMargin(config)))) m of the core"): \(full.buildings.count.grouped) buildings · \(base.roads.count.grouped) of \(full.roads.count.grouped) roads, \(base.facilities.count.grouped) of \(full.facilities.count.grouped) facilities")

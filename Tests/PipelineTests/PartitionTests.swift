@@ -182,6 +182,9 @@ import Testing
             #expect(p["buildings"] is Int)
             let e = try #require(p["estimate"] as? [String: Any])
             #expect((e["memory_bytes"] as? Int ?? 0) > 0 && (e["cpus"] as? Int ?? 0) >= 1)
+            // At least 128 MiB + 1.5 kB per building the part reads, which includes its core's.
+            #expect((e["memory_bytes"] as? Int ?? 0) >= 128 << 20 + 1_500 * (p["buildings"] as? Int ?? 0))
+            #expect((e["memory_bytes"] as? Int ?? 0) <= 128 << 20 + 1_500 * 2_500)
         }
         // Owner: half-open cores, every point in exactly one; shared edges go right/up; outside points are clamped.
         let x0 = plan.extent[0], y0 = plan.extent[1], s = plan.grid.sizeM
@@ -260,6 +263,31 @@ import Testing
             let pt = try #require(part.attributes[name])
             let rows = name == "buildings" ? w.buildings : name == "pipes" ? w.pipes : name == "population" ? w.population : Array(0..<t.columns.first!.count)
             for (a, b) in zip(t.columns, pt.columns) { #expect(rows.map { a.value($0) } == (0..<b.count).map { b.value($0) }, "\(name).\(a.name)") }
+        }
+    }
+
+    /// The direct SQLite read of base.gpkg (`VectorLayer.forEachDirect`) against its twin, OGR's features: the same
+    /// layers, records and kept attributes, whole and windowed.
+    @Test func directReadEqualsTheOGRRead() throws {
+        let c = try Self.city.get()
+        let path = c.single + "/base.gpkg"
+        func read(direct: Bool, within: BBox?) throws -> (BaseLayer, BaseLayerIO.Window?) {
+            let was = BaseLayerIO.directRead
+            BaseLayerIO.directRead = direct
+            defer { BaseLayerIO.directRead = was }
+            return try BaseLayerIO.read(path: path, within: within)
+        }
+        let whole = try read(direct: false, within: nil).0
+        let ext = whole.buildings.reduce(BBox.empty) { $0.union($1.footprint.bbox) }
+        for box in [nil, BBox(minX: ext.minX, minY: ext.minY, maxX: ext.minX + 0.5 * ext.width, maxY: ext.minY + 0.4 * ext.height)] {
+            let (a, wa) = try read(direct: false, within: box), (b, wb) = try read(direct: true, within: box)
+            #expect(a.buildings.count > 100 && a.buildings == b.buildings)
+            #expect(a.roads == b.roads && a.facilities == b.facilities && a.green == b.green && a.water == b.water)
+            #expect(a.pipes == b.pipes && a.population == b.population && a.zones == b.zones && a.crs == b.crs)
+            #expect(a.boundary == b.boundary && a.builtUp == b.builtUp && a.rejects == b.rejects)
+            #expect(Set(a.attributes.keys) == Set(b.attributes.keys))
+            for (k, t) in a.attributes { #expect(t == b.attributes[k], "attributes of \(k)") }
+            #expect(wa?.buildings == wb?.buildings && wa?.population == wb?.population && wa?.pipes == wb?.pipes)
         }
     }
 
