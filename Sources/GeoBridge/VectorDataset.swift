@@ -107,9 +107,24 @@ public final class VectorDataset {
     /// and frees every OGR feature it reads; the batches it hands over are plain `Sendable` values.
     public func forEachFeatureInterleaved(layers: Set<String>, _ body: (String, Feature) throws -> Void) throws {
         guard handle != nil else { return }
+        try Self.forEachFeatureInterleaved(path: path, openOptions: openOptions, layers: layers, opened: { _ = try $0.get() }, body)
+    }
+
+    /// As ``forEachFeatureInterleaved(layers:_:)`` without a dataset opened on the caller's thread first: the reader
+    /// thread's own open is the only one (opening an OSM file costs tens of milliseconds: its temp index and
+    /// osmconf.ini). `opened` runs on the caller's thread before any feature, with the driver's short name or the
+    /// error of the open; what it throws stops the reading and is rethrown.
+    ///
+    /// `idle` runs on the caller's thread whenever no batch is ready (the caller would otherwise wait for the reader):
+    /// it returns true when it did some work (the queue is then checked again), false when it has none (then the
+    /// caller waits). Work done there uses the caller's core while GDAL parses on the reader's.
+    public static func forEachFeatureInterleaved(path: String, openOptions: [String: String] = [:], layers: Set<String>,
+                                                 opened: (Result<String, GeoBridgeError>) throws -> Void,
+                                                 idle: () throws -> Bool = { false },
+                                                 _ body: (String, Feature) throws -> Void) throws {
+        GDALEnvironment.ensure()
         let queue = FeatureBatchQueue()
         let done = DispatchSemaphore(value: 0)
-        let (path, openOptions) = (self.path, self.openOptions)
         let thread = Thread {
             defer { done.signal() }
             Self.readInterleaved(path: path, openOptions: openOptions, layers: layers, into: queue)
@@ -120,8 +135,15 @@ public final class VectorDataset {
             queue.cancel()
             done.wait()
         }
+        var first = true
         while true {
-            let b = queue.take()
+            let b: FeatureBatch
+            if first { b = queue.take() } else if let ready = queue.tryTake() { b = ready } else if try idle() { continue } else { b = queue.take() }
+            if first {
+                first = false
+                if let e = b.openError { try opened(.failure(e)); throw e }
+                try opened(.success(b.driver ?? ""))
+            }
             for (name, snapshot) in b.items { try body(name, Feature(snapshot: snapshot)) }
             if let e = b.error { throw e }
             if b.last { return }
@@ -133,8 +155,16 @@ public final class VectorDataset {
         var batch = FeatureBatch()
         defer { batch.last = true; queue.put(batch) }
         let ds: GDALDatasetH
-        do { ds = try open(path, openOptions) } catch { batch.error = error as? GeoBridgeError; return }
+        GDALEnvironment.resetError()
+        do { ds = try open(path, openOptions) } catch {
+            batch.openError = (error as? GeoBridgeError) ?? GeoBridgeError.gdal(function: "GDALOpenEx", code: 0, message: "cannot open \(path)")
+            return
+        }
         defer { GDALClose(ds) }
+        // The first batch names the driver (no features), so the consumer can refuse the file before reading on.
+        var head = FeatureBatch()
+        head.driver = GDALGetDatasetDriver(ds).map { String(cString: GDALGetDriverShortName($0)) } ?? ""
+        queue.put(head)
         // The OSM driver then builds only the wanted layers' features (multilinestrings and other_relations are
         // skipped, not assembled and dropped), as ogr2ogr does for the layers it is given.
         if let drv = GDALGetDatasetDriver(ds), String(cString: GDALGetDriverShortName(drv)) == "OSM", !layers.isEmpty {
@@ -175,6 +205,9 @@ public final class VectorDataset {
 struct FeatureBatch: Sendable {
     var items: [(String, FeatureSnapshot)] = []
     var error: GeoBridgeError? = nil
+    /// Set on the first batch: the dataset's driver, or why it could not be opened.
+    var driver: String? = nil
+    var openError: GeoBridgeError? = nil
     var last = false
     init() { items.reserveCapacity(256) }
 }
@@ -200,6 +233,19 @@ final class FeatureBatchQueue: Sendable {
     /// Waits for the next batch (the reader always ends with a batch marked `last`).
     func take() -> FeatureBatch {
         filled.wait()
+        let b = state.withLock { s -> FeatureBatch in
+            let b = s.items[s.head]
+            s.head += 1
+            if s.head == s.items.count { s.items.removeAll(keepingCapacity: true); s.head = 0 }
+            return b
+        }
+        free.signal()
+        return b
+    }
+
+    /// The next batch if one is ready, else nil (does not wait).
+    func tryTake() -> FeatureBatch? {
+        guard filled.wait(timeout: .now()) == .success else { return nil }
         let b = state.withLock { s -> FeatureBatch in
             let b = s.items[s.head]
             s.head += 1

@@ -157,15 +157,10 @@ enum OSMPreset {
     }
 
     /// Reads an OSM file and returns raw features per canonical layer.
-    static func read(path: String, originBase: Int) throws -> (SourceOrigin, [String: [RawFeature]]) {
+    /// - Parameter idle: called with the features mapped so far whenever the reader has no batch ready (see
+    ///   `VectorDataset.forEachFeatureInterleaved`); true when it did some work.
+    static func read(path: String, originBase: Int, idle: (([String: [RawFeature]]) -> Bool)? = nil) throws -> (SourceOrigin, [String: [RawFeature]]) {
         guard FileManager.default.fileExists(atPath: path) else { throw PipelineError.input(file: path, layer: nil, message: "OSM file not found") }
-        let ds: VectorDataset
-        do { ds = try VectorDataset(path: path) } catch let e as GeoBridgeError {
-            throw PipelineError.input(file: path, layer: nil, message: "cannot open OSM file: \(e.message)")
-        }
-        guard ds.driverName == "OSM" else {
-            throw PipelineError.input(file: path, layer: nil, message: "not an OSM file (opened by the \(ds.driverName) driver)")
-        }
         var out: [String: [RawFeature]] = [:]
         for k in CityConfig.layerKeys { out[k] = [] }
         func add(_ layer: String, _ id: String, _ attrs: [String: FieldValue], _ g: Geometry?) {
@@ -175,7 +170,15 @@ enum OSMPreset {
             // One pass over the file (interleaved reading), as GDAL recommends for OSM. Counts equal an unfiltered
             // `ogrinfo` dump; note that `ogrinfo -where`/`-sql` on the OSM driver also emits closed ways that a
             // multipolygon relation already represents (2 duplicates of Monaco's buildings), so it is not the reference.
-            try ds.forEachFeatureInterleaved(layers: ["points", "lines", "multipolygons"]) { lname, f in
+            // The reader thread opens the file (once); its driver is checked before any feature is used.
+            try VectorDataset.forEachFeatureInterleaved(path: path, layers: ["points", "lines", "multipolygons"], opened: { r in
+                switch r {
+                case .failure(let e): throw PipelineError.input(file: path, layer: nil, message: "cannot open OSM file: \(e.message)")
+                case .success(let driver) where driver != "OSM":
+                    throw PipelineError.input(file: path, layer: nil, message: "not an OSM file (opened by the \(driver) driver)")
+                case .success: break
+                }
+            }, idle: { idle?(out) ?? false }) { lname, f in
                 let t = tags(f)
                 let sid: String
                 switch lname {
@@ -240,7 +243,6 @@ enum OSMPreset {
         } catch let e as GeoBridgeError {
             throw PipelineError.input(file: path, layer: nil, message: "read error (corrupt or truncated file?): \(e.message)")
         }
-        try? ds.close()
         return (SourceOrigin(file: path, layer: "osm", crs: "EPSG:4326"), out)
     }
 }
