@@ -131,9 +131,12 @@ public final class VectorDataset {
         }
         thread.stackSize = 8 << 20
         thread.start()
+        // After the last batch the reader only closes its own handle: that is not waited for. On an error or an early
+        // exit the reader is stopped and waited for.
+        var finished = false
         defer {
             queue.cancel()
-            done.wait()
+            if !finished { done.wait() }
         }
         var first = true
         while true {
@@ -146,25 +149,35 @@ public final class VectorDataset {
             }
             for (name, snapshot) in b.items { try body(name, Feature(snapshot: snapshot)) }
             if let e = b.error { throw e }
-            if b.last { return }
+            if b.last { finished = true; return }
         }
     }
 
     /// The reader thread of ``forEachFeatureInterleaved(layers:_:)``: owns its dataset handle from open to close.
     private static func readInterleaved(path: String, openOptions: [String: String], layers: Set<String>, into queue: FeatureBatchQueue) {
         var batch = FeatureBatch()
-        defer { batch.last = true; queue.put(batch) }
         let ds: GDALDatasetH
         GDALEnvironment.resetError()
         do { ds = try open(path, openOptions) } catch {
             batch.openError = (error as? GeoBridgeError) ?? GeoBridgeError.gdal(function: "GDALOpenEx", code: 0, message: "cannot open \(path)")
+            batch.last = true
+            queue.put(batch)
             return
         }
-        defer { GDALClose(ds) }
         // The first batch names the driver (no features), so the consumer can refuse the file before reading on.
         var head = FeatureBatch()
         head.driver = GDALGetDatasetDriver(ds).map { String(cString: GDALGetDriverShortName($0)) } ?? ""
         queue.put(head)
+        readAll(ds, layers: layers, into: queue, &batch)
+        // The last batch goes out before the dataset is closed (the OSM driver's close frees its indexes and temp
+        // files, ~15 ms): the consumer goes on meanwhile.
+        batch.last = true
+        queue.put(batch)
+        GDALClose(ds)
+    }
+
+    /// The loop of ``readInterleaved``: every feature of `layers` into batches; a read error ends it in `batch.error`.
+    private static func readAll(_ ds: GDALDatasetH, layers: Set<String>, into queue: FeatureBatchQueue, _ batch: inout FeatureBatch) {
         // The OSM driver then builds only the wanted layers' features (multilinestrings and other_relations are
         // skipped, not assembled and dropped), as ogr2ogr does for the layers it is given.
         if let drv = GDALGetDatasetDriver(ds), String(cString: GDALGetDriverShortName(drv)) == "OSM", !layers.isEmpty {
@@ -369,10 +382,10 @@ public struct Feature {
 
     init(snapshot: FeatureSnapshot) { handle = nil; fields = snapshot.fields; copied = snapshot }
 
-    /// Every value and the decoded geometry, as Swift values that may go to another thread.
+    /// Every value and the geometry's WKB, as Swift values that may go to another thread (the WKB is decoded by
+    /// `geometry()` on the consumer's thread, which leaves the reader thread, the slower side, only GDAL's work).
     func snapshot() -> FeatureSnapshot {
-        FeatureSnapshot(fid: fid, fields: fields, values: fields.indices.map { value($0) },
-                        geometry: Result { try decodeGeometry() }.mapError { $0 as? WKBError ?? .truncated(offset: 0) })
+        FeatureSnapshot(fid: fid, fields: fields, values: fields.indices.map { value($0) }, wkb: wkb())
     }
 
     public var fid: Int64 {
@@ -397,17 +410,19 @@ public struct Feature {
 
     /// Geometry as ISO WKB bytes (nil when the feature has none).
     public func wkb() -> [UInt8]? {
-        if let c = copied { return (try? c.geometry.get())?.map { WKB.encode($0) } }
+        if let c = copied { return c.wkb }
         guard let handle, let g = OGR_F_GetGeometryRef(handle) else { return nil }
         let n = Int(OGR_G_WkbSize(g))
-        var buf = [UInt8](repeating: 0, count: n)
-        let err = buf.withUnsafeMutableBufferPointer { OGR_G_ExportToIsoWkb(g, wkbNDR, $0.baseAddress) }
+        var err = OGRERR_NONE
+        let buf = [UInt8](unsafeUninitializedCapacity: n) { b, count in
+            err = OGR_G_ExportToIsoWkb(g, wkbNDR, b.baseAddress)
+            count = n
+        }
         return err == OGRERR_NONE ? buf : nil
     }
 
     /// Geometry decoded into CityModel (2D), or nil when absent.
     public func geometry() throws -> Geometry? {
-        if let c = copied { return try c.geometry.get() }
         return try decodeGeometry()
     }
 
@@ -422,5 +437,6 @@ struct FeatureSnapshot: Sendable {
     let fid: Int64
     let fields: [FieldInfo]
     let values: [FieldValue]
-    let geometry: Result<Geometry?, WKBError>
+    /// ISO WKB of the geometry (nil: none).
+    let wkb: [UInt8]?
 }

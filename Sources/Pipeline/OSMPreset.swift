@@ -39,12 +39,30 @@ enum OSMPreset {
     }
 
     /// All tags of a feature: the driver's columns plus other_tags.
-    static func tags(_ f: Feature) -> [String: String] {
-        var t: [String: String] = [:]
-        for (i, fi) in f.fields.enumerated() where fi.name != "other_tags" && fi.name != "osm_id" && fi.name != "osm_way_id" && fi.name != "z_order" {
-            if let v = f.value(i).string, !v.isEmpty { t[fi.name] = v }
+    static func tags(_ f: Feature) -> [String: String] { tags(f, Columns(f.fields)) }
+
+    /// Where a layer's special columns are (found once per layer, not by name for every feature).
+    struct Columns {
+        /// Tag columns: every field but other_tags, osm_id, osm_way_id and z_order.
+        let tagFields: [(index: Int, name: String)]
+        let otherTags: Int?, osmId: Int?, osmWayId: Int?
+        init(_ fields: [FieldInfo]) {
+            let special: Set<String> = ["other_tags", "osm_id", "osm_way_id", "z_order"]
+            tagFields = fields.indices.filter { !special.contains(fields[$0].name) }.map { ($0, fields[$0].name) }
+            otherTags = fields.firstIndex { $0.name == "other_tags" }
+            osmId = fields.firstIndex { $0.name == "osm_id" }
+            osmWayId = fields.firstIndex { $0.name == "osm_way_id" }
         }
-        if let o = f.value("other_tags").string { for (k, v) in parseOtherTags(o) { t[k] = v } }
+        func string(_ f: Feature, _ i: Int?) -> String? { i.flatMap { f.value($0).string } }
+    }
+
+    /// As `tags(_:)`, with the layer's columns already found.
+    static func tags(_ f: Feature, _ c: Columns) -> [String: String] {
+        var t: [String: String] = [:]
+        for (i, name) in c.tagFields {
+            if let v = f.value(i).string, !v.isEmpty { t[name] = v }
+        }
+        if let o = c.string(f, c.otherTags) { for (k, v) in parseOtherTags(o) { t[k] = v } }
         return t
     }
 
@@ -163,6 +181,8 @@ enum OSMPreset {
         guard FileManager.default.fileExists(atPath: path) else { throw PipelineError.input(file: path, layer: nil, message: "OSM file not found") }
         var out: [String: [RawFeature]] = [:]
         for k in CityConfig.layerKeys { out[k] = [] }
+        // Each OSM layer's columns (the same for all its features).
+        var columns: [String: Columns] = [:]
         func add(_ layer: String, _ id: String, _ attrs: [String: FieldValue], _ g: Geometry?) {
             out[layer, default: []].append(RawFeature(sourceId: id, attrs: attrs, geometry: g, origin: originBase))
         }
@@ -179,13 +199,15 @@ enum OSMPreset {
                 case .success: break
                 }
             }, idle: { idle?(out) ?? false }) { lname, f in
-                let t = tags(f)
+                let cols: Columns
+                if let c = columns[lname] { cols = c } else { cols = Columns(f.fields); columns[lname] = cols }
+                let t = tags(f, cols)
                 let sid: String
                 switch lname {
-                case "points": sid = "n" + (f.value("osm_id").string ?? "?")
-                case "lines": sid = "w" + (f.value("osm_id").string ?? "?")
+                case "points": sid = "n" + (cols.string(f, cols.osmId) ?? "?")
+                case "lines": sid = "w" + (cols.string(f, cols.osmId) ?? "?")
                 default:
-                    if let w = f.value("osm_way_id").string { sid = "w" + w } else { sid = "r" + (f.value("osm_id").string ?? "?") }
+                    if let w = cols.string(f, cols.osmWayId) { sid = "w" + w } else { sid = "r" + (cols.string(f, cols.osmId) ?? "?") }
                 }
                 var geom: Geometry?
                 var geomError: String?
