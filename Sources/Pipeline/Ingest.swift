@@ -43,10 +43,12 @@ public enum Ingest {
         var timer = StepTimer()
         var sources = try IngestRead.read(config: config, progress: progress, prefetch: usePrefetch, provisionalCRS: provisionalCRS)
         timer.lap("read")
-        let projection = try Reprojection(config: config, sources: sources)
-        timer.lap("working CRS")
         let prefetch = sources.prefetch
         sources.prefetch = nil
+        // The working CRS; the prefetch's reprojection (transformers made during the read) when it is the same.
+        let crs = try WorkingCRS.resolve(config.crs, centreLonLat: try Reprojection.centreLonLat(sources))
+        let projection = try prefetch?.reusable(crs: crs, origins: sources.origins) ?? Reprojection(crs: crs, origins: sources.origins)
+        timer.lap("working CRS")
         var records = RecordBuilder(options: config.ingest, origins: sources.origins, crs: projection.crs, categories: config.categories)
         let total = sources.raw.values.reduce(0) { $0 + $1.count }
         var done = 0
@@ -58,14 +60,13 @@ public enum Ingest {
             var outcomes: [GeometryValidator.Outcome<MultiPolygon>?]? = nil
             if config.layers[layer] == nil, let d = prefetch?.take(layer, final: projection), d.feats.count <= feats.count {
                 // The OSM features read first were reprojected (and validated) during the read, for this working CRS.
-                var tail = Array(feats[d.feats.count...])
-                feats = []
-                let tailErrors = projection.reproject(&tail)
+                let k = d.feats.count
+                feats.replaceSubrange(0 ..< k, with: d.feats)
+                let tailErrors = projection.reproject(&feats, from: k)
                 errors = d.errors + tailErrors
                 if IngestPrefetch.validated.contains(layer), RecordBuilder.polygonal.contains(layer) {
-                    outcomes = d.outcomes + GeometryValidator.validateAll(tail, skip: tailErrors.map { $0 != nil }, repair: config.ingest.repairInvalid)
+                    outcomes = d.outcomes + GeometryValidator.validateAll(feats, from: k, skip: tailErrors.map { $0 != nil }, repair: config.ingest.repairInvalid)
                 }
-                feats = d.feats + tail
             } else {
                 errors = projection.reproject(&feats)
             }

@@ -24,7 +24,7 @@ final class IngestPrefetch {
     private let repair: Bool
     /// The provisional reprojection (nil until known); `failed` once it cannot be made (then nothing is done).
     private(set) var projection: Reprojection?
-    private var failed = false
+    private var failed = false, warmed = false
 
     /// What was done for one layer: its first `feats.count` features, reprojected, with their coordinate errors and
     /// (validated layers) the validation outcomes.
@@ -77,7 +77,21 @@ final class IngestPrefetch {
             done[layer] = d
             return true
         }
+        if !warmed {
+            // Nothing due: make the other workers' transformers now rather than when the reprojection runs.
+            warmed = true
+            projection.warm()
+            return true
+        }
         return false
+    }
+
+    /// The provisional reprojection, when it is the one `Reprojection(crs:origins:)` would make for these arguments
+    /// (same working CRS, and the OSM file is the only source).
+    func reusable(crs: String, origins: [SourceOrigin]) -> Reprojection? {
+        guard let p = projection, p.crs == crs, origins.count == 1, let o = origins.first, o.file == origin.file, o.layer == origin.layer,
+              o.crs == origin.crs, o.coords == origin.coords, o.extra.columns.isEmpty else { return nil }
+        return p
     }
 
     /// Hands over (and forgets) the work done for `layer` when `final` is the working CRS it was done for; nil
