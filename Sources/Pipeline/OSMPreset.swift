@@ -59,6 +59,7 @@ enum OSMPreset {
     /// As `tags(_:)`, with the layer's columns already found.
     static func tags(_ f: Feature, _ c: Columns) -> [String: String] {
         var t: [String: String] = [:]
+        t.reserveCapacity(16) // one allocation for the usual handful of tags, no rehashing as it grows
         for (i, name) in c.tagFields {
             if let v = f.value(i).string, !v.isEmpty { t[name] = v }
         }
