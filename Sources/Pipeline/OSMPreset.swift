@@ -39,7 +39,33 @@ enum OSMPreset {
     }
 
     /// All tags of a feature: the driver's columns plus other_tags.
-    static func tags(_ f: Feature) -> [String: String] { tags(f, Columns(f.fields)) }
+    static func tags(_ f: Feature) -> Tags { tags(f, Columns(f.fields)) }
+
+    /// A feature's tags: key → value, the last value set for a key winning (as a dictionary). A handful of tags per
+    /// feature, looked up ~30 times each: a linear scan of short strings costs less than hashing every key.
+    struct Tags: ExpressibleByDictionaryLiteral, Equatable {
+        private var pairs: [(key: String, value: String)] = []
+        init() { pairs.reserveCapacity(16) }
+        init(dictionaryLiteral elements: (String, String)...) { for (k, v) in elements { self[k] = v } }
+        init(_ d: [String: String]) { for (k, v) in d.sorted(by: { $0.key < $1.key }) { self[k] = v } }
+        subscript(_ key: String) -> String? {
+            get {
+                for p in pairs where p.key == key { return p.value }
+                return nil
+            }
+            set {
+                if let i = pairs.firstIndex(where: { $0.key == key }) {
+                    if let v = newValue { pairs[i].value = v } else { pairs.remove(at: i) }
+                } else if let v = newValue {
+                    pairs.append((key, v))
+                }
+            }
+        }
+        var count: Int { pairs.count }
+        /// As a dictionary (tests, messages).
+        var dictionary: [String: String] { Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { _, b in b }) }
+        static func == (a: Tags, b: Tags) -> Bool { a.dictionary == b.dictionary }
+    }
 
     /// Where a layer's special columns are (found once per layer, not by name for every feature).
     struct Columns {
@@ -57,9 +83,8 @@ enum OSMPreset {
     }
 
     /// As `tags(_:)`, with the layer's columns already found.
-    static func tags(_ f: Feature, _ c: Columns) -> [String: String] {
-        var t: [String: String] = [:]
-        t.reserveCapacity(16) // one allocation for the usual handful of tags, no rehashing as it grows
+    static func tags(_ f: Feature, _ c: Columns) -> Tags {
+        var t = Tags()
         for (i, name) in c.tagFields {
             if let v = f.value(i).string, !v.isEmpty { t[name] = v }
         }
@@ -72,7 +97,7 @@ enum OSMPreset {
     static let nonDrivable: Set<String> = ["footway", "path", "steps", "pedestrian", "cycleway", "bridleway", "corridor", "track"]
 
     /// Facility category of a tag set, per the README table; nil when none applies.
-    static func facilityCategories(_ t: [String: String]) -> [String] {
+    static func facilityCategories(_ t: Tags) -> [String] {
         var cats: [String] = []
         let amenity = t["amenity"], leisure = t["leisure"], shop = t["shop"], healthcare = t["healthcare"]
         switch amenity {
@@ -136,7 +161,7 @@ enum OSMPreset {
         return cats
     }
 
-    static func buildingUse(_ b: String, _ t: [String: String]) -> String {
+    static func buildingUse(_ b: String, _ t: Tags) -> String {
         switch b {
         case "apartments", "residential", "house", "detached", "semidetached_house", "terrace", "dormitory", "bungalow", "cabin", "farm", "static_caravan", "houseboat":
             return "residential"
@@ -156,7 +181,7 @@ enum OSMPreset {
         }
     }
 
-    static func pipeKind(_ t: [String: String]) -> String {
+    static func pipeKind(_ t: Tags) -> String {
         switch (t["substance"] ?? t["type"] ?? "").lowercased() {
         case "sewage", "sewer", "wastewater": return "sewer"
         case "rainwater", "stormwater", "drain": return "storm"

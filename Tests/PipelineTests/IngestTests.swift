@@ -55,6 +55,23 @@ import Testing
         }
     }
 
+    /// `OSMPreset.Tags` behaves as the dictionary it replaces: the last value of a key wins, nil removes, absent keys
+    /// read nil (checked against a Dictionary on random key sequences, with keys longer than a small string).
+    @Test func tagsActAsADictionary() {
+        var rng = SplitMix64(seed: 5)
+        let keys = ["name", "building", "amenity", "building:levels", "addr:housenumber_and_more_than_15_bytes", "nom", "名称"]
+        for _ in 0..<200 {
+            var t = OSMPreset.Tags(), d: [String: String] = [:]
+            for _ in 0..<Int(rng.next() % 12) {
+                let k = keys[Int(rng.next() % UInt64(keys.count))]
+                let v: String? = rng.next() % 5 == 0 ? nil : "v\(rng.next() % 3)"
+                t[k] = v; d[k] = v
+            }
+            for k in keys + ["absent"] { #expect(t[k] == d[k]) }
+            #expect(t.dictionary == d && t.count == d.count)
+        }
+    }
+
     /// A file GDAL opens with another driver is refused before any feature is used (the reader thread's open is
     /// the only one), with the driver named.
     @Test func notAnOSMFile() throws {
