@@ -131,12 +131,12 @@ public final class VectorDataset {
         }
         thread.stackSize = 8 << 20
         thread.start()
-        // After the last batch the reader only closes its own handle: that is not waited for. On an error or an early
-        // exit the reader is stopped and waited for.
+        // After the last batch the reader only closes its own handle: that is waited for later, by
+        // `waitForClosingReaders()`. On an error or an early exit the reader is stopped and waited for here.
         var finished = false
         defer {
             queue.cancel()
-            if !finished { done.wait() }
+            if finished { closingReaders.withLock { $0.append(done) } } else { done.wait() }
         }
         var first = true
         while true {
@@ -151,6 +151,21 @@ public final class VectorDataset {
             if let e = b.error { throw e }
             if b.last { finished = true; return }
         }
+    }
+
+    /// Reader threads that handed over their last batch and may still be closing their dataset.
+    private static let closingReaders = Mutex<[DispatchSemaphore]>([])
+
+    /// Waits until every reader thread of ``forEachFeatureInterleaved(path:openOptions:layers:opened:idle:_:)`` has
+    /// closed its dataset (call it before the process may exit, so no GDAL call runs during exit; ingest calls it when
+    /// it ends, by when the ~15 ms close has long finished).
+    public static func waitForClosingReaders() {
+        let pending = closingReaders.withLock { list -> [DispatchSemaphore] in
+            let l = list
+            list = []
+            return l
+        }
+        for d in pending { d.wait() }
     }
 
     /// The reader thread of ``forEachFeatureInterleaved(layers:_:)``: owns its dataset handle from open to close.

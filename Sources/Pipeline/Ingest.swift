@@ -41,6 +41,8 @@ public enum Ingest {
     static func build(config: CityConfig, progress: Progress, prefetch usePrefetch: Bool, provisionalCRS: String? = nil) throws -> (BaseLayer, IngestReport) {
         let t0 = Date()
         var timer = StepTimer()
+        // The OSM reader thread closes its file after its last batch; no GDAL call of it may outlive ingest.
+        defer { VectorDataset.waitForClosingReaders() }
         var sources = try IngestRead.read(config: config, progress: progress, prefetch: usePrefetch, provisionalCRS: provisionalCRS)
         timer.lap("read")
         let prefetch = sources.prefetch

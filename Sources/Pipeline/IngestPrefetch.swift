@@ -18,6 +18,9 @@ final class IngestPrefetch {
     /// Layers whose features are reprojected ahead; the polygons of `validated` are validated too.
     static let layers = ["buildings", "roads"]
     static let validated: Set<String> = ["buildings"]
+    /// At most this many features per layer are done ahead: their reprojected copies live beside the raw features
+    /// until the read ends (~0.5 KB per building), so the extra memory is bounded (~50 MB).
+    static let maxPerLayer = 100_000
 
     private let configuredCRS: String
     private let origin: SourceOrigin
@@ -65,7 +68,7 @@ final class IngestPrefetch {
         for layer in Self.layers {
             let all = out[layer] ?? []
             let k = done[layer]?.feats.count ?? 0
-            guard all.count - k >= Self.chunk else { continue }
+            guard all.count - k >= Self.chunk, k + Self.chunk <= Self.maxPerLayer else { continue }
             var feats = Array(all[k ..< k + Self.chunk])
             let errors = projection.reproject(&feats)
             var d = done[layer] ?? Done()
