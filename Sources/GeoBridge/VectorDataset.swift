@@ -107,34 +107,92 @@ public final class VectorDataset {
     /// and frees every OGR feature it reads; the batches it hands over are plain `Sendable` values.
     public func forEachFeatureInterleaved(layers: Set<String>, _ body: (String, Feature) throws -> Void) throws {
         guard handle != nil else { return }
+        try Self.forEachFeatureInterleaved(path: path, openOptions: openOptions, layers: layers, opened: { _ = try $0.get() }, body)
+    }
+
+    /// As ``forEachFeatureInterleaved(layers:_:)`` without a dataset opened on the caller's thread first: the reader
+    /// thread's own open is the only one (opening an OSM file costs tens of milliseconds: its temp index and
+    /// osmconf.ini). `opened` runs on the caller's thread before any feature, with the driver's short name or the
+    /// error of the open; what it throws stops the reading and is rethrown.
+    ///
+    /// `idle` runs on the caller's thread whenever no batch is ready (the caller would otherwise wait for the reader):
+    /// it returns true when it did some work (the queue is then checked again), false when it has none (then the
+    /// caller waits). Work done there uses the caller's core while GDAL parses on the reader's.
+    public static func forEachFeatureInterleaved(path: String, openOptions: [String: String] = [:], layers: Set<String>,
+                                                 opened: (Result<String, GeoBridgeError>) throws -> Void,
+                                                 idle: () throws -> Bool = { false },
+                                                 _ body: (String, Feature) throws -> Void) throws {
+        GDALEnvironment.ensure()
         let queue = FeatureBatchQueue()
         let done = DispatchSemaphore(value: 0)
-        let (path, openOptions) = (self.path, self.openOptions)
         let thread = Thread {
             defer { done.signal() }
             Self.readInterleaved(path: path, openOptions: openOptions, layers: layers, into: queue)
         }
         thread.stackSize = 8 << 20
         thread.start()
+        // After the last batch the reader only closes its own handle: that is waited for later, by
+        // `waitForClosingReaders()`. On an error or an early exit the reader is stopped and waited for here.
+        var finished = false
         defer {
             queue.cancel()
-            done.wait()
+            if finished { closingReaders.withLock { $0.append(done) } } else { done.wait() }
         }
+        var first = true
         while true {
-            let b = queue.take()
+            let b: FeatureBatch
+            if first { b = queue.take() } else if let ready = queue.tryTake() { b = ready } else if try idle() { continue } else { b = queue.take() }
+            if first {
+                first = false
+                if let e = b.openError { try opened(.failure(e)); throw e }
+                try opened(.success(b.driver ?? ""))
+            }
             for (name, snapshot) in b.items { try body(name, Feature(snapshot: snapshot)) }
             if let e = b.error { throw e }
-            if b.last { return }
+            if b.last { finished = true; return }
         }
+    }
+
+    /// Reader threads that handed over their last batch and may still be closing their dataset.
+    private static let closingReaders = Mutex<[DispatchSemaphore]>([])
+
+    /// Waits until every reader thread of ``forEachFeatureInterleaved(path:openOptions:layers:opened:idle:_:)`` has
+    /// closed its dataset (call it before the process may exit, so no GDAL call runs during exit; ingest calls it when
+    /// it ends, by when the ~15 ms close has long finished).
+    public static func waitForClosingReaders() {
+        let pending = closingReaders.withLock { list -> [DispatchSemaphore] in
+            let l = list
+            list = []
+            return l
+        }
+        for d in pending { d.wait() }
     }
 
     /// The reader thread of ``forEachFeatureInterleaved(layers:_:)``: owns its dataset handle from open to close.
     private static func readInterleaved(path: String, openOptions: [String: String], layers: Set<String>, into queue: FeatureBatchQueue) {
         var batch = FeatureBatch()
-        defer { batch.last = true; queue.put(batch) }
         let ds: GDALDatasetH
-        do { ds = try open(path, openOptions) } catch { batch.error = error as? GeoBridgeError; return }
-        defer { GDALClose(ds) }
+        GDALEnvironment.resetError()
+        do { ds = try open(path, openOptions) } catch {
+            batch.openError = (error as? GeoBridgeError) ?? GeoBridgeError.gdal(function: "GDALOpenEx", code: 0, message: "cannot open \(path)")
+            batch.last = true
+            queue.put(batch)
+            return
+        }
+        // The first batch names the driver (no features), so the consumer can refuse the file before reading on.
+        var head = FeatureBatch()
+        head.driver = GDALGetDatasetDriver(ds).map { String(cString: GDALGetDriverShortName($0)) } ?? ""
+        queue.put(head)
+        readAll(ds, layers: layers, into: queue, &batch)
+        // The last batch goes out before the dataset is closed (the OSM driver's close frees its indexes and temp
+        // files, ~15 ms): the consumer goes on meanwhile.
+        batch.last = true
+        queue.put(batch)
+        GDALClose(ds)
+    }
+
+    /// The loop of ``readInterleaved``: every feature of `layers` into batches; a read error ends it in `batch.error`.
+    private static func readAll(_ ds: GDALDatasetH, layers: Set<String>, into queue: FeatureBatchQueue, _ batch: inout FeatureBatch) {
         // The OSM driver then builds only the wanted layers' features (multilinestrings and other_relations are
         // skipped, not assembled and dropped), as ogr2ogr does for the layers it is given.
         if let drv = GDALGetDatasetDriver(ds), String(cString: GDALGetDriverShortName(drv)) == "OSM", !layers.isEmpty {
@@ -175,6 +233,9 @@ public final class VectorDataset {
 struct FeatureBatch: Sendable {
     var items: [(String, FeatureSnapshot)] = []
     var error: GeoBridgeError? = nil
+    /// Set on the first batch: the dataset's driver, or why it could not be opened.
+    var driver: String? = nil
+    var openError: GeoBridgeError? = nil
     var last = false
     init() { items.reserveCapacity(256) }
 }
@@ -200,6 +261,19 @@ final class FeatureBatchQueue: Sendable {
     /// Waits for the next batch (the reader always ends with a batch marked `last`).
     func take() -> FeatureBatch {
         filled.wait()
+        let b = state.withLock { s -> FeatureBatch in
+            let b = s.items[s.head]
+            s.head += 1
+            if s.head == s.items.count { s.items.removeAll(keepingCapacity: true); s.head = 0 }
+            return b
+        }
+        free.signal()
+        return b
+    }
+
+    /// The next batch if one is ready, else nil (does not wait).
+    func tryTake() -> FeatureBatch? {
+        guard filled.wait(timeout: .now()) == .success else { return nil }
         let b = state.withLock { s -> FeatureBatch in
             let b = s.items[s.head]
             s.head += 1
@@ -329,10 +403,10 @@ public struct Feature {
 
     init(snapshot: FeatureSnapshot) { handle = nil; fields = snapshot.fields; copied = snapshot }
 
-    /// Every value and the decoded geometry, as Swift values that may go to another thread.
+    /// Every value and the geometry's WKB, as Swift values that may go to another thread (the WKB is decoded by
+    /// `geometry()` on the consumer's thread, which leaves the reader thread, the slower side, only GDAL's work).
     func snapshot() -> FeatureSnapshot {
-        FeatureSnapshot(fid: fid, fields: fields, values: fields.indices.map { value($0) },
-                        geometry: Result { try decodeGeometry() }.mapError { $0 as? WKBError ?? .truncated(offset: 0) })
+        FeatureSnapshot(fid: fid, fields: fields, values: fields.indices.map { value($0) }, wkb: wkb())
     }
 
     public var fid: Int64 {
@@ -357,17 +431,19 @@ public struct Feature {
 
     /// Geometry as ISO WKB bytes (nil when the feature has none).
     public func wkb() -> [UInt8]? {
-        if let c = copied { return (try? c.geometry.get())?.map { WKB.encode($0) } }
+        if let c = copied { return c.wkb }
         guard let handle, let g = OGR_F_GetGeometryRef(handle) else { return nil }
         let n = Int(OGR_G_WkbSize(g))
-        var buf = [UInt8](repeating: 0, count: n)
-        let err = buf.withUnsafeMutableBufferPointer { OGR_G_ExportToIsoWkb(g, wkbNDR, $0.baseAddress) }
+        var err = OGRERR_NONE
+        let buf = [UInt8](unsafeUninitializedCapacity: n) { b, count in
+            err = OGR_G_ExportToIsoWkb(g, wkbNDR, b.baseAddress)
+            count = n
+        }
         return err == OGRERR_NONE ? buf : nil
     }
 
     /// Geometry decoded into CityModel (2D), or nil when absent.
     public func geometry() throws -> Geometry? {
-        if let c = copied { return try c.geometry.get() }
         return try decodeGeometry()
     }
 
@@ -382,5 +458,6 @@ struct FeatureSnapshot: Sendable {
     let fid: Int64
     let fields: [FieldInfo]
     let values: [FieldValue]
-    let geometry: Result<Geometry?, WKBError>
+    /// ISO WKB of the geometry (nil: none).
+    let wkb: [UInt8]?
 }

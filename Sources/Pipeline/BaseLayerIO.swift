@@ -137,6 +137,8 @@ public enum BaseLayerIO {
         }
         let floorHeight = config?.ingest.floorHeightM ?? 3.0
         do {
+            // Every layer is created up front in one GDAL session, then filled through one SQLite connection.
+            try w.declare(written.map { schema($0, b) })
             for l in written {
                 try w.begin(schema(l, b))
                 try rowsParallel(l, b, floorHeight: floorHeight) { try w.write($0) }

@@ -32,11 +32,25 @@ public struct IngestReport: Sendable {
 public enum Ingest {
     /// Reads and validates everything; returns the base layer in memory (not yet written).
     public static func build(config: CityConfig, progress: Progress) throws -> (BaseLayer, IngestReport) {
+        try build(config: config, progress: progress, prefetch: true)
+    }
+
+    /// - Parameters:
+    ///   - prefetch: reproject and validate OSM features while the file is read (`IngestPrefetch`; same result).
+    ///   - provisionalCRS: tests only: the CRS the prefetch assumes (instead of the one of the first buildings).
+    static func build(config: CityConfig, progress: Progress, prefetch usePrefetch: Bool, provisionalCRS: String? = nil) throws -> (BaseLayer, IngestReport) {
         let t0 = Date()
         var timer = StepTimer()
-        var sources = try IngestRead.read(config: config, progress: progress)
+        // The OSM reader thread closes its file after its last batch; no GDAL call of it may outlive ingest.
+        defer { VectorDataset.waitForClosingReaders() }
+        var sources = try IngestRead.read(config: config, progress: progress, prefetch: usePrefetch, provisionalCRS: provisionalCRS)
         timer.lap("read")
-        let projection = try Reprojection(config: config, sources: sources)
+        let prefetch = sources.prefetch
+        sources.prefetch = nil
+        // The working CRS; the prefetch's reprojection (transformers made during the read) when it is the same.
+        let crs = try WorkingCRS.resolve(config.crs, centreLonLat: try Reprojection.centreLonLat(sources))
+        let projection = try prefetch?.reusable(crs: crs, origins: sources.origins) ?? Reprojection(crs: crs, origins: sources.origins)
+        timer.lap("working CRS")
         var records = RecordBuilder(options: config.ingest, origins: sources.origins, crs: projection.crs, categories: config.categories)
         let total = sources.raw.values.reduce(0) { $0 + $1.count }
         var done = 0
@@ -44,9 +58,22 @@ public enum Ingest {
         for layer in CityConfig.layerKeys {
             guard var feats = sources.raw[layer] else { continue }
             sources.raw[layer] = nil // free as we go
-            let errors = projection.reproject(&feats)
+            var errors: [String?]
+            var outcomes: [GeometryValidator.Outcome<MultiPolygon>?]? = nil
+            if config.layers[layer] == nil, let d = prefetch?.take(layer, final: projection), d.feats.count <= feats.count {
+                // The OSM features read first were reprojected (and validated) during the read, for this working CRS.
+                let k = d.feats.count
+                feats.replaceSubrange(0 ..< k, with: d.feats)
+                let tailErrors = projection.reproject(&feats, from: k)
+                errors = d.errors + tailErrors
+                if IngestPrefetch.validated.contains(layer), RecordBuilder.polygonal.contains(layer) {
+                    outcomes = d.outcomes + GeometryValidator.validateAll(feats, from: k, skip: tailErrors.map { $0 != nil }, repair: config.ingest.repairInvalid)
+                }
+            } else {
+                errors = projection.reproject(&feats)
+            }
             timer.lap("reproject \(layer)")
-            records.add(layer: layer, feats, coordinateErrors: errors)
+            records.add(layer: layer, feats, coordinateErrors: errors, outcomes: outcomes)
             timer.lap("validate+classify \(layer)")
             done += feats.count
             progress.update(done, of: total)

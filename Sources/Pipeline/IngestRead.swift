@@ -8,6 +8,8 @@ struct IngestSources {
     var raw: [String: [RawFeature]] = [:]
     /// Automatic decisions to show the user (encodings assumed, fields recognised).
     var notes: [String] = []
+    /// Reprojection and validation of OSM features done while the file was read (see `IngestPrefetch`).
+    var prefetch: IngestPrefetch?
 
     /// Canonical layer a source was read for (for messages).
     func layerName(ofOrigin i: Int) -> String {
@@ -17,12 +19,19 @@ struct IngestSources {
 
 /// Ingest step 1: reads the OSM preset and every configured layer (SourceReader, OSMPreset), in config order.
 enum IngestRead {
-    static func read(config: CityConfig, progress: Progress) throws -> IngestSources {
+    /// - Parameter prefetch: start reprojecting and validating OSM features during the read (`IngestPrefetch`);
+    ///   `provisionalCRS` (tests) overrides the CRS it assumes.
+    static func read(config: CityConfig, progress: Progress, prefetch usePrefetch: Bool = true, provisionalCRS: String? = nil) throws -> IngestSources {
         var s = IngestSources()
         if config.preset == "osm", let osm = config.osm {
             progress.begin("ingest: reading \((osm as NSString).lastPathComponent)")
-            let (o, layers) = try OSMPreset.read(path: config.resolve(osm), originBase: s.origins.count)
+            let path = config.resolve(osm)
+            let prefetch = usePrefetch && s.origins.isEmpty
+                ? IngestPrefetch(configuredCRS: provisionalCRS ?? config.crs, origin: SourceOrigin(file: path, layer: "osm", crs: "EPSG:4326"),
+                                 repair: config.ingest.repairInvalid) : nil
+            let (o, layers) = try OSMPreset.read(path: path, originBase: s.origins.count, idle: prefetch.map { p in { p.step($0) } })
             s.origins.append(o)
+            s.prefetch = prefetch
             for (k, v) in layers where config.layers[k] == nil { s.raw[k, default: []] += v }
         }
         for key in CityConfig.layerKeys {

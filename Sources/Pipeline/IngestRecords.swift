@@ -28,12 +28,15 @@ struct RecordBuilder {
     static let polygonal: Set<String> = ["buildings", "green", "water", "population", "zones", "boundary", "built_up"]
 
     /// Checks and classifies the (reprojected) features of `layer`; `coordinateErrors` are the reasons of step 2.
-    mutating func add(layer: String, _ feats: [RawFeature], coordinateErrors: [String?]) {
+    /// `outcomes`: the polygons' validation outcomes when they were already made (`IngestPrefetch`), else they are made here.
+    mutating func add(layer: String, _ feats: [RawFeature], coordinateErrors: [String?], outcomes given: [GeometryValidator.Outcome<MultiPolygon>?]? = nil) {
         counts[layer, default: LayerCount()].read += feats.count
         var gather = AttributeGather(layer: layer, feats: feats, origins: origins)
         var seen: [UInt64: String] = [:]
         var outcomes: [GeometryValidator.Outcome<MultiPolygon>?] = []
-        if Self.polygonal.contains(layer) {
+        if Self.polygonal.contains(layer), let given, given.count == feats.count {
+            outcomes = given
+        } else if Self.polygonal.contains(layer) {
             outcomes = GeometryValidator.validateAll(feats, skip: coordinateErrors.map { $0 != nil }, repair: options.repairInvalid)
         }
         var validator = GeometryValidator(repair: options.repairInvalid)

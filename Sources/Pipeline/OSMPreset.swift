@@ -39,12 +39,56 @@ enum OSMPreset {
     }
 
     /// All tags of a feature: the driver's columns plus other_tags.
-    static func tags(_ f: Feature) -> [String: String] {
-        var t: [String: String] = [:]
-        for (i, fi) in f.fields.enumerated() where fi.name != "other_tags" && fi.name != "osm_id" && fi.name != "osm_way_id" && fi.name != "z_order" {
-            if let v = f.value(i).string, !v.isEmpty { t[fi.name] = v }
+    static func tags(_ f: Feature) -> Tags { tags(f, Columns(f.fields)) }
+
+    /// A feature's tags: key → value, the last value set for a key winning (as a dictionary). A handful of tags per
+    /// feature, looked up ~30 times each: a linear scan of short strings costs less than hashing every key.
+    struct Tags: ExpressibleByDictionaryLiteral, Equatable {
+        private var pairs: [(key: String, value: String)] = []
+        init() { pairs.reserveCapacity(16) }
+        init(dictionaryLiteral elements: (String, String)...) { for (k, v) in elements { self[k] = v } }
+        init(_ d: [String: String]) { for (k, v) in d.sorted(by: { $0.key < $1.key }) { self[k] = v } }
+        subscript(_ key: String) -> String? {
+            get {
+                for p in pairs where p.key == key { return p.value }
+                return nil
+            }
+            set {
+                if let i = pairs.firstIndex(where: { $0.key == key }) {
+                    if let v = newValue { pairs[i].value = v } else { pairs.remove(at: i) }
+                } else if let v = newValue {
+                    pairs.append((key, v))
+                }
+            }
         }
-        if let o = f.value("other_tags").string { for (k, v) in parseOtherTags(o) { t[k] = v } }
+        var count: Int { pairs.count }
+        /// As a dictionary (tests, messages).
+        var dictionary: [String: String] { Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { _, b in b }) }
+        static func == (a: Tags, b: Tags) -> Bool { a.dictionary == b.dictionary }
+    }
+
+    /// Where a layer's special columns are (found once per layer, not by name for every feature).
+    struct Columns {
+        /// Tag columns: every field but other_tags, osm_id, osm_way_id and z_order.
+        let tagFields: [(index: Int, name: String)]
+        let otherTags: Int?, osmId: Int?, osmWayId: Int?
+        init(_ fields: [FieldInfo]) {
+            let special: Set<String> = ["other_tags", "osm_id", "osm_way_id", "z_order"]
+            tagFields = fields.indices.filter { !special.contains(fields[$0].name) }.map { ($0, fields[$0].name) }
+            otherTags = fields.firstIndex { $0.name == "other_tags" }
+            osmId = fields.firstIndex { $0.name == "osm_id" }
+            osmWayId = fields.firstIndex { $0.name == "osm_way_id" }
+        }
+        func string(_ f: Feature, _ i: Int?) -> String? { i.flatMap { f.value($0).string } }
+    }
+
+    /// As `tags(_:)`, with the layer's columns already found.
+    static func tags(_ f: Feature, _ c: Columns) -> Tags {
+        var t = Tags()
+        for (i, name) in c.tagFields {
+            if let v = f.value(i).string, !v.isEmpty { t[name] = v }
+        }
+        if let o = c.string(f, c.otherTags) { for (k, v) in parseOtherTags(o) { t[k] = v } }
         return t
     }
 
@@ -53,7 +97,7 @@ enum OSMPreset {
     static let nonDrivable: Set<String> = ["footway", "path", "steps", "pedestrian", "cycleway", "bridleway", "corridor", "track"]
 
     /// Facility category of a tag set, per the README table; nil when none applies.
-    static func facilityCategories(_ t: [String: String]) -> [String] {
+    static func facilityCategories(_ t: Tags) -> [String] {
         var cats: [String] = []
         let amenity = t["amenity"], leisure = t["leisure"], shop = t["shop"], healthcare = t["healthcare"]
         switch amenity {
@@ -117,7 +161,7 @@ enum OSMPreset {
         return cats
     }
 
-    static func buildingUse(_ b: String, _ t: [String: String]) -> String {
+    static func buildingUse(_ b: String, _ t: Tags) -> String {
         switch b {
         case "apartments", "residential", "house", "detached", "semidetached_house", "terrace", "dormitory", "bungalow", "cabin", "farm", "static_caravan", "houseboat":
             return "residential"
@@ -137,7 +181,7 @@ enum OSMPreset {
         }
     }
 
-    static func pipeKind(_ t: [String: String]) -> String {
+    static func pipeKind(_ t: Tags) -> String {
         switch (t["substance"] ?? t["type"] ?? "").lowercased() {
         case "sewage", "sewer", "wastewater": return "sewer"
         case "rainwater", "stormwater", "drain": return "storm"
@@ -157,17 +201,14 @@ enum OSMPreset {
     }
 
     /// Reads an OSM file and returns raw features per canonical layer.
-    static func read(path: String, originBase: Int) throws -> (SourceOrigin, [String: [RawFeature]]) {
+    /// - Parameter idle: called with the features mapped so far whenever the reader has no batch ready (see
+    ///   `VectorDataset.forEachFeatureInterleaved`); true when it did some work.
+    static func read(path: String, originBase: Int, idle: (([String: [RawFeature]]) -> Bool)? = nil) throws -> (SourceOrigin, [String: [RawFeature]]) {
         guard FileManager.default.fileExists(atPath: path) else { throw PipelineError.input(file: path, layer: nil, message: "OSM file not found") }
-        let ds: VectorDataset
-        do { ds = try VectorDataset(path: path) } catch let e as GeoBridgeError {
-            throw PipelineError.input(file: path, layer: nil, message: "cannot open OSM file: \(e.message)")
-        }
-        guard ds.driverName == "OSM" else {
-            throw PipelineError.input(file: path, layer: nil, message: "not an OSM file (opened by the \(ds.driverName) driver)")
-        }
         var out: [String: [RawFeature]] = [:]
         for k in CityConfig.layerKeys { out[k] = [] }
+        // Each OSM layer's columns (the same for all its features).
+        var columns: [String: Columns] = [:]
         func add(_ layer: String, _ id: String, _ attrs: [String: FieldValue], _ g: Geometry?) {
             out[layer, default: []].append(RawFeature(sourceId: id, attrs: attrs, geometry: g, origin: originBase))
         }
@@ -175,14 +216,24 @@ enum OSMPreset {
             // One pass over the file (interleaved reading), as GDAL recommends for OSM. Counts equal an unfiltered
             // `ogrinfo` dump; note that `ogrinfo -where`/`-sql` on the OSM driver also emits closed ways that a
             // multipolygon relation already represents (2 duplicates of Monaco's buildings), so it is not the reference.
-            try ds.forEachFeatureInterleaved(layers: ["points", "lines", "multipolygons"]) { lname, f in
-                let t = tags(f)
+            // The reader thread opens the file (once); its driver is checked before any feature is used.
+            try VectorDataset.forEachFeatureInterleaved(path: path, layers: ["points", "lines", "multipolygons"], opened: { r in
+                switch r {
+                case .failure(let e): throw PipelineError.input(file: path, layer: nil, message: "cannot open OSM file: \(e.message)")
+                case .success(let driver) where driver != "OSM":
+                    throw PipelineError.input(file: path, layer: nil, message: "not an OSM file (opened by the \(driver) driver)")
+                case .success: break
+                }
+            }, idle: { idle?(out) ?? false }) { lname, f in
+                let cols: Columns
+                if let c = columns[lname] { cols = c } else { cols = Columns(f.fields); columns[lname] = cols }
+                let t = tags(f, cols)
                 let sid: String
                 switch lname {
-                case "points": sid = "n" + (f.value("osm_id").string ?? "?")
-                case "lines": sid = "w" + (f.value("osm_id").string ?? "?")
+                case "points": sid = "n" + (cols.string(f, cols.osmId) ?? "?")
+                case "lines": sid = "w" + (cols.string(f, cols.osmId) ?? "?")
                 default:
-                    if let w = f.value("osm_way_id").string { sid = "w" + w } else { sid = "r" + (f.value("osm_id").string ?? "?") }
+                    if let w = cols.string(f, cols.osmWayId) { sid = "w" + w } else { sid = "r" + (cols.string(f, cols.osmId) ?? "?") }
                 }
                 var geom: Geometry?
                 var geomError: String?
@@ -240,7 +291,6 @@ enum OSMPreset {
         } catch let e as GeoBridgeError {
             throw PipelineError.input(file: path, layer: nil, message: "read error (corrupt or truncated file?): \(e.message)")
         }
-        try? ds.close()
         return (SourceOrigin(file: path, layer: "osm", crs: "EPSG:4326"), out)
     }
 }

@@ -51,6 +51,9 @@ struct Reprojection {
         pool = TransformerPool(first: ts, sources: origins.map { $0.crs == crs ? nil : $0.crs }, target: crs)
     }
 
+    /// Makes the transformers of every worker now, e.g. while the caller would otherwise wait.
+    func warm() { pool.warm() }
+
     // MARK: Centre
 
     static let centreLayers = ["buildings", "roads", "facilities", "boundary", "zones", "green", "population"]
@@ -128,16 +131,17 @@ struct Reprojection {
     /// Reprojects `feats` in place; returns the reject reason of each feature (nil: accepted, or left to the
     /// geometry checks because it has no usable coordinates at all). Rejected features lose their geometry (it is in
     /// no meaningful CRS), their reason says where they were.
-    func reproject(_ feats: inout [RawFeature]) -> [String?] {
-        let n = feats.count
+    /// `from`: only the features from this index on are reprojected (the result is for those).
+    func reproject(_ feats: inout [RawFeature], from start: Int = 0) -> [String?] {
+        let n = feats.count - start
         var errors = [String?](repeating: nil, count: n)
         let workers = n < 4_096 ? 1 : max(1, ProcessInfo.processInfo.activeProcessorCount)
         let blocks = workers == 1 ? 1 : workers * 8
         let crs = crs, origins = origins, same = same, domain = domain, domainText = domainText
         let pool = pool
-        feats.withUnsafeMutableBufferPointer { fb in
+        feats.withUnsafeMutableBufferPointer { all in
             errors.withUnsafeMutableBufferPointer { eb in
-                nonisolated(unsafe) let f = fb, e = eb
+                nonisolated(unsafe) let f = UnsafeMutableBufferPointer(rebasing: all[start...]), e = eb
                 let next = Counter()
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                     var xs: [Double] = [], ys: [Double] = []
@@ -226,6 +230,14 @@ final class TransformerPool: Sendable {
         var s = [Slot(first)]
         for _ in 1 ..< max(1, ProcessInfo.processInfo.activeProcessorCount) { s.append(Slot(nil)) }
         slots = s
+    }
+
+    /// Makes every worker's transformers now (each is otherwise made on its worker's first use).
+    func warm() {
+        for w in slots.indices {
+            var xs: [Double] = [], ys: [Double] = []
+            for o in sources.indices where sources[o] != nil { _ = transform(worker: w, origin: o, &xs, &ys) }
+        }
     }
 
     /// Transforms the points of origin `o` in place with worker `w`'s transformer, allowing per-point failures

@@ -123,8 +123,9 @@ struct GeometryValidator {
     }
 
     /// Validates the polygons of many features on all cores (one validator, hence one GEOS context, per worker).
-    static func validateAll(_ feats: [RawFeature], skip: [Bool], repair: Bool) -> [Outcome<MultiPolygon>?] {
-        let n = feats.count
+    /// `from`: only the features from this index on (`skip` and the result are for those).
+    static func validateAll(_ feats: [RawFeature], from start: Int = 0, skip: [Bool], repair: Bool) -> [Outcome<MultiPolygon>?] {
+        let n = feats.count - start
         let workers = n < 2_000 ? 1 : max(1, ProcessInfo.processInfo.activeProcessorCount)
         final class Box: @unchecked Sendable {
             var parts: [[Outcome<MultiPolygon>?]]
@@ -138,7 +139,7 @@ struct GeometryValidator {
             let lo = n * w / workers, hi = n * (w + 1) / workers
             var local: [Outcome<MultiPolygon>?] = []
             local.reserveCapacity(hi - lo)
-            for i in lo..<hi { local.append(skip[i] ? nil : v.polygonal(input[i].geometry, input[i])) }
+            for i in lo..<hi { local.append(skip[i] ? nil : v.polygonal(input[start + i].geometry, input[start + i])) }
             box.lock.lock(); box.parts[w] = local; box.lock.unlock()
         }
         return box.parts.flatMap { $0 }

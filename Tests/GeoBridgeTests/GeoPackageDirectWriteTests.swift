@@ -70,8 +70,9 @@ import Testing
         return [polys, lines, points, mixed, attrs, none]
     }
 
-    func write(_ tables: [FeatureTable], _ path: String, direct: Bool, reproducible: Bool = true) throws -> GeoPackageWriter {
+    func write(_ tables: [FeatureTable], _ path: String, direct: Bool, reproducible: Bool = true, declared: Bool = false) throws -> GeoPackageWriter {
         let w = try GeoPackageWriter(path: path, crs: "EPSG:32650", reproducible: reproducible, direct: direct)
+        if declared { try w.declare(tables) }
         for t in tables { try w.write(table: t) }
         try w.commit()
         return w
@@ -137,6 +138,36 @@ import Testing
                 #expect((try? l1.extent()) == (try? l2.extent()), "\(name) extent")
             }
         }
+    }
+
+    /// Layers declared up front (created by GDAL in one session, then filled through one SQLite connection) give the
+    /// same file content as layers created one by one, including the row order of gpkg_ogr_contents and
+    /// gpkg_extensions; a layer begun with another schema than declared is refused.
+    @Test(arguments: [0, 40, 9_000])
+    func declaredLayersSameFile(n: Int) throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let t = Self.tables(n)
+        _ = try write(t, dir + "/declared.gpkg", direct: true, declared: true)
+        _ = try write(t, dir + "/layered.gpkg", direct: true)
+        let a = try content(dir + "/declared.gpkg"), b = try content(dir + "/layered.gpkg")
+        #expect(Set(a.keys) == Set(b.keys))
+        for k in a.keys.sorted() { #expect(a[k]! == b[k] ?? [], "\(k)") }
+        for q in ["SELECT * FROM gpkg_ogr_contents ORDER BY rowid", "SELECT * FROM gpkg_extensions ORDER BY rowid", "SELECT table_name FROM gpkg_contents ORDER BY rowid"] {
+            let x = try VectorDataset(path: dir + "/declared.gpkg"), y = try VectorDataset(path: dir + "/layered.gpkg")
+            #expect(try x.query(q) == y.query(q), "\(q)")
+            try x.close(); try y.close()
+        }
+        // A schema other than the declared one.
+        let w = try GeoPackageWriter(path: dir + "/bad.gpkg", crs: "EPSG:32650")
+        try w.declare([t[0]])
+        var other = t[0]
+        other.fields.removeLast()
+        var thrown = false
+        do { try w.begin(other) } catch { thrown = true }
+        #expect(thrown)
+        w.abort()
+        #expect(!FileManager.default.fileExists(atPath: dir + "/bad.gpkg"))
     }
 
     /// Hand goldens for the direct blob: a point has no envelope, other geometries an XY one, empty ones the empty bit.

@@ -82,7 +82,7 @@ import Testing
     }
 
     @Test func osmTagsOfTheCheckupCategories() {
-        func cats(_ t: [String: String]) -> [String] { OSMPreset.facilityCategories(t) }
+        func cats(_ t: [String: String]) -> [String] { OSMPreset.facilityCategories(OSMPreset.Tags(t)) }
         #expect(cats(["amenity": "childcare"]) == ["infant_care"])
         #expect(cats(["amenity": "kindergarten"]) == ["kindergarten"])
         #expect(cats(["amenity": "toilets"]) == ["public_toilet"])

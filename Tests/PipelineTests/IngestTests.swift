@@ -34,6 +34,65 @@ import Testing
         #expect(base.rejects.allSatisfy { $0.sourceFile.hasSuffix("Helsinki.osm.pbf") && !$0.sourceId.isEmpty && !$0.reason.isEmpty })
     }
 
+    /// Reprojection and validation started during the OSM read (`IngestPrefetch`) give the same base layer, row for
+    /// row, as the one-pass path; so does a prefetch whose provisional CRS turns out wrong (everything is then redone
+    /// from the raw features), and one that assumes the final CRS from the start.
+    @Test func prefetchGivesTheSameBaseLayer() throws {
+        let cfg = try CityConfig.load(path: Paths.helsinkiSample)
+        let (plain, r0) = try Ingest.build(config: cfg, progress: Progress(quiet: true), prefetch: false)
+        #expect(r0.crs == "EPSG:32635")
+        let expected = BaseLayerIO.tables(plain)
+        #expect(expected.first { $0.name == "buildings" }?.rows.count == 482)
+        for crs in [nil, "EPSG:32634", "EPSG:32635"] as [String?] {
+            let (b, r) = try Ingest.build(config: cfg, progress: Progress(quiet: true), prefetch: true, provisionalCRS: crs)
+            #expect(r.crs == r0.crs && r.counts == r0.counts, "\(crs ?? "auto")")
+            let got = BaseLayerIO.tables(b)
+            #expect(got.map(\.name) == expected.map(\.name))
+            for (x, y) in zip(got, expected) {
+                #expect(x.fields == y.fields && x.rows == y.rows, "\(x.name), provisional CRS \(crs ?? "auto")")
+            }
+            #expect(b.rejects.map(\.reason) == plain.rejects.map(\.reason))
+        }
+    }
+
+    /// `OSMPreset.Tags` behaves as the dictionary it replaces: the last value of a key wins, nil removes, absent keys
+    /// read nil (checked against a Dictionary on random key sequences, with keys longer than a small string).
+    @Test func tagsActAsADictionary() {
+        var rng = SplitMix64(seed: 5)
+        let keys = ["name", "building", "amenity", "building:levels", "addr:housenumber_and_more_than_15_bytes", "nom", "名称"]
+        for _ in 0..<200 {
+            var t = OSMPreset.Tags(), d: [String: String] = [:]
+            for _ in 0..<Int(rng.next() % 12) {
+                let k = keys[Int(rng.next() % UInt64(keys.count))]
+                let v: String? = rng.next() % 5 == 0 ? nil : "v\(rng.next() % 3)"
+                t[k] = v; d[k] = v
+            }
+            for k in keys + ["absent"] { #expect(t[k] == d[k]) }
+            #expect(t.dictionary == d && t.count == d.count)
+        }
+    }
+
+    /// A file GDAL opens with another driver is refused before any feature is used (the reader thread's open is
+    /// the only one), with the driver named.
+    @Test func notAnOSMFile() throws {
+        let dir = tempDir()
+        var t = FeatureTable(name: "x", geometryType: "Point", fields: [])
+        t.append(.point(Vec2(1, 2)), [])
+        let w = try GeoPackageWriter(path: dir + "/x.gpkg", crs: "EPSG:4326")
+        try w.write(table: t); try w.commit()
+        do { _ = try Ingest.build(config: CityConfig(city: "x", year: 2026, preset: "osm", osm: dir + "/x.gpkg"), progress: Progress(quiet: true))
+            Issue.record("expected an error for a GeoPackage given as OSM")
+        } catch let e as PipelineError {
+            #expect("\(e)".contains("not an OSM file (opened by the GPKG driver)"), "\(e)")
+        }
+        try Data("not a file GDAL knows".utf8).write(to: URL(fileURLWithPath: dir + "/junk.txt"))
+        do { _ = try Ingest.build(config: CityConfig(city: "x", year: 2026, preset: "osm", osm: dir + "/junk.txt"), progress: Progress(quiet: true))
+            Issue.record("expected an error for a file GDAL cannot open")
+        } catch let e as PipelineError {
+            #expect("\(e)".contains("cannot open OSM file"), "\(e)")
+        }
+    }
+
     /// Monaco from ../shared (23k buildings). Independent counts (unfiltered ogrinfo dump as above): buildings 23,334,
     /// roads 2,899, pharmacies 23 (points), schools 15 (10 points + 5 ways).
     @Test(.enabled(if: Available.shared("monaco_osm/monaco.osm.pbf"), "needs ../shared/data/monaco_osm")) func monacoCounts() throws {
