@@ -45,7 +45,7 @@ extension VectorLayer {
                     if let w = b[i] {
                         do { g = .success(try WKB.decode(w)) } catch let e as WKBError { g = .failure(e) } catch { g = .failure(.truncated(offset: 0)) }
                     }
-                    out[i] = FeatureSnapshot(fid: f[i], fields: fields, values: v[i], geometry: g)
+                    out[i] = FeatureSnapshot(fid: f[i], fields: fields, values: v[i], wkb: nil, decoded: g)
                 }
             }
             for s in snaps { try body(Feature(snapshot: s!)) }

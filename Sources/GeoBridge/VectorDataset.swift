@@ -431,7 +431,10 @@ public struct Feature {
 
     /// Geometry as ISO WKB bytes (nil when the feature has none).
     public func wkb() -> [UInt8]? {
-        if let c = copied { return c.wkb }
+        if let c = copied {
+            if c.wkb == nil, case .success(let g?)? = c.decoded { return WKB.encode(g) }
+            return c.wkb
+        }
         guard let handle, let g = OGR_F_GetGeometryRef(handle) else { return nil }
         let n = Int(OGR_G_WkbSize(g))
         var err = OGRERR_NONE
@@ -444,6 +447,7 @@ public struct Feature {
 
     /// Geometry decoded into CityModel (2D), or nil when absent.
     public func geometry() throws -> Geometry? {
+        if let d = copied?.decoded { return try d.get() }
         return try decodeGeometry()
     }
 
@@ -460,4 +464,6 @@ struct FeatureSnapshot: Sendable {
     let values: [FieldValue]
     /// ISO WKB of the geometry (nil: none).
     let wkb: [UInt8]?
+    /// The geometry already decoded (by `VectorLayer.forEachDirect`'s workers), else nil: decoded from `wkb` on access.
+    var decoded: Result<Geometry?, WKBError>? = nil
 }
