@@ -162,6 +162,37 @@ import Testing
         return out
     }
 
+    /// With a `built_up` layer (here the study boundary) instead of the derived closing, the parts' overlay tiles over
+    /// that layer still merge to the single run's indicators.
+    @Test func givenBuiltUpLayerMergesToTheSingleRun() throws {
+        let c = try Self.city.get()
+        let path = c.dir + "/src/city-built-up.yaml"
+        let yaml = try String(contentsOfFile: c.config, encoding: .utf8)
+        #expect(yaml.contains("\n  boundary:"))
+        try yaml.replacingOccurrences(of: "\n  boundary:", with: "\n  built_up:   {source: city.gpkg, layer: boundary}\n  boundary:")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let cfg = try CityConfig.load(path: path)
+        let single = c.dir + "/single-built-up", out = c.dir + "/p4-built-up"
+        try Stages.runAll(config: cfg, outDir: single, progress: Self.quiet)
+        let plan = try PartitionStage.run(config: cfg, cells: 4, sizeM: nil, outDir: out, k8s: false, image: "x", progress: Self.quiet)
+        for p in plan.partitions {
+            try PartitionRun.run(config: cfg, k: p.id, outDir: out + "/parts/\(p.id)", planPath: out + "/partitions.json", progress: Self.quiet)
+        }
+        try Merge.run(dir: out, progress: Self.quiet)
+        let ta = try IndicatorTable.read(at: URL(fileURLWithPath: single + "/indicators.csv"))
+        let tb = try IndicatorTable.read(at: URL(fileURLWithPath: out + "/indicators.csv"))
+        #expect(ta.rows.count == tb.rows.count && ta.rows.count > 100)
+        let green = try #require(ta.rows.first { $0.indicator == "green_cov" && $0.zoneID.isEmpty })
+        #expect(green.params.contains("built_up layer"))
+        #expect((green.denominator ?? 0) > 1e5)
+        for (x, y) in zip(ta.rows, tb.rows) {
+            #expect(x.indicator == y.indicator && x.zoneID == y.zoneID)
+            for (u, v) in [(x.value, y.value), (x.numerator, y.numerator), (x.denominator, y.denominator)] {
+                if let u, let v { #expect(abs(u - v) <= 1e-9 * max(abs(u), abs(v), 1e-300), "\(x.indicator) zone '\(x.zoneID)': \(u) vs \(v)") } else { #expect(u == nil && v == nil) }
+            }
+        }
+    }
+
     @Test func planJSONHasTheContractFields() throws {
         let c = try Self.city.get()
         let cfg = try CityConfig.load(path: c.config)
