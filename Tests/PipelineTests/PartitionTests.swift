@@ -349,5 +349,15 @@ import Testing
         for k in [0, 2, 3] { try PartitionRun.run(config: cfg, k: k, outDir: out + "/parts/\(k)", planPath: out + "/partitions.json", progress: Self.quiet) }
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: out + "/parts/2/tiles_part.bin"))
         #expect { try Merge.run(dir: out, progress: Self.quiet) } throws: { "\($0)".contains("parts/2/tiles_part.bin") && "\($0)".contains("truncated") }
+        // A corrupt walk part, and a part without its tileset.
+        try PartitionRun.run(config: cfg, k: 2, outDir: out + "/parts/2", planPath: out + "/partitions.json", progress: Self.quiet)
+        try Data("not a part".utf8).write(to: URL(fileURLWithPath: out + "/parts/3/walk_part.bin"))
+        #expect { try Merge.run(dir: out, progress: Self.quiet) } throws: { "\($0)".contains("parts/3/walk_part.bin") && "\($0)".contains("not a CIMBase walk part") }
+        try PartitionRun.run(config: cfg, k: 3, outDir: out + "/parts/3", planPath: out + "/partitions.json", progress: Self.quiet)
+        try FileManager.default.removeItem(atPath: out + "/parts/0/tiles/buildings/tileset.json")
+        #expect { try Merge.run(dir: out, progress: Self.quiet) } throws: { "\($0)".contains("parts/0/tiles/buildings/tileset.json") && "\($0)".contains("no tileset") }
+        try PartitionRun.run(config: cfg, k: 0, outDir: out + "/parts/0", planPath: out + "/partitions.json", progress: Self.quiet)
+        try Merge.run(dir: out, progress: Self.quiet)
+        #expect(FileManager.default.fileExists(atPath: out + "/tiles/buildings/parts/0/tileset.json"))
     }
 }
