@@ -56,13 +56,10 @@ extension VectorLayer {
             if geometry, let p = sqlite3_column_blob(h, 1) {
                 let n = Int(sqlite3_column_bytes(h, 1))
                 let bytes = UnsafeRawBufferPointer(start: p, count: n)
-                // GeoPackage binary header: "GP", version, flags (bits 1–3 envelope kind).
-                let envelope = [0, 32, 48, 48, 64]
-                let kind = n >= 4 ? Int((bytes[3] >> 1) & 7) : 99
-                guard n >= 8, bytes[0] == 0x47, bytes[1] == 0x50, kind < envelope.count, n >= 8 + envelope[kind] else {
+                guard let start = GeoPackageReader.wkbStart(bytes) else {
                     throw GeoBridgeError.gdal(function: "GeoPackage read", code: 0, message: "\(path): \(table) fid \(fids.last!): the geometry is not a valid GeoPackage blob")
                 }
-                blobs.append([UInt8](bytes[(8 + envelope[kind])...]))
+                blobs.append([UInt8](bytes[start...]))
             } else {
                 blobs.append(nil)
             }

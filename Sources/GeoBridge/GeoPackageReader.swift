@@ -8,6 +8,17 @@ public enum GeoPackageReader {
     /// Calls `body` with each feature's standard WKB (the GeoPackage blob without its header) and the value of
     /// `attribute` (NaN when nil or NULL). Returns false, without calling `body`, when the direct read does not apply —
     /// not a GeoPackage, `table` not a feature table, `attribute` not an INTEGER/REAL column — so the caller uses OGR.
+    /// Where the standard WKB starts in a GeoPackage geometry blob (after "GP", version, flags — bit 0 byte order,
+    /// bits 1–3 envelope kind, bit 4 empty — the SRS id and the envelope), or nil when it is not a valid blob.
+    static func wkbStart(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        let n = bytes.count
+        guard n >= 8, bytes[0] == 0x47, bytes[1] == 0x50 else { return nil }
+        let envelope = [0, 32, 48, 48, 64]
+        let kind = Int((bytes[3] >> 1) & 7)
+        guard kind < envelope.count, n >= 8 + envelope[kind] else { return nil }
+        return 8 + envelope[kind]
+    }
+
     public static func forEach(path: String, table: String, attribute: String?, _ body: ([UInt8], Double) throws -> Void) throws -> Bool {
         guard path.lowercased().hasSuffix(".gpkg"), FileManager.default.fileExists(atPath: path) else { return false }
         guard let db = try? SQLiteConnection(path: path, readOnly: true) else { return false }
@@ -28,18 +39,11 @@ public enum GeoPackageReader {
             guard let p = sqlite3_column_blob(h, 0) else { continue }
             let n = Int(sqlite3_column_bytes(h, 0))
             let bytes = UnsafeRawBufferPointer(start: p, count: n)
-            // GeoPackage binary header: "GP", version, flags (bit 0 byte order, bits 1–3 envelope kind, bit 4 empty).
-            guard n >= 8, bytes[0] == 0x47, bytes[1] == 0x50 else {
-                throw GeoBridgeError.gdal(function: "GeoPackageReader", code: 0, message: "\(path): \(table): a geometry is not a GeoPackage blob")
+            guard let start = Self.wkbStart(bytes) else {
+                throw GeoBridgeError.gdal(function: "GeoPackageReader", code: 0, message: "\(path): \(table): a geometry is not a valid GeoPackage blob")
             }
-            let flags = bytes[3]
-            if flags & 0x10 != 0 { continue }   // empty
-            let envelope = [0, 32, 48, 48, 64]
-            let kind = Int((flags >> 1) & 7)
-            guard kind < envelope.count, n >= 8 + envelope[kind] else {
-                throw GeoBridgeError.gdal(function: "GeoPackageReader", code: 0, message: "\(path): \(table): a geometry blob has an invalid envelope")
-            }
-            let wkb = [UInt8](bytes[(8 + envelope[kind])...])
+            if bytes[3] & 0x10 != 0 { continue }   // empty
+            let wkb = [UInt8](bytes[start...])
             let v = attribute == nil || sqlite3_column_type(h, 1) == SQLITE_NULL ? Double.nan : sqlite3_column_double(h, 1)
             try body(wkb, v)
         }

@@ -261,19 +261,17 @@ final class FeatureBatchQueue: Sendable {
     /// Waits for the next batch (the reader always ends with a batch marked `last`).
     func take() -> FeatureBatch {
         filled.wait()
-        let b = state.withLock { s -> FeatureBatch in
-            let b = s.items[s.head]
-            s.head += 1
-            if s.head == s.items.count { s.items.removeAll(keepingCapacity: true); s.head = 0 }
-            return b
-        }
-        free.signal()
-        return b
+        return pop()
     }
 
     /// The next batch if one is ready, else nil (does not wait).
     func tryTake() -> FeatureBatch? {
         guard filled.wait(timeout: .now()) == .success else { return nil }
+        return pop()
+    }
+
+    /// Removes the oldest batch (one `filled` signal was consumed for it) and frees its slot.
+    private func pop() -> FeatureBatch {
         let b = state.withLock { s -> FeatureBatch in
             let b = s.items[s.head]
             s.head += 1
