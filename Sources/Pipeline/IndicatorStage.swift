@@ -111,7 +111,8 @@ public enum IndicatorStage {
     }
 
     /// A part's share of the tiled work of `compute` (issue 18): the built-up closing and the area overlays of the
-    /// 1 km tiles whose centre core `k` owns, computed from the whole base layer as a single run computes them.
+    /// 1 km tiles `only` selects, computed as a single run computes them from `base` (which must hold every feature
+    /// near those tiles: a part's read window does, see `PartitionRun.readMargin`).
     public static func partShare(config: CityConfig, base: BaseLayer, only: TileSelection) throws -> TileShare {
         let ops = GEOSGeometryOps()
         let given = base.builtUp.flatMap { $0.polygons.isEmpty ? nil : $0 }

@@ -6,11 +6,13 @@ import Tiles
 
 /// `cimbase run city.yaml --partition K --out DIR/parts/K`: the walk searches of core K.
 ///
-/// The part reads DIR/base.gpkg (written once by `cimbase partition`), keeps the streets, facilities and parks whose
-/// bounding box meets the halo extent (the buildings stay whole so their indices are the base layer's), and searches
-/// the residential buildings and population cells whose representative point the core owns. With the halo of
-/// `PartitionStage.haloM` these searches are the single run's (see `PartitionPlan`). It writes parts/K/walk_part.bin
-/// and, last, parts/K/part.json (the completion marker `cimbase merge` looks for).
+/// The part reads DIR/base.gpkg (written once by `cimbase partition`): the buildings, pipes and population cells within
+/// max(halo, `readMargin`) of its core, with their indices in the whole base layer, and the other layers whole. For
+/// the walk it keeps the streets, facilities and parks whose bounding box meets the halo extent and searches the
+/// residential buildings and population cells whose representative point the core owns; with the halo of
+/// `PartitionStage.haloM` these searches are the single run's (see `PartitionPlan`). It writes parts/K/walk_part.bin,
+/// parts/K/tiles_part.bin (the indicator tiles the core owns), parts/K/tiles/buildings (the 3D Tiles of its
+/// buildings) and, last, parts/K/part.json (the completion marker `cimbase merge` looks for).
 public enum PartitionRun {
     /// `--plan` default: `<out>/../../partitions.json`.
     public static func defaultPlan(out: String) -> String {
@@ -149,8 +151,9 @@ public enum PartitionRun {
                          distances: (walk?.access.distances ?? [:]).mapValues { $0.map(\.bitPattern) },
                          cellDistances: scope.cells.mapValues { $0.map(\.bitPattern) })
         try PartitionStage.write(Data(f.encoded()), out.appendingPathComponent(Self.walkFile))
-        // The indicators' tiled work of the 1 km tiles whose centre the core owns, from the whole base layer (the
-        // overlays read green, water, pipes and roads near each tile; the closing reads the footprints near it).
+        // The indicators' tiled work of the 1 km tiles whose centre the core owns, from the layers as read (the
+        // overlays read green, water, pipes and roads near each tile, the closing the footprints near it: all within
+        // the read window, see `readMargin`).
         let t1 = Date()
         progress.begin("indicators: tiles of part \(k)")
         let share = try IndicatorStage.partShare(config: config, base: full, only: TileSelection.owned(by: k, owner: { plan.owner($0) }))

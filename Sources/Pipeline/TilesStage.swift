@@ -94,12 +94,13 @@ public enum TilesStage {
                 }
                 let dst = tmp.appendingPathComponent("parts/\(p.id)")
                 try fm.createDirectory(at: dst, withIntermediateDirectories: true)
-                guard let e = fm.enumerator(at: src, includingPropertiesForKeys: [.isDirectoryKey]) else { continue }
-                for case let f as URL in e {
-                    let rel = String(f.path.dropFirst(src.path.count + 1))
+                // Relative paths from the enumerator (hidden files, e.g. a content cache's temporaries, left out).
+                guard let e = fm.enumerator(atPath: src.path) else { continue }
+                for case let rel as String in e {
                     if rel.hasPrefix(".") || rel.contains("/.") { continue }
-                    let to = dst.appendingPathComponent(rel)
-                    if (try? f.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true {
+                    let f = src.appendingPathComponent(rel), to = dst.appendingPathComponent(rel)
+                    var isDir: ObjCBool = false
+                    if fm.fileExists(atPath: f.path, isDirectory: &isDir), isDir.boolValue {
                         try fm.createDirectory(at: to, withIntermediateDirectories: true)
                     } else {
                         files += 1
